@@ -1,0 +1,8 @@
+/* `preflight run FILE|NAME|-`: chain files (DESIGN.md §5). */
+#ifndef PREFLIGHT_CHAIN_H
+#define PREFLIGHT_CHAIN_H
+
+/* The words after "run". Returns the exit code. */
+int chain_main(int argc, char **argv);
+
+#endif

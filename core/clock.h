@@ -1,0 +1,21 @@
+/* Monotonic time and deadlines. A deadline of 0 means none (a span of "infinity"). */
+#ifndef PREFLIGHT_CLOCK_H
+#define PREFLIGHT_CLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+uint64_t clock_now_us(void);
+
+/* now + span, saturating; 0 (no deadline) for an infinite span. */
+uint64_t deadline_after(uint64_t span_us);
+
+/* Milliseconds left, rounded up, for poll(): -1 when there is no deadline, 0 when it passed. */
+int deadline_remaining_ms(uint64_t deadline_us);
+
+bool deadline_passed(uint64_t deadline_us);
+
+/* Sleeps for span_us, but never past the deadline. */
+void sleep_until_deadline(uint64_t span_us, uint64_t deadline_us);
+
+#endif

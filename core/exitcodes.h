@@ -1,0 +1,57 @@
+/* The exit codes of DESIGN.md §4: the one place they are named. */
+#ifndef PREFLIGHT_EXITCODES_H
+#define PREFLIGHT_EXITCODES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+enum pf_code {
+        PF_OK = 0,
+        PF_INTERNAL = 1,
+        PF_USAGE = 2,
+        PF_NO_LIBRARY = 5,
+        PF_CHAIN = 6,
+        PF_USER_WRONG = 10,
+        PF_USER_MISSING = 11,
+        PF_PORT_IN_USE = 20,
+        PF_PORT_DENIED = 21,
+        PF_CAP_MISSING = 30,
+        PF_REDIS_UNREACHABLE = 40,
+        PF_REDIS_TIMEOUT = 41,
+        PF_REDIS_NOT_READY = 42,
+        PF_REDIS_DENIED = 43,
+        PF_HTTP_UNREACHABLE = 50,
+        PF_HTTP_TIMEOUT = 51,
+        PF_HTTP_STATUS = 52,
+        PF_HTTP_MISMATCH = 53,
+        PF_HTTP_TLS = 54,
+        PF_TCP_UNREACHABLE = 60,
+        PF_TCP_TIMEOUT = 61,
+        PF_EXEC_FAILED = 126,
+        PF_EXEC_NOT_FOUND = 127,
+};
+
+enum pf_code_kind { PF_KIND_NONE, PF_KIND_PERMANENT, PF_KIND_TRANSIENT };
+
+struct pf_code_info {
+        int code;
+        const char *name;    /* short upper-case tag, e.g. "PORT_IN_USE" */
+        const char *meaning; /* one line, as in the table of DESIGN.md §4 */
+        enum pf_code_kind kind;
+        const char *advice;  /* what an administrator does about it */
+};
+
+/* The row for a preflight code, or NULL when preflight never exits with it. */
+const struct pf_code_info *pf_code_lookup(int code);
+const struct pf_code_info *pf_code_table(size_t *count);
+
+/* Permanent codes are never retried under --wait: waiting cannot fix them. */
+bool pf_code_is_permanent(int code);
+
+/* `preflight exit-codes`: the table and the RestartPreventExitStatus= line. */
+void pf_print_exit_codes(FILE *out);
+
+/* `preflight explain N`: what a unit's status N means. Returns false when N is out of 0..255. */
+bool pf_explain(FILE *out, long status);
+
+#endif

@@ -1,0 +1,141 @@
+/* preflight: argv[0] dispatch (preflight CHECK ..., preflight-CHECK ...) and the diagnostics. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/chain.h"
+#include "core/check.h"
+#include "core/invocation.h"
+#include "core/report.h"
+#include "core/text.h"
+#include "core/wrapper.h"
+
+#ifndef PREFLIGHT_VERSION
+#define PREFLIGHT_VERSION "0.0.0"
+#endif
+
+static void print_usage(FILE *out)
+{
+        fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
+              "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
+              "[-- COMMAND [ARGS]]\n"
+              "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
+              "Is this host ready for the service? Each check has a hard deadline and its own "
+              "exit code.\n\nChecks:\n",
+              out);
+        for (size_t i = 0; pf_checks[i]; i++)
+                fprintf(out, "  %-8s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
+        fputs("\nCommands:\n"
+              "  run      run the checks of a chain file, in order or in parallel\n"
+              "  list     the checks, one per line\n"
+              "  exit-codes  every exit code and its meaning\n"
+              "  explain  what a unit's exit status means (preflight explain 143)\n\n"
+              "preflight CHECK --help shows a check's arguments and options; man preflight has "
+              "the rest.\n",
+              out);
+}
+
+static int run_explain(int argc, char **argv)
+{
+        char q[QUOTE_BUF];
+        unsigned long status;
+        if (argc != 1) {
+                report_error("explain", "needs one exit status, e.g. preflight explain 143");
+                return PF_USAGE;
+        }
+        if (!text_parse_ulong(argv[0], 0, 255, &status)) {
+                report_error("explain", "'%s' is not an exit status (0-255)",
+                             text_quote(argv[0], q, sizeof(q)));
+                return PF_USAGE;
+        }
+        pf_explain(stdout, (long)status);
+        return PF_OK;
+}
+
+static int run_check(const struct check *check, int argc, char **argv)
+{
+        struct invocation inv;
+        struct pf_error err = {{0}};
+        int r = invocation_parse(&inv, check, argc, argv, &err);
+        if (r != PF_OK) {
+                report_error(check->name, "%s", err.msg);
+                return r;
+        }
+        if (inv.help) {
+                invocation_print_help(check, stdout);
+                invocation_release(&inv);
+                return PF_OK;
+        }
+        r = invocation_run(&inv, NULL, NULL);
+        char **command = inv.command;
+        invocation_release(&inv);
+        if (r == PF_OK && command)
+                return wrapper_exec(command);
+        return r;
+}
+
+/* Commands that take no arguments. */
+static int no_arguments(const char *what, int argc)
+{
+        if (argc > 0) {
+                report_error(what, "takes no arguments");
+                return PF_USAGE;
+        }
+        return PF_OK;
+}
+
+int main(int argc, char **argv)
+{
+        char q[QUOTE_BUF];
+        const char *self = argv[0] ? strrchr(argv[0], '/') : NULL;
+        self = self ? self + 1 : argv[0] ? argv[0] : "preflight";
+
+        /* Called as preflight-CHECK: the check is in the name. */
+        if (strncmp(self, "preflight-", 10) == 0) {
+                const struct check *check = check_find(self + 10);
+                if (!check) {
+                        report_error(NULL, "no check is called '%s' (preflight list shows them)",
+                                     text_quote(self + 10, q, sizeof(q)));
+                        return PF_USAGE;
+                }
+                return run_check(check, argc - 1, argv + 1);
+        }
+        if (argc < 2) {
+                print_usage(stderr);
+                return PF_USAGE;
+        }
+        const char *verb = argv[1];
+        int rest_argc = argc - 2;
+        char **rest = argv + 2;
+        if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
+                print_usage(stdout);
+                return PF_OK;
+        }
+        if (strcmp(verb, "--version") == 0 || strcmp(verb, "-V") == 0) {
+                printf("preflight %s\n", PREFLIGHT_VERSION);
+                return PF_OK;
+        }
+        if (strcmp(verb, "list") == 0) {
+                int r = no_arguments("list", rest_argc);
+                for (size_t i = 0; r == PF_OK && pf_checks[i]; i++)
+                        printf("%-8s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
+                return r;
+        }
+        if (strcmp(verb, "exit-codes") == 0) {
+                int r = no_arguments("exit-codes", rest_argc);
+                if (r == PF_OK)
+                        pf_print_exit_codes(stdout);
+                return r;
+        }
+        if (strcmp(verb, "explain") == 0)
+                return run_explain(rest_argc, rest);
+        if (strcmp(verb, "run") == 0)
+                return chain_main(rest_argc, rest);
+        const struct check *check = check_find(verb);
+        if (!check) {
+                report_error(NULL, "unknown check or command '%s' (preflight list shows the checks)",
+                             text_quote(verb, q, sizeof(q)));
+                return PF_USAGE;
+        }
+        return run_check(check, rest_argc, rest);
+}

@@ -1,0 +1,53 @@
+/* Addresses, name resolution and connecting, all bounded by a deadline (for tcp and redis). */
+#ifndef PREFLIGHT_NET_H
+#define PREFLIGHT_NET_H
+
+#include <netdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/check.h"
+
+struct host_port {
+        char host[256];     /* without brackets: "127.0.0.1", "::1", "db.internal" */
+        unsigned short port;
+        bool has_port;
+};
+
+/*
+ * Parses "HOST:PORT", "[V6]:PORT", and, when default_port > 0, "HOST", "[V6]" and ":PORT"
+ * (host "127.0.0.1"). A bare IPv6 address without brackets is accepted when default_port > 0
+ * and it has no port ("::1"). Ports are 1-65535. Returns PF_OK or PF_USAGE with err naming
+ * the text ("'db:99999': port must be 1-65535").
+ */
+int net_parse_host_port(const char *text, int default_port, struct host_port *out,
+                        struct pf_error *err);
+
+enum net_status {
+        NET_OK = 0,
+        NET_UNRESOLVABLE, /* no such host, or the resolver said no */
+        NET_UNREACHABLE,  /* refused, no route, reset */
+        NET_TIMEOUT,      /* the deadline passed (resolving or connecting) */
+        NET_SYSTEM,       /* out of memory, no descriptors, ... */
+};
+
+/*
+ * Resolves host:port for TCP within the deadline (0: none). Numeric addresses never leave the
+ * process; names are resolved on a helper thread that is abandoned when the deadline passes, so
+ * a resolver that never answers cannot hold the check. *out is freed with freeaddrinfo().
+ * why gets a short reason on failure.
+ */
+enum net_status net_resolve(const char *host, unsigned short port, uint64_t deadline_us,
+                            struct addrinfo **out, char *why, size_t why_size);
+
+/*
+ * Resolves, then connects (non-blocking, each address in turn) before the deadline. On NET_OK
+ * *fd is a connected, blocking, close-on-exec socket; peer gets "ADDR:PORT" of the address
+ * that answered. why gets a short reason otherwise ("connection refused",
+ * "no answer within 1.0s").
+ */
+enum net_status net_connect(const char *host, unsigned short port, uint64_t deadline_us, int *fd,
+                            char *peer, size_t peer_size, char *why, size_t why_size);
+
+#endif

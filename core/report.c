@@ -1,0 +1,174 @@
+#include "core/report.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Syslog priorities the journal reads from a "<N>" line prefix (sd-daemon(3)). */
+enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6 };
+
+/* True when stderr is the stream systemd connected to the journal (JOURNAL_STREAM=dev:ino). */
+static bool stderr_is_journal(void)
+{
+        static int cached = -1;
+        if (cached >= 0)
+                return cached;
+        cached = 0;
+        const char *env = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        char junk;
+        if (env && sscanf(env, "%llu:%llu%c", &dev, &ino, &junk) == 2 && fstat(2, &st) == 0 &&
+            (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino)
+                cached = 1;
+        return cached;
+}
+
+static bool stderr_wants_colour(void)
+{
+        const char *term = getenv("TERM");
+        return !getenv("NO_COLOR") && isatty(2) && !stderr_is_journal() &&
+               !(term && strcmp(term, "dumb") == 0);
+}
+
+static void line_start(int priority)
+{
+        if (stderr_is_journal())
+                fprintf(stderr, "<%d>", priority);
+}
+
+void json_write_string(FILE *f, const char *s)
+{
+        const unsigned char *p = (const unsigned char *)s;
+        fputc('"', f);
+        while (*p) {
+                unsigned char c = *p;
+                size_t len = 0;
+                if (c == '"' || c == '\\') {
+                        fputc('\\', f);
+                        fputc(c, f);
+                } else if (c < 0x20 || c == 0x7f) {
+                        fprintf(f, "\\u%04x", c);
+                } else if (c < 0x80) {
+                        fputc(c, f);
+                } else {
+                        /* Copy a valid UTF-8 sequence as it is; anything else is replaced. */
+                        if (c >= 0xc2 && c <= 0xdf)
+                                len = 2;
+                        else if (c >= 0xe0 && c <= 0xef)
+                                len = 3;
+                        else if (c >= 0xf0 && c <= 0xf4)
+                                len = 4;
+                        size_t i = 1;
+                        while (i < len && (p[i] & 0xc0) == 0x80)
+                                i++;
+                        if (len == 0 || i < len) {
+                                fputs("\\ufffd", f);
+                                p += len == 0 ? 1 : i;
+                                continue;
+                        }
+                        fwrite(p, 1, len, f);
+                        p += len;
+                        continue;
+                }
+                p++;
+        }
+        fputc('"', f);
+}
+
+static void report_json(const struct outcome *o)
+{
+        const struct check_result *r = &o->result;
+        fputs("{\"check\":", stdout);
+        json_write_string(stdout, o->check);
+        fputs(",\"target\":", stdout);
+        json_write_string(stdout, r->target);
+        printf(",\"ok\":%s,\"code\":%d,\"message\":", o->ok ? "true" : "false", o->code);
+        json_write_string(stdout, r->message);
+        if (r->fix[0]) {
+                fputs(",\"fix\":", stdout);
+                json_write_string(stdout, r->fix);
+        }
+        if (r->detail[0]) {
+                fputs(",\"detail\":", stdout);
+                json_write_string(stdout, r->detail);
+        }
+        if (o->inverted)
+                fputs(",\"inverted\":true", stdout);
+        printf(",\"elapsed_ms\":%llu,\"attempts\":%u}\n", (unsigned long long)o->elapsed_ms,
+               o->attempts);
+        fflush(stdout);
+}
+
+void report_outcome(const struct outcome *o, const struct report_style *style)
+{
+        if (style->json) {
+                report_json(o);
+                return;
+        }
+        if (o->ok && style->quiet)
+                return;
+        const struct check_result *r = &o->result;
+        bool colour = stderr_wants_colour();
+        line_start(!o->ok ? PRIO_ERR : r->warning ? PRIO_WARNING : PRIO_INFO);
+        if (o->ok)
+                fputs(colour ? "\033[32mok\033[0m   " : "ok   ", stderr);
+        else
+                fputs(colour ? "\033[1;31mFAIL\033[0m " : "FAIL ", stderr);
+        fprintf(stderr, "%s%s%s %s", o->check, r->target[0] ? " " : "", r->target, r->message);
+        if (o->inverted)
+                fputs(o->ok ? " (inverted: passes)" : " (inverted: expected to fail)", stderr);
+        if (!o->ok)
+                fprintf(stderr, " [%d]", o->code);
+        if (r->fix[0] && (!o->ok || r->warning))
+                fprintf(stderr, "; fix: %s", r->fix);
+        if (style->verbose)
+                fprintf(stderr, " (%u attempt%s, %llums)", o->attempts, o->attempts == 1 ? "" : "s",
+                        (unsigned long long)o->elapsed_ms);
+        fputc('\n', stderr);
+        if (style->verbose && r->detail[0]) {
+                line_start(PRIO_INFO);
+                fprintf(stderr, "     %s\n", r->detail);
+        }
+        fflush(stderr);
+}
+
+void report_info(const char *fmt, ...)
+{
+        va_list ap;
+        line_start(PRIO_INFO);
+        va_start(ap, fmt);
+        vfprintf(stderr, fmt, ap);
+        va_end(ap);
+        fputc('\n', stderr);
+}
+
+static void report_message(int priority, const char *what, const char *fmt, va_list ap)
+{
+        line_start(priority);
+        fputs("preflight: ", stderr);
+        if (what && *what)
+                fprintf(stderr, "%s: ", what);
+        vfprintf(stderr, fmt, ap);
+        fputc('\n', stderr);
+        fflush(stderr);
+}
+
+void report_warning(const char *what, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        report_message(PRIO_WARNING, what, fmt, ap);
+        va_end(ap);
+}
+
+void report_error(const char *what, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        report_message(PRIO_ERR, what, fmt, ap);
+        va_end(ap);
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs what building and testing preflight needs on Debian 12 (as root), or says the one
+# command that does. Used by `make check` and `make demo`.
+set -eu
+PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
+redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps"
+missing=""
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "preflight: missing packages:$missing" >&2
+	echo "run: sudo apt-get update && sudo apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# redis-server's package starts a server on 6379 where systemd runs; tests use their own ports.
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,143 @@
+# Shared helpers for the integration tests: sourced by tests/integration/test_*.sh.
+# Each assertion prints "ok - ..." or "not ok - ..."; the file ends with `finish`, which prints
+# the file's "RESULT passed failed" line that run.sh adds up.
+set -u
+: "${PREFLIGHT:?PREFLIGHT must name the binary under test}"
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PEERS="$TESTS_DIR/peers"
+PASSED=0
+FAILED=0
+STARTED_PIDS=()
+WORK=$(mktemp -d /tmp/preflight-test.XXXXXX)
+chmod 755 "$WORK"
+
+cleanup() {
+	local pid
+	for pid in "${STARTED_PIDS[@]}"; do
+		kill "$pid" 2>/dev/null || true
+	done
+	for pid in "${STARTED_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+
+# run_preflight ARGS...: runs the binary, keeps its exit code in RC, stdout in OUT, stderr in ERR
+# and the time it took in ELAPSED_MS.
+run_preflight() {
+	local start end
+	start=$(date +%s%N)
+	"$PREFLIGHT" "$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	end=$(date +%s%N)
+	ELAPSED_MS=$(((end - start) / 1000000))
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+}
+
+# run_cmd CMD ARGS...: as run_preflight, for any command (e.g. setpriv ... "$PREFLIGHT" ...).
+run_cmd() {
+	local start end
+	start=$(date +%s%N)
+	"$@" >"$WORK/out" 2>"$WORK/err"
+	RC=$?
+	end=$(date +%s%N)
+	ELAPSED_MS=$(((end - start) / 1000000))
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+}
+
+# expect_code CODE DESCRIPTION: checks the RC of the last run.
+expect_code() {
+	if [ "$RC" -eq "$1" ]; then
+		pass "$2 (exit $RC)"
+	else
+		fail "$2: exit $RC, expected $1"
+		printf '    stdout: %s\n    stderr: %s\n' "$OUT" "$ERR"
+	fi
+}
+
+# expect_text WHERE(OUT|ERR) TEXT DESCRIPTION: the last run's output contains TEXT.
+expect_text() {
+	local where=$1 text=$2 desc=$3 value
+	if [ "$where" = OUT ]; then value=$OUT; else value=$ERR; fi
+	if [[ "$value" == *"$text"* ]]; then
+		pass "$desc"
+	else
+		fail "$desc: '$text' not in $where"
+		printf '    %s: %s\n' "$where" "$value"
+	fi
+}
+
+# expect_no_text WHERE TEXT DESCRIPTION
+expect_no_text() {
+	local where=$1 text=$2 desc=$3 value
+	if [ "$where" = OUT ]; then value=$OUT; else value=$ERR; fi
+	if [[ "$value" != *"$text"* ]]; then
+		pass "$desc"
+	else
+		fail "$desc: '$text' found in $where"
+		printf '    %s: %s\n' "$where" "$value"
+	fi
+}
+
+# expect_elapsed MIN_MS MAX_MS DESCRIPTION: the last run took between MIN and MAX ms.
+expect_elapsed() {
+	if [ "$ELAPSED_MS" -ge "$1" ] && [ "$ELAPSED_MS" -le "$2" ]; then
+		pass "$3 (${ELAPSED_MS}ms)"
+	else
+		fail "$3: took ${ELAPSED_MS}ms, expected $1..$2ms"
+	fi
+}
+
+# free_port [tcp|udp]: a port nothing listens on right now (the kernel picks it).
+free_port() {
+	python3 "$PEERS/freeport.py" "${1:-tcp}"
+}
+
+# start_peer CMD ARGS...: starts a helper process in the background, waits until it prints
+# "ready" on stdout (5 s at most), and remembers its PID for cleanup. PEER_PID is set.
+start_peer() {
+	local fifo="$WORK/peer.$RANDOM.out" i
+	"$@" >"$fifo" 2>"$WORK/peer.err" &
+	PEER_PID=$!
+	STARTED_PIDS+=("$PEER_PID")
+	for i in $(seq 100); do
+		if grep -q '^ready' "$fifo" 2>/dev/null; then
+			PEER_OUT=$(cat "$fifo")
+			return 0
+		fi
+		if ! kill -0 "$PEER_PID" 2>/dev/null; then break; fi
+		sleep 0.05
+	done
+	echo "# peer did not start: $*" >&2
+	cat "$WORK/peer.err" >&2
+	return 1
+}
+
+stop_peer() {
+	kill "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# as_nobody CMD...: runs CMD as an unprivileged user with no capabilities.
+as_nobody() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all -- "$@"
+}
+
+require_root() {
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "# SKIPPED LOUDLY: $(basename "$0") needs root for: $*" >&2
+		echo "RESULT $PASSED $FAILED"
+		exit 0
+	fi
+}
+
+finish() {
+	echo "RESULT $PASSED $FAILED"
+	[ "$FAILED" -eq 0 ]
+}
