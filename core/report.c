@@ -146,7 +146,8 @@ void report_info(const char *fmt, ...)
         fputc('\n', stderr);
 }
 
-static void report_message(int priority, const char *what, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void report_message(int priority, const char *what,
+                                                                const char *fmt, va_list ap)
 {
         line_start(priority);
         fputs("preflight: ", stderr);
