@@ -1,0 +1,570 @@
+#include "core/net.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/text.h"
+
+#define HOSTNAME_MAX 253
+#define DEFAULT_HOST "127.0.0.1"
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parsing */
+
+static int parse_port(const char *whole, const char *text, unsigned short *port,
+                      struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        unsigned long value;
+        if (!*text)
+                return pf_error_set(err, "'%s': the port is missing after ':'",
+                                    text_quote(whole, q, sizeof(q)));
+        for (const char *c = text; *c; c++)
+                if (!isdigit((unsigned char)*c))
+                        return pf_error_set(err, "'%s': the port must be a number 1-65535",
+                                            text_quote(whole, q, sizeof(q)));
+        if (!text_parse_ulong(text, 1, 65535, &value))
+                return pf_error_set(err, "'%s': port must be 1-65535",
+                                    text_quote(whole, q, sizeof(q)));
+        *port = (unsigned short)value;
+        return PF_OK;
+}
+
+/* A host name or IPv4 address as DNS and /etc/hosts know them: letters, digits, '-', '.', '_'.
+ * Anything else ('@', '/', spaces, control characters) is a mistake or an attack on a message. */
+static int validate_hostname(const char *whole, const char *host, size_t len,
+                             struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        if (len == 0)
+                return pf_error_set(err, "'%s': the host is missing",
+                                    text_quote(whole, q, sizeof(q)));
+        if (len > HOSTNAME_MAX)
+                return pf_error_set(err, "'%s': the host name is longer than %d characters",
+                                    text_quote(whole, q, sizeof(q)), HOSTNAME_MAX);
+        if (host[0] == '-' || host[0] == '.')
+                return pf_error_set(err, "'%s': a host name cannot start with '%c'",
+                                    text_quote(whole, q, sizeof(q)), host[0]);
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)host[i];
+                if (!isalnum(c) && c != '-' && c != '.' && c != '_')
+                        return pf_error_set(err,
+                                            "'%s': a host name has only letters, digits, '-', "
+                                            "'.' and '_'",
+                                            text_quote(whole, q, sizeof(q)));
+        }
+        return PF_OK;
+}
+
+/* An IPv6 address, optionally with a zone ("fe80::1%eth0"), as getaddrinfo takes it. */
+static bool is_ipv6_literal(const char *text, size_t len)
+{
+        char addr[INET6_ADDRSTRLEN + 1];
+        struct in6_addr parsed;
+        const char *zone = memchr(text, '%', len);
+        size_t addr_len = zone ? (size_t)(zone - text) : len;
+        if (addr_len == 0 || addr_len >= sizeof(addr))
+                return false;
+        if (zone) {
+                size_t zone_len = len - addr_len - 1;
+                if (zone_len == 0 || zone_len > 15) /* IFNAMSIZ - 1 */
+                        return false;
+                for (size_t i = 1; i <= zone_len; i++)
+                        if (!isalnum((unsigned char)zone[i]) && zone[i] != '-' &&
+                            zone[i] != '_' && zone[i] != '.')
+                                return false;
+        }
+        memcpy(addr, text, addr_len);
+        addr[addr_len] = '\0';
+        return inet_pton(AF_INET6, addr, &parsed) == 1;
+}
+
+static int set_host(struct host_port *out, const char *host, size_t len)
+{
+        memcpy(out->host, host, len);
+        out->host[len] = '\0';
+        return PF_OK;
+}
+
+int net_parse_host_port(const char *text, int default_port, struct host_port *out,
+                        struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        bool port_optional = default_port > 0 && default_port <= 65535;
+        *out = (struct host_port){.port = port_optional ? (unsigned short)default_port : 0};
+        if (!text || !*text)
+                return pf_error_set(err, "an empty address: give HOST:PORT");
+
+        if (text[0] == '[') {
+                const char *close = strchr(text, ']');
+                if (!close)
+                        return pf_error_set(err, "'%s': '[' without its ']'",
+                                            text_quote(text, q, sizeof(q)));
+                size_t len = (size_t)(close - text - 1);
+                if (!is_ipv6_literal(text + 1, len))
+                        return pf_error_set(err, "'%s': not an IPv6 address between [ and ]",
+                                            text_quote(text, q, sizeof(q)));
+                if (close[1] == '\0') {
+                        if (!port_optional)
+                                return pf_error_set(err, "'%s': a port is required ([V6]:PORT)",
+                                                    text_quote(text, q, sizeof(q)));
+                        return set_host(out, text + 1, len);
+                }
+                if (close[1] != ':')
+                        return pf_error_set(err, "'%s': expected ':PORT' after ']'",
+                                            text_quote(text, q, sizeof(q)));
+                out->has_port = true;
+                if (parse_port(text, close + 2, &out->port, err) != PF_OK)
+                        return PF_USAGE;
+                return set_host(out, text + 1, len);
+        }
+
+        const char *colon = strchr(text, ':');
+        if (colon && strchr(colon + 1, ':')) {
+                /* Two colons or more: an IPv6 address, which only stands bare without a port. */
+                if (port_optional && is_ipv6_literal(text, strlen(text)))
+                        return set_host(out, text, strlen(text));
+                return pf_error_set(err,
+                                    "'%s': an IPv6 address goes in brackets, with the port "
+                                    "after them: [V6]:PORT",
+                                    text_quote(text, q, sizeof(q)));
+        }
+        if (!colon) {
+                if (!port_optional)
+                        return pf_error_set(err, "'%s': a port is required (HOST:PORT)",
+                                            text_quote(text, q, sizeof(q)));
+                if (validate_hostname(text, text, strlen(text), err) != PF_OK)
+                        return PF_USAGE;
+                return set_host(out, text, strlen(text));
+        }
+        if (colon == text) {
+                if (!port_optional)
+                        return pf_error_set(err, "'%s': the host is missing (HOST:PORT)",
+                                            text_quote(text, q, sizeof(q)));
+                out->has_port = true;
+                if (parse_port(text, colon + 1, &out->port, err) != PF_OK)
+                        return PF_USAGE;
+                return set_host(out, DEFAULT_HOST, strlen(DEFAULT_HOST));
+        }
+        if (validate_hostname(text, text, (size_t)(colon - text), err) != PF_OK)
+                return PF_USAGE;
+        out->has_port = true;
+        if (parse_port(text, colon + 1, &out->port, err) != PF_OK)
+                return PF_USAGE;
+        return set_host(out, text, (size_t)(colon - text));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Resolving */
+
+/*
+ * State shared by the caller and the resolver thread. Whoever lets go last frees it: the caller
+ * when the answer came in time, the thread when the caller gave up at its deadline.
+ */
+struct resolve_job {
+        pthread_mutex_t lock;
+        pthread_cond_t answered;
+        unsigned refs;
+        bool done;
+        bool abandoned;
+        int rc;
+        int error; /* errno of the thread, for EAI_SYSTEM */
+        struct addrinfo *result;
+        char host[256];
+        char service[8];
+};
+
+static void tcp_hints(struct addrinfo *hints, int flags)
+{
+        memset(hints, 0, sizeof(*hints));
+        hints->ai_family = AF_UNSPEC;
+        hints->ai_socktype = SOCK_STREAM;
+        hints->ai_protocol = IPPROTO_TCP;
+        hints->ai_flags = flags | AI_NUMERICSERV;
+}
+
+/* Drops one reference; the caller holds the lock, which this releases. */
+static void job_release_locked(struct resolve_job *job)
+{
+        bool last = --job->refs == 0;
+        pthread_mutex_unlock(&job->lock);
+        if (!last)
+                return;
+        if (job->result)
+                freeaddrinfo(job->result);
+        pthread_cond_destroy(&job->answered);
+        pthread_mutex_destroy(&job->lock);
+        free(job);
+}
+
+static void *resolve_on_thread(void *arg)
+{
+        struct resolve_job *job = arg;
+        struct addrinfo hints, *result = NULL;
+        tcp_hints(&hints, 0);
+        int rc = getaddrinfo(job->host, job->service, &hints, &result);
+        int error = errno;
+        pthread_mutex_lock(&job->lock);
+        job->rc = rc;
+        job->error = error;
+        job->result = rc == 0 ? result : NULL;
+        job->done = true;
+        pthread_cond_signal(&job->answered);
+        job_release_locked(job);
+        return NULL;
+}
+
+static void format_seconds(uint64_t us, char *buf, size_t size)
+{
+        snprintf(buf, size, "%llu.%llus", (unsigned long long)(us / 1000000ULL),
+                 (unsigned long long)(us % 1000000ULL / 100000ULL));
+}
+
+static struct resolve_job *job_create(const char *host, const char *service)
+{
+        struct resolve_job *job = calloc(1, sizeof(*job));
+        if (!job)
+                return NULL;
+        pthread_condattr_t attr;
+        if (pthread_condattr_init(&attr) != 0) {
+                free(job);
+                return NULL;
+        }
+        /* The deadline is on CLOCK_MONOTONIC: a clock step must not stretch or cut the wait. */
+        bool ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+                  pthread_cond_init(&job->answered, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+        if (!ok) {
+                free(job);
+                return NULL;
+        }
+        if (pthread_mutex_init(&job->lock, NULL) != 0) {
+                pthread_cond_destroy(&job->answered);
+                free(job);
+                return NULL;
+        }
+        snprintf(job->host, sizeof(job->host), "%s", host);
+        snprintf(job->service, sizeof(job->service), "%s", service);
+        job->refs = 2;
+        return job;
+}
+
+/* Starts the detached resolver thread with every signal blocked, so signals (the backstop's
+ * SIGALRM, a SIGTERM from systemd) keep going to the thread that handles them. */
+static int job_start(struct resolve_job *job)
+{
+        pthread_attr_t attr;
+        pthread_t thread;
+        sigset_t all, old;
+        int rc = pthread_attr_init(&attr);
+        if (rc != 0)
+                return rc;
+        rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (rc == 0) {
+                sigfillset(&all);
+                pthread_sigmask(SIG_SETMASK, &all, &old);
+                rc = pthread_create(&thread, &attr, resolve_on_thread, job);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+        }
+        pthread_attr_destroy(&attr);
+        return rc;
+}
+
+static enum net_status gai_status(int rc, int error, const char *host, char *why,
+                                  size_t why_size)
+{
+        char q[QUOTE_BUF], reason[128];
+        switch (rc) {
+        case EAI_MEMORY:
+                snprintf(why, why_size, "out of memory resolving '%s'",
+                         text_quote(host, q, sizeof(q)));
+                return NET_SYSTEM;
+        case EAI_SYSTEM:
+                snprintf(why, why_size, "cannot resolve '%s': %s", text_quote(host, q, sizeof(q)),
+                         strerror(error));
+                return NET_SYSTEM;
+        case EAI_AGAIN:
+                snprintf(why, why_size, "cannot resolve '%s': no answer from the name server",
+                         text_quote(host, q, sizeof(q)));
+                return NET_UNRESOLVABLE;
+        case EAI_NONAME:
+        case EAI_NODATA:
+                snprintf(why, why_size, "cannot resolve '%s': no such host",
+                         text_quote(host, q, sizeof(q)));
+                return NET_UNRESOLVABLE;
+        default:
+                snprintf(reason, sizeof(reason), "%s", gai_strerror(rc));
+                reason[0] = (char)tolower((unsigned char)reason[0]);
+                snprintf(why, why_size, "cannot resolve '%s': %s", text_quote(host, q, sizeof(q)),
+                         reason);
+                return NET_UNRESOLVABLE;
+        }
+}
+
+enum net_status net_resolve(const char *host, unsigned short port, uint64_t deadline_us,
+                            struct addrinfo **out, char *why, size_t why_size)
+{
+        char service[8], q[QUOTE_BUF], span[32];
+        struct addrinfo hints;
+        uint64_t started = clock_now_us();
+        *out = NULL;
+        if (why_size)
+                why[0] = '\0';
+        if (!host || !*host) {
+                snprintf(why, why_size, "no host to resolve");
+                return NET_UNRESOLVABLE;
+        }
+        snprintf(service, sizeof(service), "%u", (unsigned)port);
+
+        /* Addresses given as numbers need no resolver and no thread. */
+        tcp_hints(&hints, AI_NUMERICHOST);
+        int rc = getaddrinfo(host, service, &hints, out);
+        if (rc == 0)
+                return NET_OK;
+        if (rc != EAI_NONAME)
+                return gai_status(rc, errno, host, why, why_size);
+        *out = NULL;
+        if (deadline_passed(deadline_us)) {
+                snprintf(why, why_size, "no time left to resolve '%s'",
+                         text_quote(host, q, sizeof(q)));
+                return NET_TIMEOUT;
+        }
+
+        struct resolve_job *job = job_create(host, service);
+        if (!job) {
+                snprintf(why, why_size, "out of memory resolving '%s'",
+                         text_quote(host, q, sizeof(q)));
+                return NET_SYSTEM;
+        }
+        rc = job_start(job);
+        if (rc != 0) {
+                job->refs = 1;
+                pthread_mutex_lock(&job->lock);
+                job_release_locked(job);
+                snprintf(why, why_size, "cannot start the resolver thread: %s", strerror(rc));
+                return NET_SYSTEM;
+        }
+
+        struct timespec until = {.tv_sec = (time_t)(deadline_us / 1000000ULL),
+                                 .tv_nsec = (long)(deadline_us % 1000000ULL) * 1000L};
+        pthread_mutex_lock(&job->lock);
+        while (!job->done) {
+                if (deadline_us == 0) {
+                        pthread_cond_wait(&job->answered, &job->lock);
+                } else if (pthread_cond_timedwait(&job->answered, &job->lock, &until) ==
+                           ETIMEDOUT) {
+                        break;
+                }
+        }
+        enum net_status status = NET_OK;
+        if (!job->done) {
+                /* The thread keeps running; it frees the job and its late answer itself. */
+                job->abandoned = true;
+                format_seconds(clock_now_us() - started, span, sizeof(span));
+                snprintf(why, why_size, "no answer from the resolver for '%s' within %s",
+                         text_quote(host, q, sizeof(q)), span);
+                status = NET_TIMEOUT;
+        } else if (job->rc != 0) {
+                status = gai_status(job->rc, job->error, host, why, why_size);
+        } else {
+                *out = job->result;
+                job->result = NULL;
+        }
+        job_release_locked(job);
+        return status;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Connecting */
+
+static void format_address(const struct sockaddr *sa, char *buf, size_t size)
+{
+        char text[INET6_ADDRSTRLEN];
+        if (sa->sa_family == AF_INET6) {
+                const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+                if (!inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text)))
+                        snprintf(text, sizeof(text), "?");
+                snprintf(buf, size, "[%s]:%u", text, (unsigned)ntohs(in6->sin6_port));
+        } else if (sa->sa_family == AF_INET) {
+                const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+                if (!inet_ntop(AF_INET, &in4->sin_addr, text, sizeof(text)))
+                        snprintf(text, sizeof(text), "?");
+                snprintf(buf, size, "%s:%u", text, (unsigned)ntohs(in4->sin_port));
+        } else {
+                snprintf(buf, size, "(address family %d)", sa->sa_family);
+        }
+}
+
+/* A short reason in the words an administrator searches for. */
+static const char *connect_reason(int error, char *buf, size_t size)
+{
+        switch (error) {
+        case ECONNREFUSED:
+                return "connection refused";
+        case ENETUNREACH:
+                return "network unreachable";
+        case EHOSTUNREACH:
+                return "no route to host";
+        case ETIMEDOUT:
+                return "timed out (no answer to the connection request)";
+        case ECONNRESET:
+                return "connection reset";
+        case EACCES:
+        case EPERM:
+                return "not permitted (a firewall rule?)";
+        case EADDRNOTAVAIL:
+                return "address not available";
+        case EAFNOSUPPORT:
+                return "address family not supported on this host";
+        default:
+                snprintf(buf, size, "%s", strerror(error));
+                if (buf[0])
+                        buf[0] = (char)tolower((unsigned char)buf[0]);
+                return buf;
+        }
+}
+
+static bool is_system_error(int error)
+{
+        return error == EMFILE || error == ENFILE || error == ENOMEM || error == ENOBUFS;
+}
+
+/* What the failed addresses said, for why: one reason, or each address with its own. */
+struct failures {
+        unsigned count;
+        bool differ;
+        bool timed_out;
+        int first_error;
+        char list[512];
+};
+
+static void failure_add(struct failures *f, const char *address, int error)
+{
+        char buf[128];
+        size_t used = strlen(f->list);
+        if (f->count == 0)
+                f->first_error = error;
+        else if (error != f->first_error)
+                f->differ = true;
+        if (error == ETIMEDOUT)
+                f->timed_out = true;
+        if (used < sizeof(f->list))
+                snprintf(f->list + used, sizeof(f->list) - used, "%s%s: %s",
+                         f->count ? "; " : "", address, connect_reason(error, buf, sizeof(buf)));
+        f->count++;
+}
+
+static void failure_describe(const struct failures *f, char *why, size_t why_size)
+{
+        char buf[128];
+        if (f->count == 1 || !f->differ)
+                snprintf(why, why_size, "%s%s", connect_reason(f->first_error, buf, sizeof(buf)),
+                         f->count > 1 ? " on every address" : "");
+        else
+                snprintf(why, why_size, "%s", f->list);
+}
+
+/* Waits for a non-blocking connect to finish; returns 0, an errno, or -1 at the deadline. */
+static int wait_connected(int fd, uint64_t deadline_us)
+{
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        for (;;) {
+                int ready = poll(&pfd, 1, deadline_remaining_ms(deadline_us));
+                if (ready < 0 && errno == EINTR)
+                        continue;
+                if (ready < 0)
+                        return errno;
+                if (ready == 0)
+                        return -1;
+                int error = 0;
+                socklen_t len = sizeof(error);
+                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+                        return errno;
+                return error;
+        }
+}
+
+static bool set_blocking(int fd)
+{
+        int flags = fcntl(fd, F_GETFL);
+        return flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
+}
+
+enum net_status net_connect(const char *host, unsigned short port, uint64_t deadline_us, int *fd,
+                            char *peer, size_t peer_size, char *why, size_t why_size)
+{
+        struct addrinfo *addresses;
+        struct failures failures = {0};
+        char address[INET6_ADDRSTRLEN + 16], span[32];
+        uint64_t started = clock_now_us();
+        *fd = -1;
+        if (peer_size)
+                peer[0] = '\0';
+        enum net_status status = net_resolve(host, port, deadline_us, &addresses, why, why_size);
+        if (status != NET_OK)
+                return status;
+
+        status = NET_UNREACHABLE;
+        for (const struct addrinfo *ai = addresses; ai; ai = ai->ai_next) {
+                format_address(ai->ai_addr, address, sizeof(address));
+                int s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                               ai->ai_protocol);
+                if (s < 0) {
+                        if (is_system_error(errno)) {
+                                snprintf(why, why_size, "cannot open a socket: %s",
+                                         strerror(errno));
+                                status = NET_SYSTEM;
+                                break;
+                        }
+                        failure_add(&failures, address, errno);
+                        continue;
+                }
+                int error = connect(s, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+                if (error == EINPROGRESS || error == EINTR)
+                        error = wait_connected(s, deadline_us);
+                if (error == 0 && !set_blocking(s))
+                        error = errno;
+                if (error == 0) {
+                        *fd = s;
+                        snprintf(peer, peer_size, "%s", address);
+                        status = NET_OK;
+                        break;
+                }
+                close(s);
+                if (error < 0) {
+                        format_seconds(clock_now_us() - started, span, sizeof(span));
+                        snprintf(why, why_size, "no answer from %s within %s", address, span);
+                        status = NET_TIMEOUT;
+                        break;
+                }
+                if (is_system_error(error)) {
+                        char buf[128];
+                        snprintf(why, why_size, "cannot connect to %s: %s", address,
+                                 connect_reason(error, buf, sizeof(buf)));
+                        status = NET_SYSTEM;
+                        break;
+                }
+                failure_add(&failures, address, error);
+        }
+        freeaddrinfo(addresses);
+        if (status == NET_UNREACHABLE) {
+                failure_describe(&failures, why, why_size);
+                /* The kernel gave up waiting for an answer: that is a timeout, not a refusal. */
+                if (failures.timed_out && !failures.differ)
+                        status = NET_TIMEOUT;
+        }
+        return status;
+}
