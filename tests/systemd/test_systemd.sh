@@ -1,0 +1,444 @@
+#!/bin/bash
+# End-to-end tests under a real systemd (DESIGN.md §8): boots systemd in private PID, mount, UTS
+# and cgroup namespaces, starts the units in tests/systemd/units/ and asserts what `systemctl show`,
+# `systemctl status` and `journalctl` say about them. Prints "ok - ..." / "not ok - ..." lines and
+# a final "systemd: N passed, N failed" line.
+#
+# PREFLIGHT names the binary under test (make systemd sets it). Exit status: 0 when every test
+# passed or when the suite cannot run here at all (not root, systemd not installed: said loudly);
+# 1 when a test failed or when systemd is installed but did not boot.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TESTS_DIR=$(dirname "$HERE")
+PREFLIGHT=${PREFLIGHT:-$(dirname "$TESTS_DIR")/build/preflight}
+SYSTEMD_BIN=/lib/systemd/systemd
+TARGET=pf-test.target
+PASSED=0
+FAILED=0
+SUITE_START=$(date +%s%N)
+
+not_run() {
+	local line="################################################################################"
+	printf '%s\n# SYSTEMD SUITE NOT RUN: %s\n%s\n' "$line" "$1" "$line"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	echo "systemd: 0 passed, 0 failed (not run)"
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+	not_run "not root: booting systemd in private namespaces needs root"
+	exit 0
+fi
+if [ ! -x "$SYSTEMD_BIN" ]; then
+	not_run "systemd is not installed ($SYSTEMD_BIN is missing; apt-get install systemd)"
+	exit 0
+fi
+for tool in unshare nsenter systemctl journalctl python3; do
+	if ! command -v "$tool" >/dev/null; then
+		not_run "$tool is not installed"
+		exit 0
+	fi
+done
+if [ ! -x "$PREFLIGHT" ]; then
+	echo "not ok - the binary under test '$PREFLIGHT' does not exist (build it, or set PREFLIGHT)"
+	echo "systemd: 0 passed, 1 failed"
+	exit 1
+fi
+PREFLIGHT=$(cd "$(dirname "$PREFLIGHT")" && pwd)/$(basename "$PREFLIGHT")
+
+STAGE=$(mktemp -d /tmp/preflight-systemd.XXXXXX)
+TAG=preflight-test.$$
+CGROUP_DIRS=()
+UNSHARE_PID=
+SYSTEMD_PID=
+
+# The directory of this shell's cgroup in every mounted hierarchy (one line each; one in all on a
+# cgroup2-only machine). The test systemd gets a child of each, so everything it creates stays
+# below a directory we remove at the end, and the machine's root cgroups are left alone.
+own_cgroup_dirs() {
+	awk 'FNR == NR {
+		for (i = 7; $i != "-"; i++) ;
+		if ($(i + 1) == "cgroup" || $(i + 1) == "cgroup2") {
+			point[n] = $5; type[n] = $(i + 1); opts[n] = "," $(i + 3) ","; n++
+		}
+		next
+	}
+	{
+		id = index($0, ":"); rest = substr($0, id + 1); c = index(rest, ":")
+		controllers = substr(rest, 1, c - 1); path = substr(rest, c + 1)
+		if (path == "/") path = ""
+		for (j = 0; j < n; j++) {
+			if (controllers == "" && type[j] == "cgroup2") { print point[j] path; break }
+			if (controllers == "" || type[j] != "cgroup") continue
+			k = split(controllers, want, ","); hit = 1
+			for (m = 1; m <= k; m++) if (index(opts[j], "," want[m] ",") == 0) hit = 0
+			if (hit) { print point[j] path; break }
+		}
+	}' /proc/self/mountinfo /proc/self/cgroup
+}
+
+make_cgroups() {
+	local dir
+	while read -r dir; do
+		[ -d "$dir" ] || continue
+		mkdir "$dir/$TAG" 2>/dev/null || continue
+		# A v1 cpuset cgroup takes no process until it has CPUs and memory nodes of its own.
+		if [ -f "$dir/cpuset.cpus" ]; then
+			cat "$dir/cpuset.cpus" >"$dir/$TAG/cpuset.cpus" 2>/dev/null
+			cat "$dir/cpuset.mems" >"$dir/$TAG/cpuset.mems" 2>/dev/null
+		fi
+		CGROUP_DIRS+=("$dir/$TAG")
+	done < <(own_cgroup_dirs)
+}
+
+remove_cgroups() {
+	local dir try
+	for dir in "${CGROUP_DIRS[@]}"; do
+		# The killed processes leave their cgroups a moment after they are reaped.
+		for try in $(seq 50); do
+			[ -d "$dir" ] || break
+			find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$dir" ] || break
+			sleep 0.1
+		done
+		[ -d "$dir" ] && echo "# could not remove the test cgroup $dir" >&2
+	done
+}
+
+# Stops the test systemd: SIGKILL to the first process of a PID namespace ends every process in it,
+# and with them the namespaces and their tmpfs mounts.
+shutdown_systemd() {
+	if [ -n "$SYSTEMD_PID" ]; then
+		kill -9 "$SYSTEMD_PID" 2>/dev/null
+		SYSTEMD_PID=
+	fi
+	if [ -n "$UNSHARE_PID" ]; then
+		# unshare exits once it has reaped systemd; if systemd never came up, end unshare too.
+		for i in $(seq 50); do
+			kill -0 "$UNSHARE_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -9 "$UNSHARE_PID" 2>/dev/null
+		wait "$UNSHARE_PID" 2>/dev/null
+		UNSHARE_PID=
+	fi
+	remove_cgroups
+	CGROUP_DIRS=()
+	rm -rf "$STAGE"
+}
+trap shutdown_systemd EXIT
+trap 'exit 130' INT TERM HUP
+
+pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
+
+# Commands inside the test system.
+inside() { nsenter -t "$SYSTEMD_PID" -m -p -- "$@"; }
+sctl() { inside systemctl --no-pager "$@"; }
+prop() { sctl show -p "$2" --value "$1"; }
+
+# wait_prop UNIT PROPERTY VALUE [SECONDS]: waits until PROPERTY of UNIT is VALUE (5 s default).
+wait_prop() {
+	local i limit=$((${4:-5} * 20))
+	for ((i = 0; i < limit; i++)); do
+		[ "$(prop "$1" "$2")" = "$3" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# expect_prop UNIT PROPERTY VALUE DESCRIPTION
+expect_prop() {
+	local value
+	value=$(prop "$1" "$2")
+	if [ "$value" = "$3" ]; then
+		pass "$4 ($2=$value)"
+	else
+		fail "$4: $2=$value, expected $3"
+	fi
+}
+
+# expect_contains TEXT NEEDLE DESCRIPTION
+expect_contains() {
+	if [[ "$1" == *"$2"* ]]; then
+		pass "$3"
+	else
+		fail "$3: '$2' not found in:"
+		printf '%s\n' "$1" | sed 's/^/#     /'
+	fi
+}
+
+expect_absent() {
+	if [[ "$1" != *"$2"* ]]; then
+		pass "$3"
+	else
+		fail "$3: '$2' found in:"
+		printf '%s\n' "$1" | sed 's/^/#     /'
+	fi
+}
+
+# journal UNIT [ARGS]: the unit's messages, after journald has taken in what was written so far.
+journal() {
+	local unit=$1
+	shift
+	inside journalctl --sync 2>/dev/null
+	inside journalctl --no-pager -o cat -u "$unit" "$@" 2>/dev/null
+}
+
+# wait_journal UNIT TEXT [ARGS]: polls the unit's journal for TEXT (5 s at most), then prints it.
+wait_journal() {
+	local unit=$1 text=$2 i out
+	shift 2
+	for i in $(seq 50); do
+		out=$(journal "$unit" "$@")
+		[[ "$out" == *"$text"* ]] && break
+		sleep 0.1
+	done
+	printf '%s\n' "$out"
+}
+
+# The status= systemd recorded for the ExecStartPre= commands of UNIT, e.g. "status=20".
+start_pre_status() {
+	prop "$1" ExecStartPre | grep -o 'status=[0-9]*' | head -1
+}
+
+free_port() { python3 "$TESTS_DIR/peers/freeport.py" tcp; }
+
+# ---- staging and boot --------------------------------------------------------------------------
+FREE_PORT=$(free_port)
+BUSY_PORT=$(free_port)
+WAIT_PORT=$(free_port)
+mkdir -p "$STAGE/units" "$STAGE/files"
+for src in "$HERE"/units/* "$HERE"/files/*; do
+	kind=units
+	[[ "$src" == "$HERE/files/"* ]] && kind=files
+	sed -e "s|@PREFLIGHT@|$PREFLIGHT|g" -e "s|@FREE_PORT@|$FREE_PORT|g" \
+		-e "s|@BUSY_PORT@|$BUSY_PORT|g" -e "s|@WAIT_PORT@|$WAIT_PORT|g" \
+		"$src" >"$STAGE/$kind/$(basename "$src")"
+done
+# Chain files run as root must be root's and not writable by others (DESIGN.md §5).
+chmod 644 "$STAGE"/files/* "$STAGE"/units/*
+
+make_cgroups
+(
+	for dir in "${CGROUP_DIRS[@]}"; do
+		echo "$BASHPID" >"$dir/cgroup.procs" 2>/dev/null
+	done
+	exec unshare --pid --fork --mount --mount-proc --uts --cgroup \
+		"$HERE/boot.sh" "$STAGE" "$TARGET"
+) >"$STAGE/boot.log" 2>&1 &
+UNSHARE_PID=$!
+
+boot_state=
+for i in $(seq 300); do
+	if [ -z "$SYSTEMD_PID" ]; then
+		SYSTEMD_PID=$(cat "/proc/$UNSHARE_PID/task/$UNSHARE_PID/children" 2>/dev/null | awk '{print $1}')
+	fi
+	if [ -n "$SYSTEMD_PID" ] && [ "$(cat "/proc/$SYSTEMD_PID/comm" 2>/dev/null)" = systemd ]; then
+		boot_state=$(inside systemctl is-system-running 2>/dev/null)
+		case "$boot_state" in running | degraded) break ;; esac
+	fi
+	kill -0 "$UNSHARE_PID" 2>/dev/null || break
+	sleep 0.1
+done
+case "$boot_state" in
+running | degraded) ;;
+*)
+	not_run "systemd is installed but did not boot (state: '${boot_state:-none}')" \
+		"$(tail -20 "$STAGE/boot.log" 2>/dev/null)"
+	exit 1
+	;;
+esac
+BOOT_MS=$((($(date +%s%N) - SUITE_START) / 1000000))
+echo "# systemd $(sctl --version | head -1 | awk '{print $2}') booted in ${BOOT_MS}ms as PID $SYSTEMD_PID"
+echo "# preflight under test: $PREFLIGHT"
+
+# journald first, so that the services' stderr goes to the journal (JOURNAL_STREAM).
+sctl start systemd-journald.socket systemd-journald.service
+if [ "$(prop systemd-journald.service ActiveState)" = active ]; then
+	pass "journald runs in the test system"
+else
+	fail "journald did not start: the journal tests below cannot pass"
+fi
+
+# ---- wrapper mode and RestartPreventExitStatus= ------------------------------------------------
+sctl start pf-wrapper-user.service
+wait_prop pf-wrapper-user.service ActiveState failed
+sleep 1 # ten RestartSec= periods: a restart would have happened by now
+expect_prop pf-wrapper-user.service ActiveState failed "wrapper: a user mismatch fails the unit"
+expect_prop pf-wrapper-user.service NRestarts 0 "wrapper: RestartPreventExitStatus=10 stops the restarts"
+expect_prop pf-wrapper-user.service ExecMainStatus 10 "wrapper: the main process exits with the user code"
+expect_prop pf-wrapper-user.service Result exit-code "wrapper: the unit failed on its exit code"
+out=$(sctl status pf-wrapper-user.service 2>&1)
+expect_contains "$out" "status=10" "systemctl status shows status=10"
+
+sctl start pf-wrapper-user-loop.service
+restarts=0
+for i in $(seq 50); do
+	restarts=$(prop pf-wrapper-user-loop.service NRestarts)
+	[ "$restarts" -ge 2 ] && break
+	sleep 0.1
+done
+sctl stop pf-wrapper-user-loop.service
+if [ "$restarts" -ge 2 ]; then
+	pass "control: without RestartPreventExitStatus= the same unit restarts (NRestarts=$restarts)"
+else
+	fail "control: without RestartPreventExitStatus= the unit did not restart (NRestarts=$restarts)"
+fi
+
+sctl start pf-wrapper-user-ok.service
+wait_prop pf-wrapper-user-ok.service SubState running
+expect_prop pf-wrapper-user-ok.service ActiveState active "wrapper: a passing check starts the service"
+main_pid=$(prop pf-wrapper-user-ok.service MainPID)
+main_comm=$(inside cat "/proc/$main_pid/comm" 2>/dev/null)
+if [ "$main_comm" = sleep ]; then
+	pass "wrapper: the service replaced preflight as the main process (PID $main_pid is sleep)"
+else
+	fail "wrapper: main PID $main_pid is '$main_comm', expected sleep"
+fi
+out=$(wait_journal pf-wrapper-user-ok.service "ok   user root")
+expect_contains "$out" "ok   user root" "wrapper: the passing check is in the unit's journal"
+sctl stop pf-wrapper-user-ok.service
+
+# ---- ExecStartPre= -----------------------------------------------------------------------------
+sctl start pf-startpre-user.service 2>/dev/null && fail "ExecStartPre: systemctl start succeeded"
+expect_prop pf-startpre-user.service ActiveState failed "ExecStartPre: a failing check fails the start"
+status=$(start_pre_status pf-startpre-user.service)
+[ "$status" = status=10 ] && pass "ExecStartPre: systemctl show gives status=10" ||
+	fail "ExecStartPre: ExecStartPre shows '$status', expected status=10"
+
+sctl start pf-user-as-nobody.service
+expect_prop pf-user-as-nobody.service Result success "user: the check sees User=nobody Group=nogroup"
+
+# ---- ExecCondition= ----------------------------------------------------------------------------
+if sctl start pf-condition-skip.service; then
+	pass "ExecCondition: systemctl start of a skipped unit succeeds"
+else
+	fail "ExecCondition: systemctl start of a skipped unit failed"
+fi
+expect_prop pf-condition-skip.service ActiveState inactive "ExecCondition: the skipped unit is inactive, not failed"
+expect_prop pf-condition-skip.service Result success "ExecCondition: the skipped unit's result is success"
+if inside test -e /run/preflight-test/condition-skip.ran; then
+	fail "ExecCondition: ExecStart= ran although the check failed"
+else
+	pass "ExecCondition: ExecStart= did not run"
+fi
+failed_units=$(sctl list-units --failed --plain --no-legend)
+expect_absent "$failed_units" pf-condition-skip "ExecCondition: the skipped unit is not listed as failed"
+sctl start pf-condition-run.service
+if inside test -e /run/preflight-test/condition-run.ran; then
+	pass "ExecCondition: a passing check lets ExecStart= run"
+else
+	fail "ExecCondition: ExecStart= did not run although the check passed"
+fi
+
+# ---- journal priorities ------------------------------------------------------------------------
+sctl start pf-journal-fail.service 2>/dev/null
+sctl start pf-journal-ok.service
+all_fail=$(wait_journal pf-journal-fail.service "FAIL user nobody")
+err_fail=$(journal pf-journal-fail.service -p err)
+all_ok=$(wait_journal pf-journal-ok.service "ok   user root")
+err_ok=$(journal pf-journal-ok.service -p err)
+expect_contains "$err_fail" "FAIL user nobody" "journalctl -p err shows the failure"
+expect_contains "$all_ok" "ok   user root" "the success is in the journal"
+expect_absent "$err_ok" "user root" "journalctl -p err does not show the success"
+expect_absent "$all_fail$all_ok" "<3>" "the <3> prefix is read by journald, not printed"
+fail_prio=$(journal pf-journal-fail.service -o json | grep '"MESSAGE":"FAIL' | grep -o '"PRIORITY":"[0-9]"')
+ok_prio=$(journal pf-journal-ok.service -o json | grep '"MESSAGE":"ok ' | grep -o '"PRIORITY":"[0-9]"')
+[ "$fail_prio" = '"PRIORITY":"3"' ] && pass "the failure has PRIORITY=3" || fail "the failure has $fail_prio"
+[ "$ok_prio" = '"PRIORITY":"6"' ] && pass "the success has PRIORITY=6" || fail "the success has $ok_prio"
+
+# ---- STATUS= while a check waits ---------------------------------------------------------------
+sctl start --no-block pf-status-wait.service
+status_text=
+for i in $(seq 100); do
+	status_text=$(prop pf-status-wait.service StatusText)
+	[[ "$status_text" == *"attempt "* ]] && break
+	sleep 0.05
+done
+expect_contains "$status_text" "preflight: waiting for tcp 127.0.0.1:$WAIT_PORT, attempt" \
+	"STATUS=: StatusText shows what preflight waits for"
+out=$(sctl status pf-status-wait.service 2>&1)
+expect_contains "$out" "Status: \"preflight: waiting for tcp 127.0.0.1:$WAIT_PORT" \
+	"STATUS=: systemctl status shows the wait"
+expect_prop pf-status-wait.service SubState start-pre "STATUS=: the unit is still in ExecStartPre"
+sctl start pf-wait-listener.socket
+if wait_prop pf-status-wait.service SubState running 10; then
+	pass "STATUS=: the unit starts once the port accepts"
+	# systemd keeps the last STATUS= of a running unit: empty means preflight cleared it.
+	expect_prop pf-status-wait.service StatusText "" "STATUS=: preflight clears its status when done"
+else
+	fail "STATUS=: the unit did not start after the listener came (SubState=$(prop pf-status-wait.service SubState))"
+fi
+sctl stop pf-status-wait.service pf-wait-listener.socket pf-listener.service
+
+# ---- port --------------------------------------------------------------------------------------
+sctl start pf-holder.socket
+expect_prop pf-holder.socket ActiveState active "the busy port $BUSY_PORT is held by a listening socket"
+sctl start pf-port-busy.service 2>/dev/null && fail "port: systemctl start on a busy port succeeded"
+expect_prop pf-port-busy.service ActiveState failed "port: a busy port fails the start"
+status=$(start_pre_status pf-port-busy.service)
+[ "$status" = status=20 ] && pass "port: ExecStartPre shows status=20" ||
+	fail "port: ExecStartPre shows '$status', expected status=20"
+out=$(wait_journal pf-port-busy.service "in use" -p err)
+expect_contains "$out" "in use" "port: journalctl -p err says the port is in use"
+
+if sctl start pf-port-free.service; then
+	pass "port: systemctl start on a free port succeeds"
+else
+	fail "port: systemctl start on a free port failed"
+fi
+expect_prop pf-port-free.service SubState running "port: the service behind a free port runs"
+status=$(start_pre_status pf-port-free.service)
+[ "$status" = status=0 ] && pass "port: ExecStartPre on a free port shows status=0" ||
+	fail "port: ExecStartPre on a free port shows '$status'"
+out=$(journal pf-port-free.service -p err)
+expect_absent "$out" "port" "port: journalctl -p err has nothing for the free port"
+sctl stop pf-port-free.service
+
+sctl start pf-port-wrapper.service
+wait_prop pf-port-wrapper.service ActiveState failed
+sleep 1
+expect_prop pf-port-wrapper.service NRestarts 0 "port wrapper: RestartPreventExitStatus=20 stops the restarts"
+expect_prop pf-port-wrapper.service ExecMainStatus 20 "port wrapper: the main process exits with 20"
+
+# ---- chains through EnvironmentFile= -----------------------------------------------------------
+if sctl start pf-chain.service; then
+	pass "chain: a unit runs a chain named by EnvironmentFile="
+else
+	fail "chain: the unit running the chain did not start"
+fi
+wait_prop pf-chain.service SubState running
+expect_prop pf-chain.service SubState running "chain: port $FREE_PORT from EnvironmentFile= passes, the service runs"
+main_comm=$(inside cat "/proc/$(prop pf-chain.service MainPID)/comm" 2>/dev/null)
+[ "$main_comm" = sleep ] && pass "chain: the wrapped command is the main process" ||
+	fail "chain: main process is '$main_comm', expected sleep"
+out=$(wait_journal pf-chain.service "port $FREE_PORT")
+expect_contains "$out" "port $FREE_PORT" "chain: \${APP_PORT} was expanded to $FREE_PORT"
+sctl stop pf-chain.service
+
+sctl start pf-chain-busy.service 2>/dev/null && fail "chain: systemctl start with a busy port succeeded"
+status=$(start_pre_status pf-chain-busy.service)
+[ "$status" = status=20 ] && pass "chain: the busy port from EnvironmentFile= gives status=20" ||
+	fail "chain: ExecStartPre shows '$status', expected status=20"
+
+sctl start pf-chain-unset.service 2>/dev/null && fail "chain: systemctl start with an unset variable succeeded"
+status=$(start_pre_status pf-chain-unset.service)
+[ "$status" = status=6 ] && pass "chain: an unset \${APP_PORT} gives status=6" ||
+	fail "chain: ExecStartPre shows '$status', expected status=6"
+out=$(sctl status pf-chain-unset.service 2>&1)
+expect_contains "$out" "status=6/NOTCONFIGURED" "chain: systemctl status names 6 NOTCONFIGURED"
+out=$(wait_journal pf-chain-unset.service "APP_PORT" -p err)
+expect_contains "$out" "APP_PORT" "chain: the error names the unset variable"
+
+# ---- the end -----------------------------------------------------------------------------------
+stopped_pid=$SYSTEMD_PID
+shutdown_systemd
+if kill -0 "$stopped_pid" 2>/dev/null; then
+	fail "the test systemd (PID $stopped_pid) still runs after kill -9"
+else
+	pass "the test systemd is gone after kill -9"
+fi
+ELAPSED_MS=$((($(date +%s%N) - SUITE_START) / 1000000))
+echo "# suite took ${ELAPSED_MS}ms (boot ${BOOT_MS}ms)"
+echo "systemd: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
