@@ -45,8 +45,7 @@ static int parse_port(const char *whole, const char *text, unsigned short *port,
 
 /* A host name or IPv4 address as DNS and /etc/hosts know them: letters, digits, '-', '.', '_'.
  * Anything else ('@', '/', spaces, control characters) is a mistake or an attack on a message. */
-static int validate_hostname(const char *whole, const char *host, size_t len,
-                             struct pf_error *err)
+static int validate_hostname(const char *whole, const char *host, size_t len, struct pf_error *err)
 {
         char q[QUOTE_BUF];
         if (len == 0)
@@ -83,8 +82,8 @@ static bool is_ipv6_literal(const char *text, size_t len)
                 if (zone_len == 0 || zone_len > 15) /* IFNAMSIZ - 1 */
                         return false;
                 for (size_t i = 1; i <= zone_len; i++)
-                        if (!isalnum((unsigned char)zone[i]) && zone[i] != '-' &&
-                            zone[i] != '_' && zone[i] != '.')
+                        if (!isalnum((unsigned char)zone[i]) && zone[i] != '-' && zone[i] != '_' &&
+                            zone[i] != '.')
                                 return false;
         }
         memcpy(addr, text, addr_len);
@@ -229,8 +228,9 @@ static void *resolve_on_thread(void *arg)
 
 static void format_seconds(uint64_t us, char *buf, size_t size)
 {
-        snprintf(buf, size, "%llu.%llus", (unsigned long long)(us / 1000000ULL),
-                 (unsigned long long)(us % 1000000ULL / 100000ULL));
+        uint64_t tenths = (us + 50000ULL) / 100000ULL;
+        snprintf(buf, size, "%llu.%llus", (unsigned long long)(tenths / 10),
+                 (unsigned long long)(tenths % 10));
 }
 
 static struct resolve_job *job_create(const char *host, const char *service)
@@ -283,8 +283,7 @@ static int job_start(struct resolve_job *job)
         return rc;
 }
 
-static enum net_status gai_status(int rc, int error, const char *host, char *why,
-                                  size_t why_size)
+static enum net_status gai_status(int rc, int error, const char *host, char *why, size_t why_size)
 {
         char q[QUOTE_BUF], reason[128];
         switch (rc) {
@@ -297,7 +296,7 @@ static enum net_status gai_status(int rc, int error, const char *host, char *why
                          strerror(error));
                 return NET_SYSTEM;
         case EAI_AGAIN:
-                snprintf(why, why_size, "cannot resolve '%s': no answer from the name server",
+                snprintf(why, why_size, "cannot resolve '%s': temporary failure in name resolution",
                          text_quote(host, q, sizeof(q)));
                 return NET_UNRESOLVABLE;
         case EAI_NONAME:
@@ -462,8 +461,8 @@ static void failure_add(struct failures *f, const char *address, int error)
         if (error == ETIMEDOUT)
                 f->timed_out = true;
         if (used < sizeof(f->list))
-                snprintf(f->list + used, sizeof(f->list) - used, "%s%s: %s",
-                         f->count ? "; " : "", address, connect_reason(error, buf, sizeof(buf)));
+                snprintf(f->list + used, sizeof(f->list) - used, "%s%s: %s", f->count ? "; " : "",
+                         address, connect_reason(error, buf, sizeof(buf)));
         f->count++;
 }
 

@@ -24,20 +24,20 @@ static const struct {
         unsigned port;
         bool has_port;
 } good_addresses[] = {
-        {"127.0.0.1:5432", 0, "127.0.0.1", 5432, true},
-        {"db.internal:5432", 0, "db.internal", 5432, true},
-        {"db-1_a.example.com:1", 0, "db-1_a.example.com", 1, true},
-        {"localhost:65535", 0, "localhost", 65535, true},
-        {"[::1]:6379", 0, "::1", 6379, true},
-        {"[fe80::1%lo]:80", 0, "fe80::1%lo", 80, true},
-        {"[2001:db8::42]:443", 6379, "2001:db8::42", 443, true},
-        {"redis.internal", 6379, "redis.internal", 6379, false},
-        {"[::1]", 6379, "::1", 6379, false},
-        {"::1", 6379, "::1", 6379, false},
-        {"::", 6379, "::", 6379, false},
-        {":6380", 6379, "127.0.0.1", 6380, true},
-        {"10.0.0.1:0080", 0, "10.0.0.1", 80, true},
-        {"cache:6379", 6379, "cache", 6379, true},
+    {"127.0.0.1:5432", 0, "127.0.0.1", 5432, true},
+    {"db.internal:5432", 0, "db.internal", 5432, true},
+    {"db-1_a.example.com:1", 0, "db-1_a.example.com", 1, true},
+    {"localhost:65535", 0, "localhost", 65535, true},
+    {"[::1]:6379", 0, "::1", 6379, true},
+    {"[fe80::1%lo]:80", 0, "fe80::1%lo", 80, true},
+    {"[2001:db8::42]:443", 6379, "2001:db8::42", 443, true},
+    {"redis.internal", 6379, "redis.internal", 6379, false},
+    {"[::1]", 6379, "::1", 6379, false},
+    {"::1", 6379, "::1", 6379, false},
+    {"::", 6379, "::", 6379, false},
+    {":6380", 6379, "127.0.0.1", 6380, true},
+    {"10.0.0.1:0080", 0, "10.0.0.1", 80, true},
+    {"cache:6379", 6379, "cache", 6379, true},
 };
 
 START_TEST(test_parse_good)
@@ -58,46 +58,46 @@ static const struct {
         int default_port;
         const char *says; /* a piece of the message */
 } bad_addresses[] = {
-        {"", 0, "empty"},
-        {"db", 0, "port is required"},
-        {"db:", 0, "port is missing"},
-        {"db:0", 0, "1-65535"},
-        {"db:65536", 0, "1-65535"},
-        {"db:99999", 0, "'db:99999': port must be 1-65535"},
-        {"db:-1", 0, "1-65535"},
-        {"db:+5", 0, "1-65535"},
-        {"db: 5", 0, "1-65535"},
-        {"db:5x", 0, "1-65535"},
-        {"db:99999999999999999999999", 0, "1-65535"},
-        {":5432", 0, "host is missing"},
-        {"::1", 0, "brackets"},
-        {"::1:5432", 0, "brackets"},
-        {"fe80::zz", 6379, "brackets"},
-        {"[::1]", 0, "port is required"},
-        {"[::1", 0, "without its ']'"},
-        {"[::1]5432", 0, "':PORT' after ']'"},
-        {"[::1]:", 0, "port is missing"},
-        {"[db.internal]:5432", 0, "not an IPv6 address"},
-        {"[]:5432", 0, "not an IPv6 address"},
-        {"[fe80::1%]:80", 0, "not an IPv6 address"},
-        {"[fe80::1%a/b]:80", 0, "not an IPv6 address"},
-        {"user@db:5432", 0, "only letters"},
-        {"db/x:5432", 0, "only letters"},
-        {"db x:5432", 0, "only letters"},
-        {"db\n:5432", 0, "\\x0a"},
-        {"db\x1b[31m:5432", 0, "\\x1b"},
-        {"-db:5432", 0, "cannot start with '-'"},
-        {".db:5432", 0, "cannot start with '.'"},
-        {"db\xc3\xa9:5432", 0, "only letters"},
-        {"db@", 6379, "only letters"},
+    {"", 0, "empty"},
+    {"db", 0, "port is required"},
+    {"db:", 0, "port is missing"},
+    {"db:0", 0, "1-65535"},
+    {"db:65536", 0, "1-65535"},
+    {"db:99999", 0, "'db:99999': port must be 1-65535"},
+    {"db:-1", 0, "1-65535"},
+    {"db:+5", 0, "1-65535"},
+    {"db: 5", 0, "1-65535"},
+    {"db:5x", 0, "1-65535"},
+    {"db:99999999999999999999999", 0, "1-65535"},
+    {":5432", 0, "host is missing"},
+    {"::1", 0, "brackets"},
+    {"::1:5432", 0, "brackets"},
+    {"fe80::zz", 6379, "brackets"},
+    {"[::1]", 0, "port is required"},
+    {"[::1", 0, "without its ']'"},
+    {"[::1]5432", 0, "':PORT' after ']'"},
+    {"[::1]:", 0, "port is missing"},
+    {"[db.internal]:5432", 0, "not an IPv6 address"},
+    {"[]:5432", 0, "not an IPv6 address"},
+    {"[fe80::1%]:80", 0, "not an IPv6 address"},
+    {"[fe80::1%a/b]:80", 0, "not an IPv6 address"},
+    {"user@db:5432", 0, "only letters"},
+    {"db/x:5432", 0, "only letters"},
+    {"db x:5432", 0, "only letters"},
+    {"db\n:5432", 0, "\\x0a"},
+    {"db\x1b[31m:5432", 0, "\\x1b"},
+    {"-db:5432", 0, "cannot start with '-'"},
+    {".db:5432", 0, "cannot start with '.'"},
+    {"db\xc3\xa9:5432", 0, "only letters"},
+    {"db@", 6379, "only letters"},
 };
 
 START_TEST(test_parse_bad)
 {
         struct host_port hp;
         struct pf_error err = {{0}};
-        int r = net_parse_host_port(bad_addresses[_i].text, bad_addresses[_i].default_port, &hp,
-                                    &err);
+        int r =
+            net_parse_host_port(bad_addresses[_i].text, bad_addresses[_i].default_port, &hp, &err);
         ck_assert_msg(r == PF_USAGE, "'%s' accepted", bad_addresses[_i].text);
         ck_assert_msg(strstr(err.msg, bad_addresses[_i].says), "'%s': message '%s' lacks '%s'",
                       bad_addresses[_i].text, err.msg, bad_addresses[_i].says);
@@ -129,9 +129,8 @@ START_TEST(test_resolve_numeric_v4)
 {
         struct addrinfo *ai = NULL;
         char why[256] = "";
-        ck_assert_int_eq(net_resolve("127.0.0.1", 5432, deadline_after(1000000), &ai, why,
-                                     sizeof(why)),
-                         NET_OK);
+        ck_assert_int_eq(
+            net_resolve("127.0.0.1", 5432, deadline_after(1000000), &ai, why, sizeof(why)), NET_OK);
         ck_assert_ptr_nonnull(ai);
         ck_assert_int_eq(ai->ai_family, AF_INET);
         ck_assert_int_eq(ai->ai_socktype, SOCK_STREAM);
@@ -173,17 +172,19 @@ START_TEST(test_resolve_name_on_thread)
         struct addrinfo *ai = NULL;
         char why[256] = "";
         enum net_status st =
-                net_resolve("localhost", 80, deadline_after(5000000), &ai, why, sizeof(why));
+            net_resolve("localhost", 80, deadline_after(5000000), &ai, why, sizeof(why));
         ck_assert_msg(st == NET_OK, "localhost: %d %s", st, why);
         ck_assert_ptr_nonnull(ai);
         bool loopback = false;
         for (const struct addrinfo *a = ai; a; a = a->ai_next) {
                 if (a->ai_family == AF_INET)
-                        loopback |= ntohl(((const struct sockaddr_in *)a->ai_addr)
-                                                  ->sin_addr.s_addr) >> 24 == 127;
+                        loopback |=
+                            ntohl(((const struct sockaddr_in *)a->ai_addr)->sin_addr.s_addr) >>
+                                24 ==
+                            127;
                 else if (a->ai_family == AF_INET6)
                         loopback |= IN6_IS_ADDR_LOOPBACK(
-                                &((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr);
+                            &((const struct sockaddr_in6 *)a->ai_addr)->sin6_addr);
         }
         ck_assert(loopback);
         freeaddrinfo(ai);
