@@ -50,6 +50,7 @@ struct attempt {
         uint64_t deadline_us; /* CLOCK_MONOTONIC, absolute; clock_remaining_ms() measures it */
         unsigned number;      /* 1 for the first attempt */
         bool verbose;
+        bool inverted; /* --invert: only the check's main question matters (port: in use?) */
 };
 
 struct check {

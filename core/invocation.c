@@ -324,7 +324,9 @@ static bool worth_retrying(const struct invocation *inv, const struct outcome *o
 static void run_target(const struct invocation *inv, const char *target, uint64_t deadline_us,
                        uint64_t started_us, struct outcome *o)
 {
-        struct attempt attempt = {.deadline_us = deadline_us, .verbose = inv->style.verbose};
+        struct attempt attempt = {.deadline_us = deadline_us,
+                                  .verbose = inv->style.verbose,
+                                  .inverted = inv->invert};
         for (;;) {
                 attempt.number++;
                 memset(&o->result, 0, sizeof(o->result));
