@@ -34,9 +34,10 @@ static void tcp_run(const void *config, const char *target, const struct attempt
                 /* Only the handshake was asked for; a close now is what a port scanner does. */
                 close(fd);
                 result_set(res, PF_OK, "accepting connections at %s", peer);
-                result_detail(res, "connected in %llu.%03llu ms",
-                              (unsigned long long)(took_us / 1000),
-                              (unsigned long long)(took_us % 1000));
+                /* why holds the addresses that failed before this one answered, if any. */
+                result_detail(
+                    res, "connected in %llu.%03llu ms%s%s", (unsigned long long)(took_us / 1000),
+                    (unsigned long long)(took_us % 1000), why[0] ? "; before that " : "", why);
                 return;
         case NET_UNRESOLVABLE:
                 result_set(res, PF_TCP_UNREACHABLE, "%s", why);

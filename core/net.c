@@ -441,39 +441,54 @@ static bool is_system_error(int error)
         return error == EMFILE || error == ENFILE || error == ENOMEM || error == ENOBUFS;
 }
 
-/* What the failed addresses said, for why: one reason, or each address with its own. */
+/* What the addresses that failed said, for why. */
 struct failures {
         unsigned count;
+        unsigned timeouts;
         bool differ;
-        bool timed_out;
-        int first_error;
-        char list[512];
+        char first_reason[128];
+        char addresses[256]; /* "[::1]:5432, 127.0.0.1:5432" */
+        char list[512];      /* "[::1]:5432: no answer within 1.0s; 127.0.0.1:5432: ..." */
 };
 
-static void failure_add(struct failures *f, const char *address, int error)
+static void append(char *buf, size_t size, const char *separator, const char *text)
 {
-        char buf[128];
-        size_t used = strlen(f->list);
-        if (f->count == 0)
-                f->first_error = error;
-        else if (error != f->first_error)
-                f->differ = true;
-        if (error == ETIMEDOUT)
-                f->timed_out = true;
-        if (used < sizeof(f->list))
-                snprintf(f->list + used, sizeof(f->list) - used, "%s%s: %s", f->count ? "; " : "",
-                         address, connect_reason(error, buf, sizeof(buf)));
-        f->count++;
+        size_t used = strlen(buf);
+        if (used + 1 < size)
+                snprintf(buf + used, size - used, "%s%s", used ? separator : "", text);
 }
 
-static void failure_describe(const struct failures *f, char *why, size_t why_size)
+static void failure_add(struct failures *f, const char *address, const char *reason, bool timed_out)
 {
-        char buf[128];
-        if (f->count == 1 || !f->differ)
-                snprintf(why, why_size, "%s%s", connect_reason(f->first_error, buf, sizeof(buf)),
-                         f->count > 1 ? " on every address" : "");
+        char entry[INET6_ADDRSTRLEN + 16 + 128 + 2];
+        if (f->count == 0)
+                snprintf(f->first_reason, sizeof(f->first_reason), "%s", reason);
+        else if (strcmp(reason, f->first_reason) != 0)
+                f->differ = true;
+        f->count++;
+        f->timeouts += timed_out;
+        append(f->addresses, sizeof(f->addresses), ", ", address);
+        snprintf(entry, sizeof(entry), "%s: %s", address, reason);
+        append(f->list, sizeof(f->list), "; ", entry);
+}
+
+/* The status and reason once every address failed. */
+static enum net_status failure_describe(const struct failures *f, uint64_t took_us, char *why,
+                                        size_t why_size)
+{
+        char span[32];
+        format_seconds(took_us, span, sizeof(span));
+        if (f->count > 0 && f->timeouts == f->count) {
+                snprintf(why, why_size, "no answer from %s within %s", f->addresses, span);
+                return NET_TIMEOUT;
+        }
+        if (f->count == 1)
+                snprintf(why, why_size, "%s", f->first_reason);
+        else if (!f->differ)
+                snprintf(why, why_size, "%s (tried %s)", f->first_reason, f->addresses);
         else
                 snprintf(why, why_size, "%s", f->list);
+        return NET_UNREACHABLE;
 }
 
 /* Waits for a non-blocking connect to finish; returns 0, an errno, or -1 at the deadline. */
@@ -502,12 +517,45 @@ static bool set_blocking(int fd)
         return flags >= 0 && fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == 0;
 }
 
+/*
+ * How long one address may take: an equal share of the time left, so that an address that
+ * drops packets (a host that is down) cannot use up the time the next address needs.
+ */
+static uint64_t address_deadline(uint64_t deadline_us, unsigned addresses_left)
+{
+        if (deadline_us == 0 || addresses_left <= 1)
+                return deadline_us;
+        uint64_t now = clock_now_us();
+        if (now >= deadline_us)
+                return deadline_us;
+        return now + (deadline_us - now) / addresses_left;
+}
+
+/* One address: 0 and *fd when it accepted, else an errno, or -1 for no answer by slice_us. */
+static int connect_one(const struct addrinfo *ai, uint64_t slice_us, int *fd)
+{
+        int s =
+            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (s < 0)
+                return errno;
+        int error = connect(s, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+        if (error == EINPROGRESS || error == EINTR)
+                error = wait_connected(s, slice_us);
+        if (error == 0 && !set_blocking(s))
+                error = errno;
+        if (error == 0)
+                *fd = s;
+        else
+                close(s);
+        return error;
+}
+
 enum net_status net_connect(const char *host, unsigned short port, uint64_t deadline_us, int *fd,
                             char *peer, size_t peer_size, char *why, size_t why_size)
 {
         struct addrinfo *addresses;
         struct failures failures = {0};
-        char address[INET6_ADDRSTRLEN + 16], span[32];
+        char address[INET6_ADDRSTRLEN + 16], reason[128], span[32];
         uint64_t started = clock_now_us();
         *fd = -1;
         if (peer_size)
@@ -516,54 +564,40 @@ enum net_status net_connect(const char *host, unsigned short port, uint64_t dead
         if (status != NET_OK)
                 return status;
 
+        unsigned left = 0;
+        for (const struct addrinfo *ai = addresses; ai; ai = ai->ai_next)
+                left++;
         status = NET_UNREACHABLE;
-        for (const struct addrinfo *ai = addresses; ai; ai = ai->ai_next) {
+        for (const struct addrinfo *ai = addresses; ai; ai = ai->ai_next, left--) {
                 format_address(ai->ai_addr, address, sizeof(address));
-                int s = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                               ai->ai_protocol);
-                if (s < 0) {
-                        if (is_system_error(errno)) {
-                                snprintf(why, why_size, "cannot open a socket: %s",
-                                         strerror(errno));
-                                status = NET_SYSTEM;
-                                break;
-                        }
-                        failure_add(&failures, address, errno);
-                        continue;
-                }
-                int error = connect(s, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
-                if (error == EINPROGRESS || error == EINTR)
-                        error = wait_connected(s, deadline_us);
-                if (error == 0 && !set_blocking(s))
-                        error = errno;
+                uint64_t slice_started = clock_now_us();
+                int error = connect_one(ai, address_deadline(deadline_us, left), fd);
                 if (error == 0) {
-                        *fd = s;
                         snprintf(peer, peer_size, "%s", address);
                         status = NET_OK;
                         break;
                 }
-                close(s);
-                if (error < 0) {
-                        format_seconds(clock_now_us() - started, span, sizeof(span));
-                        snprintf(why, why_size, "no answer from %s within %s", address, span);
-                        status = NET_TIMEOUT;
-                        break;
-                }
                 if (is_system_error(error)) {
-                        char buf[128];
                         snprintf(why, why_size, "cannot connect to %s: %s", address,
-                                 connect_reason(error, buf, sizeof(buf)));
+                                 connect_reason(error, reason, sizeof(reason)));
                         status = NET_SYSTEM;
                         break;
                 }
-                failure_add(&failures, address, error);
+                if (error < 0 || error == ETIMEDOUT) {
+                        format_seconds(clock_now_us() - slice_started, span, sizeof(span));
+                        snprintf(reason, sizeof(reason), "no answer within %s", span);
+                        failure_add(&failures, address, reason, true);
+                } else {
+                        failure_add(&failures, address,
+                                    connect_reason(error, reason, sizeof(reason)), false);
+                }
+                if (deadline_passed(deadline_us))
+                        break;
         }
         freeaddrinfo(addresses);
-        if (status == NET_UNREACHABLE) {
-                failure_describe(&failures, why, why_size);
-                /* The kernel gave up waiting for an answer: that is a timeout, not a refusal. */
-                if (failures.timed_out && !failures.differ)
-                        status = NET_TIMEOUT;
-        }
+        if (status == NET_OK)
+                snprintf(why, why_size, "%s", failures.list); /* what failed on the way */
+        else if (status == NET_UNREACHABLE)
+                status = failure_describe(&failures, clock_now_us() - started, why, why_size);
         return status;
 }

@@ -76,6 +76,26 @@ run_cmd "$RESOLVER" "$PREFLIGHT" tcp "nothing.invalid:$port" -t 1s --invert
 expect_code 0 "--invert: a name that never resolves is not accepting"
 stop_peer "$listener"
 
+# ---- a name with two addresses: each gets a share of the time ----
+port=$(free_port)
+start_peer python3 "$PEERS/hung_listener.py" --host ::1 --port "$port"; hung6=$PEER_PID
+start_listener 127.0.0.1 "$port"; listener=$PEER_PID
+run_cmd "$RESOLVER" --host "::1 multi.test" --host "127.0.0.1 multi.test" "$PREFLIGHT" tcp "multi.test:$port" -t 2s -v
+expect_code 0 "first address hangs, the second answers"
+expect_text ERR "accepting connections at 127.0.0.1:$port" "the second address is named"
+expect_text ERR "[::1]:$port: no answer within 1.0s" "--verbose names the address that hung"
+expect_elapsed 900 1600 "the hung address had half of -t 2s"
+stop_peer "$listener"
+start_peer python3 "$PEERS/hung_listener.py" --host 127.0.0.1 --port "$port"; hung4=$PEER_PID
+run_cmd "$RESOLVER" --host "::1 multi.test" --host "127.0.0.1 multi.test" "$PREFLIGHT" tcp "multi.test:$port" -t 1s
+expect_code 61 "both addresses hang"
+expect_text ERR "no answer from [::1]:$port, 127.0.0.1:$port within 1.0s" "both are named"
+expect_elapsed 900 1600 "-t 1s over two hung addresses ends in about a second"
+stop_peer "$hung6"; stop_peer "$hung4"
+run_cmd "$RESOLVER" --host "::1 multi.test" --host "127.0.0.1 multi.test" "$PREFLIGHT" tcp "multi.test:$port"
+expect_code 60 "both addresses refuse"
+expect_text ERR "connection refused (tried [::1]:$port, 127.0.0.1:$port)" "says both refused"
+
 # ---- 61: a listener whose queue is full drops the SYN ----
 start_peer python3 "$PEERS/hung_listener.py"; hung_port=${PEER_OUT#ready }; hung=$PEER_PID
 run_preflight tcp "127.0.0.1:$hung_port" -t 1s; expect_code 61 "hung listener"
