@@ -72,7 +72,7 @@ integration: $(BIN)
 	PREFLIGHT=$(abspath $(BIN)) tests/integration/run.sh
 
 check: deps
-	$(MAKE) unit integration
+	$(MAKE) unit integration systemd
 
 demo: deps $(BIN)
 	$(BIN) run configs/demo.conf
@@ -81,3 +81,41 @@ clean:
 	rm -rf build build-*
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- end-to-end tests under systemd, install and packages (tests/systemd/, packaging/) ----------
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/preflight
+COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
+
+.PHONY: systemd deb rpm
+# Boots systemd 252 in private namespaces (as root) and runs the units in tests/systemd/units/.
+systemd: $(BIN)
+	PREFLIGHT=$(abspath $(BIN)) tests/systemd/test_systemd.sh
+
+# The binary, a preflight-CHECK symlink and man page link per check, the man page, bash
+# completion (also under each preflight-CHECK name), the example chains and units.
+install: $(BIN)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONSDIR) \
+		$(DESTDIR)$(DOCDIR)/examples/units
+	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/preflight
+	install -m 644 packaging/preflight.1 $(DESTDIR)$(MANDIR)/man1/preflight.1
+	install -m 644 packaging/bash-completion/preflight $(DESTDIR)$(COMPLETIONSDIR)/preflight
+	for c in $(CHECK_NAMES); do \
+		ln -sf preflight $(DESTDIR)$(BINDIR)/preflight-$$c && \
+		ln -sf preflight.1 $(DESTDIR)$(MANDIR)/man1/preflight-$$c.1 && \
+		ln -sf preflight $(DESTDIR)$(COMPLETIONSDIR)/preflight-$$c || exit 1; \
+	done
+	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	for f in $(wildcard configs/*.conf); do \
+		install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/examples/chains/$${f#configs/} || exit 1; \
+	done
+	install -m 644 packaging/units/*.service $(DESTDIR)$(DOCDIR)/examples/units/
+
+# A .deb of this tree, built with dpkg-deb (no debian/ source package): packaging/build-deb.sh.
+deb:
+	packaging/build-deb.sh $(VERSION) $(BUILD)
+
+# The RPM from packaging/preflight.spec, with rpmbuild (Debian's rpm package has it).
+rpm:
+	packaging/build-rpm.sh $(VERSION) $(BUILD)
