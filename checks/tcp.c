@@ -59,10 +59,10 @@ const struct check check_tcp = {
     .name = "tcp",
     .summary = "does something accept TCP connections here?",
     .usage = "HOST:PORT|[V6]:PORT...",
-    .help = "Connects to each address HOST resolves to, in turn, and closes the first "
-            "connection\nthat is accepted. 60: refused, unresolvable or no route; 61: no "
-            "answer (resolver or\npeer) before the deadline. With --invert --wait, waits "
-            "until nothing accepts any more.",
+    .help = "Connects to the addresses HOST resolves to, one after another (each gets an equal\n"
+            "share of the time left), and closes the first connection that is accepted.\n"
+            "60: refused, unresolvable or no route; 61: no answer (resolver or peer) before the\n"
+            "deadline. With --invert --wait, waits until nothing accepts any more.",
     .min_targets = 1,
     .max_targets = 64,
     .timeout_code = PF_TCP_TIMEOUT,
