@@ -28,8 +28,10 @@ bool notify_send(const char *message)
         int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 return false;
-        ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL, (struct sockaddr *)&sa,
-                              salen);
+        /* MSG_DONTWAIT: a listener that stopped reading fills its queue, and a blocked send
+         * would hold the check past its deadline; a lost progress line costs nothing. */
+        ssize_t sent = sendto(fd, message, strlen(message), MSG_NOSIGNAL | MSG_DONTWAIT,
+                              (struct sockaddr *)&sa, salen);
         close(fd);
         return sent == (ssize_t)strlen(message);
 }
