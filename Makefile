@@ -72,7 +72,7 @@ integration: $(BIN)
 	PREFLIGHT=$(abspath $(BIN)) tests/integration/run.sh
 
 check: deps
-	$(MAKE) unit integration systemd
+	$(MAKE) unit integration systemd package-check
 
 demo: deps $(BIN)
 	$(BIN) run configs/demo.conf
@@ -88,10 +88,15 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/preflight
 COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: systemd deb rpm
+.PHONY: systemd package-check deb rpm
 # Boots systemd 252 in private namespaces (as root) and runs the units in tests/systemd/units/.
 systemd: $(BIN)
 	PREFLIGHT=$(abspath $(BIN)) tests/systemd/test_systemd.sh
+
+# make install, the man page against the binary, completion, make deb (lintian, dpkg -i into an
+# overlay), make rpm.
+package-check: $(BIN)
+	PREFLIGHT=$(abspath $(BIN)) BUILD=$(BUILD) tests/systemd/test_packaging.sh
 
 # The binary, a preflight-CHECK symlink and man page link per check, the man page, bash
 # completion (also under each preflight-CHECK name), the example chains and units.
