@@ -464,8 +464,9 @@ static void warn_password_on_command_line(void)
         if (warned)
                 return;
         warned = true;
-        report_warning("redis", "a password on the command line can be read by every user "
-                                "(ps, /proc); use REDISCLI_AUTH or --password-file FILE");
+        report_warning("redis", "a password given as an argument can be read by other users "
+                                "(ps, /proc, a readable chain file); use REDISCLI_AUTH or "
+                                "--password-file FILE");
 }
 
 static void forget_password(struct redis_config *cfg)

@@ -94,7 +94,7 @@ EOF
 # ---- A plain server -------------------------------------------------------------------
 
 PLAIN=$(free_port)
-start_redis plain --port "$PLAIN" --repl-diskless-sync-delay 0
+start_redis plain --port "$PLAIN" --bind 127.0.0.1 ::1 --repl-diskless-sync-delay 0
 PLAIN_PID=$REDIS_PID
 wait_redis -p "$PLAIN"
 
@@ -115,6 +115,8 @@ run_preflight redis "127.0.0.1:$PLAIN"; expect_code 0 "PONG from a plain server"
 expect_text ERR "ok   redis 127.0.0.1:$PLAIN answers PONG" "the ok line"
 run_preflight redis ":$PLAIN"; expect_code 0 ":PORT means 127.0.0.1"
 run_preflight redis "localhost:$PLAIN"; expect_code 0 "a name resolved through /etc/hosts"
+run_preflight redis "[::1]:$PLAIN"; expect_code 0 "[V6]:PORT"
+run_preflight redis "redis://[::1]:$PLAIN/1"; expect_code 0 "redis://[V6]:PORT/DB"
 run_preflight redis "redis://127.0.0.1:$PLAIN/2"; expect_code 0 "redis:// URL with a database"
 run_preflight redis "127.0.0.1:$PLAIN" --db 3 -v; expect_code 0 "--db 3"
 expect_text ERR "SELECT 3: OK" "-v shows the SELECT"
@@ -165,7 +167,7 @@ LATE=$(free_port)
 STARTED_PIDS+=("$!")
 run_preflight redis "127.0.0.1:$LATE" --wait -t 10s --json
 expect_code 0 "--wait: a server that starts a second later is found"
-expect_elapsed 1000 2200 "--wait notices the late server promptly (default interval 500ms)"
+expect_elapsed 1000 2400 "--wait notices the late server promptly (default interval 500ms)"
 expect_no_text OUT '"attempts":1,' "--wait took more than one attempt"
 
 # ---- A unix socket ---------------------------------------------------------------------
@@ -210,15 +212,15 @@ expect_code 0 "--password-file wins over REDISCLI_AUTH"
 printf 'wrong-password\r\n' >"$WORK/pw-wrong"
 run_preflight redis "127.0.0.1:$AUTHED" --password-file "$WORK/pw-wrong"; expect_code 43 "wrong --password-file"
 run_preflight redis "127.0.0.1:$AUTHED" --password "$SECRET" -v --json; expect_code 0 "--password"
-expect_text ERR "can be read by every user" "--password warns that ps shows it"
+expect_text ERR "can be read by other users" "--password warns that ps shows it"
 expect_secret_hidden "--password -v --json"
 run_preflight redis "redis://:$SECRET@127.0.0.1:$AUTHED/1" -v; expect_code 0 "password in the URL"
 expect_text ERR "ok   redis redis://:***@127.0.0.1:$AUTHED/1 answers PONG" "the URL is shown with *** for its password"
-expect_text ERR "can be read by every user" "a password in the URL warns"
+expect_text ERR "can be read by other users" "a password in the URL warns"
 expect_secret_hidden "URL password"
 run_preflight redis "redis://:$SECRET@127.0.0.1:$AUTHED/1" "redis://:$SECRET@127.0.0.1:$AUTHED/2"
 expect_code 0 "two URLs with passwords"
-WARNINGS=$(grep -c "can be read by every user" <<<"$ERR")
+WARNINGS=$(grep -c "can be read by other users" <<<"$ERR")
 [ "$WARNINGS" -eq 1 ] && pass "the warning is given once" || fail "the warning is given $WARNINGS times"
 run_preflight redis "redis://:wrong-$SECRET@127.0.0.1:$AUTHED" -v --json; expect_code 43 "wrong password in the URL"
 expect_text OUT "\"target\":\"redis://:***@127.0.0.1:$AUTHED\"" "JSON target without the password"
