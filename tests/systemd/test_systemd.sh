@@ -380,7 +380,8 @@ status=$(start_pre_status pf-port-busy.service)
 [ "$status" = status=20 ] && pass "port: ExecStartPre shows status=20" ||
 	fail "port: ExecStartPre shows '$status', expected status=20"
 out=$(wait_journal pf-port-busy.service "in use" -p err)
-expect_contains "$out" "in use" "port: journalctl -p err says the port is in use"
+expect_contains "$out" "FAIL port $BUSY_PORT/tcp in use by systemd (pid 1) on 127.0.0.1:$BUSY_PORT [20]" \
+	"port: journalctl -p err names the holder of the port"
 
 if sctl start pf-port-free.service; then
 	pass "port: systemctl start on a free port succeeds"
@@ -429,6 +430,22 @@ out=$(sctl status pf-chain-unset.service 2>&1)
 expect_contains "$out" "status=6/NOTCONFIGURED" "chain: systemctl status names 6 NOTCONFIGURED"
 out=$(wait_journal pf-chain-unset.service "APP_PORT" -p err)
 expect_contains "$out" "APP_PORT" "chain: the error names the unset variable"
+
+# ---- the example units shipped in packaging/units/ -------------------------------------------
+# systemd-analyze verify reads them as systemd 252 does; preflight and myapp point at programs
+# that exist here, so any line it prints is a real problem (unknown key, bad value).
+mkdir -p "$STAGE/examples"
+for unit in "$(dirname "$TESTS_DIR")"/packaging/units/*.service; do
+	name=$(basename "$unit")
+	sed -e "s|/usr/bin/preflight|$PREFLIGHT|g" -e "s|/usr/bin/myapp|/bin/sleep|g" "$unit" \
+		>"$STAGE/examples/$name"
+	out=$(cd "$STAGE/examples" && systemd-analyze verify "./$name" 2>&1)
+	if [ -z "$out" ]; then
+		pass "example unit $name: systemd-analyze verify is silent"
+	else
+		fail "example unit $name: $out"
+	fi
+done
 
 # ---- the end -----------------------------------------------------------------------------------
 stopped_pid=$SYSTEMD_PID
