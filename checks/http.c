@@ -523,7 +523,8 @@ static const struct check_option http_options[] = {
         [OPT_EXPECT_BODY] = {"expect-body", 0, "TEXT",
                              "the body (its first 64 KiB) must contain TEXT"},
         [OPT_EXPECT_BODY_REGEX] = {"expect-body-regex", 0, "RE",
-                                   "the body (its first 64 KiB) must match RE (POSIX extended)"},
+                                   "the body (its first 64 KiB) must match RE (POSIX extended, "
+                                   "^ and $ at each line)"},
         [OPT_EXPECT_HEADER] = {"expect-header", 0, "'NAME: VALUE'",
                                "the answer has this header (just NAME: any value); repeatable"},
         [OPT_METHOD] = {"method", 'X', "METHOD", "GET (default), HEAD or POST (empty body)"},
@@ -594,7 +595,9 @@ static int parse_regex(struct http_config *cfg, const char *value, struct pf_err
 {
         char q[QUOTE_BUF], why[160];
         regex_t re;
-        int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB);
+        /* REG_NEWLINE: ^ and $ match at each line, as grep does, so '^ready$' matches the
+         * body "ready\n" that most services send. */
+        int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
         if (rc != 0) {
                 regerror(rc, &re, why, sizeof(why));
                 regfree(&re);
@@ -757,7 +760,7 @@ struct exchange {
         char *url;          /* the URL of the current hop (owned) */
         unsigned redirects; /* hops followed */
         bool headers_dropped; /* a redirect went to another origin: --header not sent there */
-        bool https_seen;
+        bool hop_https; /* the current hop's URL is https */
         struct http_secrets secrets;
 };
 
@@ -870,7 +873,7 @@ static const char *stuck_step(const struct exchange *ex)
                 return "resolving the host name";
         if (info_time_us(h, CURLINFO_CONNECT_TIME_T) == 0)
                 return "connecting";
-        if (ex->https_seen && info_time_us(h, CURLINFO_APPCONNECT_TIME_T) == 0)
+        if (ex->hop_https && info_time_us(h, CURLINFO_APPCONNECT_TIME_T) == 0)
                 return "in the TLS handshake";
         if (info_time_us(h, CURLINFO_STARTTRANSFER_TIME_T) == 0)
                 return "waiting for the answer";
@@ -899,6 +902,16 @@ static bool is_tls_error(CURLcode rc)
         default:
                 return false;
         }
+}
+
+/* With TLS 1.3 a server checks the client's certificate after the client has finished its
+ * side of the handshake: a refusal then shows as a failed read or write (a TLS alert, or a
+ * reset) before any answer. */
+static bool rejected_after_handshake(const struct exchange *ex, CURLcode rc)
+{
+        return ex->hop_https && (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) &&
+               info_time_us(ex->handle, CURLINFO_APPCONNECT_TIME_T) > 0 &&
+               info_time_us(ex->handle, CURLINFO_STARTTRANSFER_TIME_T) == 0;
 }
 
 /* "connection refused by 127.0.0.1 port 8080", "cannot connect to unix socket /run/x.sock: No
@@ -943,17 +956,18 @@ static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t sta
                            stuck_step(ex));
                 return;
         }
-        if (is_tls_error(rc) ||
-            /* A server that rejects our certificate says so with a TLS alert after the
-             * handshake (TLS 1.3); libcurl sees a failed read. */
-            (ex->https_seen && (rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR) &&
-             (strstr(why, "SSL") || strstr(why, "TLS") || strstr(why, "alert")))) {
-                result_set(res, PF_HTTP_TLS, "TLS failure: %s", why);
+        if (is_tls_error(rc) || rejected_after_handshake(ex, rc)) {
+                if (is_tls_error(rc) || strstr(why, "alert"))
+                        result_set(res, PF_HTTP_TLS, "TLS failure: %s", why);
+                else
+                        result_set(res, PF_HTTP_TLS, "TLS failure: the server closed the "
+                                                     "connection right after the handshake (%s)",
+                                   why);
                 if (rc == CURLE_PEER_FAILED_VERIFICATION)
                         result_fix(res, "give the CA that signed the server's certificate with "
                                         "--cacert FILE, or fix the server's certificate");
-                else if (strstr(why, "certificate required"))
-                        result_fix(res, "the server wants a client certificate: give --cert "
+                else if (!ex->cfg->cert && !is_tls_error(rc))
+                        result_fix(res, "if the server wants a client certificate, give --cert "
                                         "FILE and --key FILE");
                 return;
         }
@@ -1197,7 +1211,6 @@ static void http_run(const void *config, const char *target, const struct attemp
                 exchange_free(&ex);
                 return;
         }
-        ex.https_seen = parsed.https;
         ex.handle = curl.easy_init();
         ex.body.data = malloc(HTTP_BODY_CAP + 1);
         ex.url = strdup(target);
@@ -1228,8 +1241,7 @@ static void http_run(const void *config, const char *target, const struct attemp
                         break;
                 }
                 struct http_url hop;
-                if (http_parse_url(ex.url, &hop, &err) == PF_OK && hop.https)
-                        ex.https_seen = true;
+                ex.hop_https = http_parse_url(ex.url, &hop, &err) == PF_OK && hop.https;
                 rc = exchange_perform(&ex, attempt->deadline_us);
                 if (rc != CURLE_OK) {
                         transfer_failed(&ex, rc, started_us, attempt->deadline_us, res);

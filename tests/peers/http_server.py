@@ -23,7 +23,6 @@ Anything else is 404 "not found".
 """
 import argparse
 import os
-import socket
 import socketserver
 import ssl
 import sys
