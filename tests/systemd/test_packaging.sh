@@ -49,6 +49,7 @@ command -v man >/dev/null || missing="$missing man-db"
 if [ -n "$missing" ]; then
 	if [ "$(id -u)" -eq 0 ]; then
 		echo "# installing:$missing"
+		# shellcheck disable=SC2086 # one package a word
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing \
 			>"$WORK/apt.log" 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 			apt-get install -y -qq --no-install-recommends $missing >"$WORK/apt.log" 2>&1; } ||
@@ -156,7 +157,7 @@ expect_completion() {
 	if printf '%s\n' "$got" | grep -qx -- "$2"; then
 		pass "completion: '$1' offers $2"
 	else
-		fail "completion: '$1' does not offer $2; offered: $(echo $got)"
+		fail "completion: '$1' does not offer $2; offered: $(echo "$got" | tr "\n" " ")"
 	fi
 }
 mkdir -p "$WORK/chains"
@@ -184,10 +185,10 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	got=$(complete_line "preflight port --timeout ")
 	printf '%s\n' "$got" | grep -qx -- 5s && ! printf '%s\n' "$got" | grep -q -- '^--' &&
 		pass "completion: after --timeout come spans, not options" ||
-		fail "completion: after --timeout: $(echo $got)"
+		fail "completion: after --timeout: $(echo "$got" | tr "\n" " ")"
 	got=$(complete_line "preflight http --expect-header --")
 	[ -z "$got" ] && pass "completion: after --expect-header comes its value, not options" ||
-		fail "completion: after --expect-header: $(echo $got)"
+		fail "completion: after --expect-header: $(echo "$got" | tr "\n" " ")"
 else
 	fail "completion: bash-completion is not installed, completion cannot be tested"
 fi

@@ -91,10 +91,10 @@ make_cgroups() {
 }
 
 remove_cgroups() {
-	local dir try
+	local dir
 	for dir in "${CGROUP_DIRS[@]}"; do
 		# The killed processes leave their cgroups a moment after they are reaped.
-		for try in $(seq 50); do
+		for _ in $(seq 50); do
 			[ -d "$dir" ] || break
 			find "$dir" -depth -type d -exec rmdir {} + 2>/dev/null
 			[ -d "$dir" ] || break
@@ -231,7 +231,7 @@ UNSHARE_PID=$!
 boot_state=
 for i in $(seq 300); do
 	if [ -z "$SYSTEMD_PID" ]; then
-		SYSTEMD_PID=$(cat "/proc/$UNSHARE_PID/task/$UNSHARE_PID/children" 2>/dev/null | awk '{print $1}')
+		SYSTEMD_PID=$(awk '{print $1}' "/proc/$UNSHARE_PID/task/$UNSHARE_PID/children" 2>/dev/null)
 	fi
 	if [ -n "$SYSTEMD_PID" ] && [ "$(cat "/proc/$SYSTEMD_PID/comm" 2>/dev/null)" = systemd ]; then
 		boot_state=$(inside systemctl is-system-running 2>/dev/null)
