@@ -134,9 +134,13 @@ static int parse_long(struct invocation *inv, int argc, char **argv, int *i, str
         const char *eq = strchr(word, '=');
         size_t len = eq ? (size_t)(eq - word) : strlen(word);
         struct option_ref ref;
-        if (!find_long(inv->check, word, len, &ref))
+        if (!find_long(inv->check, word, len, &ref)) {
+                /* Only the name: the value of a mistyped --pasword=SECRET stays unsaid. */
+                char name[QUOTE_BUF];
+                snprintf(name, sizeof(name), "--%.*s", (int)(len < 200 ? len : 200), word);
                 return pf_error_set(err, "unknown option '%s' (preflight %s --help lists them)",
-                                    text_quote(argv[*i], q, sizeof(q)), inv->check->name);
+                                    text_quote(name, q, sizeof(q)), inv->check->name);
+        }
         const char *value = NULL;
         if (ref.opt->value_name) {
                 if (eq)
