@@ -162,12 +162,13 @@ static int parse_short(struct invocation *inv, int argc, char **argv, int *i, st
         char q[QUOTE_BUF];
         for (const char *c = argv[*i] + 1; *c; c++) {
                 struct option_ref ref;
-                if (!find_short(inv->check, *c, &ref))
+                if (!find_short(inv->check, *c, &ref)) {
+                        /* Not the whole word: what follows may be a value (a password). */
+                        char name[3] = {'-', *c, '\0'};
                         return pf_error_set(err,
-                                            "unknown option '-%c' in '%s' (preflight %s --help "
-                                            "lists them)",
-                                            (*c >= 0x20 && *c < 0x7f) ? *c : '?',
-                                            text_quote(argv[*i], q, sizeof(q)), inv->check->name);
+                                            "unknown option '%s' (preflight %s --help lists them)",
+                                            text_quote(name, q, sizeof(q)), inv->check->name);
+                }
                 const char *value = NULL;
                 if (ref.opt->value_name) {
                         if (c[1])
