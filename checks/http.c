@@ -523,13 +523,13 @@ static const struct check_option http_options[] = {
         [OPT_EXPECT_BODY] = {"expect-body", 0, "TEXT",
                              "the body (its first 64 KiB) must contain TEXT"},
         [OPT_EXPECT_BODY_REGEX] = {"expect-body-regex", 0, "RE",
-                                   "the body (its first 64 KiB) must match RE (POSIX extended, "
-                                   "^ and $ at each line)"},
-        [OPT_EXPECT_HEADER] = {"expect-header", 0, "'NAME: VALUE'",
-                               "the answer has this header (just NAME: any value); repeatable"},
+                                   "the body (first 64 KiB) must match RE (POSIX ERE, ^ $ per line)"},
+        [OPT_EXPECT_HEADER] = {"expect-header", 0, "HEADER",
+                               "'Name: value' must be in the answer ('Name': any value); "
+                               "repeatable"},
         [OPT_METHOD] = {"method", 'X', "METHOD", "GET (default), HEAD or POST (empty body)"},
-        [OPT_HEADER] = {"header", 'H', "'NAME: VALUE'",
-                        "send this header (never shown in output); repeatable"},
+        [OPT_HEADER] = {"header", 'H', "HEADER",
+                        "send 'Name: value' (the value is never shown); repeatable"},
         [OPT_FOLLOW] = {"follow", 'L', NULL, "follow redirects (http and https only, at most 10)"},
         [OPT_UNIX_SOCKET] = {"unix-socket", 0, "PATH", "connect to this unix socket instead"},
         [OPT_CACERT] = {"cacert", 0, "FILE", "trust the CA certificates in FILE (PEM)"},
@@ -940,7 +940,7 @@ static void connect_failed(const struct exchange *ex, long os_errno, const char 
 
 /* Maps a failed transfer to the check's codes, with a message that says why. */
 static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t started_us,
-                            uint64_t deadline_us, struct check_result *res)
+                            const struct attempt *attempt, struct check_result *res)
 {
         char why[CURL_ERROR_SIZE], printable[CURL_ERROR_SIZE];
         copy_printable(printable, sizeof(printable),
@@ -951,9 +951,14 @@ static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t sta
         result_detail(res, "libcurl: %s (error %d)", why, (int)rc);
 
         /* Whatever libcurl says after the deadline (a resolver giving up, say), time ran out. */
-        if (rc == CURLE_OPERATION_TIMEDOUT || deadline_passed(deadline_us)) {
-                result_set(res, PF_HTTP_TIMEOUT, "timed out after %.1fs %s", seconds,
-                           stuck_step(ex));
+        if (rc == CURLE_OPERATION_TIMEDOUT || deadline_passed(attempt->deadline_us)) {
+                if (attempt->number > 1) /* under --wait: this attempt had what was left */
+                        result_set(res, PF_HTTP_TIMEOUT, "timed out %s (attempt %u, its last "
+                                                         "%.1fs)",
+                                   stuck_step(ex), attempt->number, seconds);
+                else
+                        result_set(res, PF_HTTP_TIMEOUT, "timed out after %.1fs %s", seconds,
+                                   stuck_step(ex));
                 return;
         }
         if (is_tls_error(rc) || rejected_after_handshake(ex, rc)) {
@@ -1244,7 +1249,7 @@ static void http_run(const void *config, const char *target, const struct attemp
                 ex.hop_https = http_parse_url(ex.url, &hop, &err) == PF_OK && hop.https;
                 rc = exchange_perform(&ex, attempt->deadline_us);
                 if (rc != CURLE_OK) {
-                        transfer_failed(&ex, rc, started_us, attempt->deadline_us, res);
+                        transfer_failed(&ex, rc, started_us, attempt, res);
                         break;
                 }
                 long status = info_long(ex.handle, CURLINFO_RESPONSE_CODE);
@@ -1262,8 +1267,7 @@ static void http_run(const void *config, const char *target, const struct attemp
 const struct check check_http = {
         .name = "http",
         .summary = "does this URL answer as a ready service answers?",
-        .usage = "URL... [--expect-status LIST] [--expect-body TEXT] [--expect-header 'NAME: "
-                 "VALUE'] [--follow]",
+        .usage = "URL... [--expect-status LIST] [--expect-body TEXT] [--follow]",
         .help = "Sends one request (GET unless --method says otherwise) and passes when the answer "
                 "has an\nexpected status (200-399 by default, as Kubernetes probes) and every "
                 "--expect-* holds.\nOnly http:// and https:// are used, also after redirects, "
