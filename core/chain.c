@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,6 +56,8 @@ struct chain {
         struct chain_step *steps;
         unsigned n_steps;
 };
+
+static void chain_release(struct chain *chain);
 
 /* "preflight: run: FILE:LINE: message", and the code of a chain-file error. */
 __attribute__((format(printf, 3, 4))) static int chain_error(const struct chain *chain,
@@ -494,6 +497,7 @@ static int start_step(struct chain *chain, unsigned index)
         int fds[2];
         if (pipe2(fds, O_CLOEXEC) != 0)
                 return errno;
+        pid_t parent = getpid();
         pid_t pid = fork();
         if (pid < 0) {
                 int e = errno;
@@ -503,15 +507,24 @@ static int start_step(struct chain *chain, unsigned index)
         }
         if (pid == 0) {
                 static char line_buffer[BUFSIZ];
+                /* A line has no business outliving the chain (preflight killed on its own). */
+                if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+                        _exit(PF_INTERNAL);
                 close(fds[0]);
-                for (unsigned i = 0; i < index; i++)
+                for (unsigned i = 0; i < index; i++) {
                         if (chain->steps[i].fd >= 0)
                                 close(chain->steps[i].fd);
+                        chain->steps[i].fd = -1;
+                }
                 /* Whole lines per write, so that --verbose progress from lines running side by
                  * side does not interleave mid-line. */
                 setvbuf(stderr, line_buffer, _IOLBF, sizeof(line_buffer));
                 int code = invocation_run(&step->inv, send_outcome, &fds[1]);
                 fflush(stderr);
+                /* _exit: the parent's stdio buffers and exit handlers are not the child's to
+                 * run. What the child allocated is freed all the same, to keep leak checkers
+                 * quiet about the children too. */
+                chain_release(chain);
                 _exit(code);
         }
         close(fds[1]);

@@ -256,6 +256,42 @@ cap_at=$(line_of "ok   cap")
 [ "$port_at" -eq 3 ] && [ "$cap_at" -eq 4 ] && pass "--parallel: targets of one line stay together, in order" ||
 	fail "--parallel: port $FREE2 at $port_at, cap at $cap_at: $ERR"
 
+# The children are the chain's own: one that dies without a result is reported from how it
+# ended (1), and none outlives a chain that is killed.
+# chain_child PID: waits until PID has exactly one child left and prints it.
+chain_child() {
+	local i kids
+	for i in $(seq 60); do
+		kids=$(ps --ppid "$1" -o pid= | tr -d ' ')
+		[ -n "$kids" ] && [ "$(printf '%s\n' "$kids" | wc -l)" -eq 1 ] && { echo "$kids"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+conf killed "tcp 127.0.0.1:$FREE --wait -t 5s" 'user root'
+"$PREFLIGHT" run --parallel --keep-going "$CONF" >"$WORK/killed.out" 2>"$WORK/killed.err" &
+chain_pid=$!
+child=$(chain_child "$chain_pid")
+[ -n "$child" ] && kill -9 "$child"
+wait "$chain_pid"
+RC=$?
+ERR=$(cat "$WORK/killed.err")
+expect_code 1 "--parallel: a line killed without a result is an internal error"
+expect_text ERR "FAIL tcp 127.0.0.1:$FREE ended by signal 9 without a result [1]" "the killed line is reported by its target"
+expect_text ERR "ok   user root" "the other line is still reported"
+"$PREFLIGHT" run --parallel "$CONF" >/dev/null 2>&1 &
+chain_pid=$!
+child=$(chain_child "$chain_pid")
+kill -9 "$chain_pid"
+wait "$chain_pid" 2>/dev/null
+gone=no
+for i in $(seq 40); do
+	kill -0 "$child" 2>/dev/null || { gone=yes; break; }
+	sleep 0.05
+done
+[ -n "$child" ] && [ "$gone" = yes ] && pass "--parallel: a line does not outlive its killed chain" ||
+	{ fail "--parallel: line $child outlived its chain"; [ -n "$child" ] && kill -9 "$child" 2>/dev/null; }
+
 # ---- output: --json, -q, -v for every line -------------------------------------------------------
 conf out 'user root' 'user root --group root' 'user nobody'
 run_preflight run --keep-going --json "$CONF"
