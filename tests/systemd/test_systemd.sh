@@ -207,16 +207,21 @@ free_port() { python3 "$TESTS_DIR/peers/freeport.py" tcp; }
 FREE_PORT=$(free_port)
 BUSY_PORT=$(free_port)
 WAIT_PORT=$(free_port)
-mkdir -p "$STAGE/units" "$STAGE/files"
+mkdir -p "$STAGE/units" "$STAGE/files/bin"
+# The binary goes in with the units: where it was built may be under /tmp, which the test system
+# covers with its own tmpfs.
+INSIDE_PREFLIGHT=/run/preflight-test/bin/preflight
+cp "$PREFLIGHT" "$STAGE/files/bin/preflight"
+chmod 755 "$STAGE/files/bin" "$STAGE/files/bin/preflight"
 for src in "$HERE"/units/* "$HERE"/files/*; do
 	kind=units
 	[[ "$src" == "$HERE/files/"* ]] && kind=files
-	sed -e "s|@PREFLIGHT@|$PREFLIGHT|g" -e "s|@FREE_PORT@|$FREE_PORT|g" \
+	sed -e "s|@PREFLIGHT@|$INSIDE_PREFLIGHT|g" -e "s|@FREE_PORT@|$FREE_PORT|g" \
 		-e "s|@BUSY_PORT@|$BUSY_PORT|g" -e "s|@WAIT_PORT@|$WAIT_PORT|g" \
 		"$src" >"$STAGE/$kind/$(basename "$src")"
 done
 # Chain files run as root must be root's and not writable by others (DESIGN.md §5).
-chmod 644 "$STAGE"/files/* "$STAGE"/units/*
+chmod 644 "$STAGE"/files/*.* "$STAGE"/units/*
 
 make_cgroups
 (
@@ -250,7 +255,7 @@ running | degraded) ;;
 esac
 BOOT_MS=$((($(date +%s%N) - SUITE_START) / 1000000))
 echo "# systemd $(sctl --version | head -1 | awk '{print $2}') booted in ${BOOT_MS}ms as PID $SYSTEMD_PID"
-echo "# preflight under test: $PREFLIGHT"
+echo "# preflight under test: $PREFLIGHT (as $INSIDE_PREFLIGHT inside)"
 
 # journald first, so that the services' stderr goes to the journal (JOURNAL_STREAM).
 sctl start systemd-journald.socket systemd-journald.service
