@@ -17,11 +17,12 @@ PASSED=0
 FAILED=0
 SUITE_START=$(date +%s%N)
 
+# not_run REASON [DETAIL [FAILED]]: the banner, and the summary line counting FAILED (0) failures.
 not_run() {
 	local line="################################################################################"
 	printf '%s\n# SYSTEMD SUITE NOT RUN: %s\n%s\n' "$line" "$1" "$line"
 	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	echo "systemd: 0 passed, 0 failed (not run)"
+	echo "systemd: 0 passed, ${3:-0} failed (not run)"
 }
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -249,7 +250,7 @@ case "$boot_state" in
 running | degraded) ;;
 *)
 	not_run "systemd is installed but did not boot (state: '${boot_state:-none}')" \
-		"$(tail -20 "$STAGE/boot.log" 2>/dev/null)"
+		"$(tail -20 "$STAGE/boot.log" 2>/dev/null)" 1
 	exit 1
 	;;
 esac
