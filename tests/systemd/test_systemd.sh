@@ -224,6 +224,10 @@ done
 # Chain files run as root must be root's and not writable by others (DESIGN.md §5).
 chmod 644 "$STAGE"/files/*.* "$STAGE"/units/*
 
+# Proof that the test system kept to its own /tmp and /run: this must be here, and its units
+# must not be in the machine's /run, when the suite ends.
+echo "the machine's /tmp" >"$STAGE/canary"
+
 make_cgroups
 (
 	for dir in "${CGROUP_DIRS[@]}"; do
@@ -454,6 +458,13 @@ for unit in "$(dirname "$TESTS_DIR")"/packaging/units/*.service; do
 done
 
 # ---- the end -----------------------------------------------------------------------------------
+inside touch "/tmp/preflight-inside.$$" "/run/preflight-inside.$$"
+if [ -f "$STAGE/canary" ] && [ ! -e "/tmp/preflight-inside.$$" ] && [ ! -e "/run/preflight-inside.$$" ] &&
+	inside test -e "/tmp/preflight-inside.$$"; then
+	pass "the machine's /tmp and /run were left alone (the test system had its own tmpfs)"
+else
+	fail "the test system touched the machine's /tmp or /run"
+fi
 stopped_pid=$SYSTEMD_PID
 shutdown_systemd
 if kill -0 "$stopped_pid" 2>/dev/null; then
