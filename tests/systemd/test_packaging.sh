@@ -103,6 +103,8 @@ check "PREFIX is honoured" test -x "$WORK/dest2/opt/preflight/bin/preflight"
 warnings=$(man --warnings -l packaging/preflight.1 2>&1 >/dev/null)
 [ -z "$warnings" ] && pass "man --warnings renders preflight.1 without a warning" ||
 	fail "man --warnings: $warnings"
+grep -q "^\.TH PREFLIGHT 1 .* \"preflight $VERSION\"" packaging/preflight.1 &&
+	pass "the man page is for preflight $VERSION" || fail "the man page's .TH line is not for preflight $VERSION"
 MANWIDTH=200 man -l -P cat packaging/preflight.1 2>/dev/null | tr -s ' ' >"$WORK/man.txt"
 for c in $("$PREFLIGHT" list | awk '{print $1}'); do
 	grep -q "^ $c " "$WORK/man.txt" || grep -q "^ $c$" "$WORK/man.txt" ||
