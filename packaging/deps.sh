@@ -3,7 +3,8 @@
 # command that does. Used by `make check` and `make demo`.
 set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
-redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps"
+redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
+lintian rpm bash-completion man-db groff-base dpkg-dev fakeroot"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
