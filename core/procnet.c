@@ -493,8 +493,10 @@ static void read_comm(int proc_fd, unsigned long pid, char *name, size_t size)
         close(fd);
         if (n <= 0)
                 return;
+        /* Only the newline the kernel adds goes: one inside the name is the name's own. */
+        if (name[n - 1] == '\n')
+                n--;
         name[n] = '\0';
-        name[strcspn(name, "\n")] = '\0';
 }
 
 /* Looks through one process's descriptors; true when one of them is the socket. */

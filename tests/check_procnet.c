@@ -773,7 +773,8 @@ static void link_to(const char *rel, const char *target)
         ck_assert_int_eq(symlink(target, path), 0);
 }
 
-/* A /proc with processes 77 (pipe and socket 1), 123 "nginx" (socket 4242), 99 (no fd/). */
+/* A /proc with processes 77 (pipe and socket 1), 88 (socket 8888, a newline in its name),
+ * 123 "nginx" (socket 4242), 99 (no fd/), and "self" (not a process number). */
 static void fake_proc_setup(void)
 {
         snprintf(fake_proc, sizeof(fake_proc), "/tmp/preflight-proc.XXXXXX");
@@ -788,6 +789,10 @@ static void fake_proc_setup(void)
         link_to("123/fd/3", "socket:[42420]");
         link_to("123/fd/7", "socket:[4242]");
         write_text("123/comm", "nginx\n");
+        make_path("88", true);
+        make_path("88/fd", true);
+        link_to("88/fd/5", "socket:[8888]");
+        write_text("88/comm", "two\nlines\n");
         make_path("99", true);
         make_path("self", true);
         make_path("self/fd", true);
@@ -811,6 +816,9 @@ START_TEST(test_holder_found)
         procnet_find_holder(fake_proc, 1, 0, &h);
         ck_assert_int_eq(h.pid, 77);
         ck_assert_str_eq(h.name, "sshd");
+        procnet_find_holder(fake_proc, 8888, 0, &h);
+        ck_assert_int_eq(h.pid, 88);
+        ck_assert_str_eq(h.name, "two\nlines"); /* kept whole: the caller quotes it */
 }
 END_TEST
 

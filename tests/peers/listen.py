@@ -10,9 +10,12 @@ Each argument is PROTO/ADDR/PORT[/MODE]:
 An IPv6 socket without a MODE keeps the kernel's default (net.ipv6.bindv6only).
 The ports actually bound are printed, in argument order, after "ready".
 
+--name NAME       sets the process name (comm) the kernel reports, e.g. with control
+                  characters, to test that messages quote it
 --connections N   then connects N loopback clients to the first TCP listener and accepts
                   them (2N descriptors), to fill /proc/net/tcp with ESTABLISHED entries.
 """
+import ctypes
 import signal
 import socket
 import sys
@@ -53,9 +56,20 @@ def connect_clients(listener, count):
     return held
 
 
+def set_process_name(name):
+    libc = ctypes.CDLL(None, use_errno=True)
+    PR_SET_NAME = 15
+    if libc.prctl(PR_SET_NAME, name.encode()[:15], 0, 0, 0) != 0:
+        sys.exit("listen.py: prctl(PR_SET_NAME) failed")
+
+
 def main():
     args = sys.argv[1:]
     connections = 0
+    if "--name" in args:
+        i = args.index("--name")
+        set_process_name(args[i + 1])
+        del args[i : i + 2]
     if "--connections" in args:
         i = args.index("--connections")
         connections = int(args[i + 1])

@@ -1,0 +1,150 @@
+#!/bin/bash
+# The port check against real sockets that tests/peers/listen.py opens on loopback:
+# every exit code it can give (0, 2, 20, 21), holders, dual-stack, UDP, --wait, --invert, --json.
+. "$(dirname "$0")/lib.sh"
+require_root "a port below 1024 for code 21, and processes of other users"
+
+LISTEN="$PEERS/listen.py"
+BINDV6ONLY=$(cat /proc/sys/net/ipv6/bindv6only)
+UNPRIVILEGED_START=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
+
+# One peer with every kind of socket; the kernel picks the ports.
+start_peer python3 "$LISTEN" tcp/127.0.0.1/0 tcp/0.0.0.0/0 tcp/::/0/dual tcp/::/0/v6only \
+	tcp/::1/0 udp/127.0.0.1/0 udp/::/0/v6only udp/0.0.0.0/0 || exit 1
+HOLDER=$PEER_PID
+read -r _ P_LO P_ANY P_DUAL P_V6ONLY P_V6LO U_LO U_V6ONLY U_ANY <<<"$PEER_OUT"
+BY_PEER="python3 (pid $HOLDER)"
+
+# Free ports.
+FREE=$(free_port tcp)
+run_preflight port "$FREE"; expect_code 0 "a free port"; expect_text ERR "ok   port $FREE/tcp free" "the line says free"
+run_preflight port "$FREE/tcp" "127.0.0.1:$FREE" "[::1]:$FREE" "[::]:$FREE"; expect_code 0 "a free port in four forms"
+FREE_UDP=$(free_port udp)
+run_preflight port "$FREE_UDP/udp"; expect_code 0 "a free UDP port"
+
+# TCP, IPv4.
+run_preflight port "127.0.0.1:$P_LO"; expect_code 20 "the exact address is in use"
+expect_text ERR "FAIL port 127.0.0.1:$P_LO/tcp in use by $BY_PEER on 127.0.0.1:$P_LO [20]" "the holder's name and pid"
+run_preflight port "127.0.0.2:$P_LO"; expect_code 0 "another IPv4 address on the same port is free"
+run_preflight port "0.0.0.0:$P_LO"; expect_code 20 "the IPv4 wildcard conflicts with a held address"
+run_preflight port "$P_LO"; expect_code 20 "a bare port conflicts with any held address"
+run_preflight port "[::1]:$P_LO"; expect_code 0 "an IPv6 address does not conflict with a held IPv4 one"
+run_preflight port "127.0.0.1:$P_ANY"; expect_code 20 "a held IPv4 wildcard blocks an address"
+expect_text ERR "in use by $BY_PEER on 0.0.0.0:$P_ANY" "the held wildcard is shown"
+run_preflight port "[::1]:$P_ANY"; expect_code 0 "a held IPv4 wildcard does not block [::1]"
+# A [::] bind takes IPv4 too unless net.ipv6.bindv6only=1.
+run_preflight port "[::]:$P_ANY"; expect_code $([ "$BINDV6ONLY" = 0 ] && echo 20 || echo 0) "[::] against a held 0.0.0.0 (bindv6only=$BINDV6ONLY)"
+
+# TCP, IPv6: a dual-stack [::] listener blocks IPv4; an IPv6-only one does not.
+run_preflight port "0.0.0.0:$P_DUAL"; expect_code 20 "a dual-stack [::] listener blocks the IPv4 wildcard"
+expect_text ERR "in use by $BY_PEER on [::]:$P_DUAL (an IPv6 socket that takes IPv4 too)" "says why"
+run_preflight port "127.0.0.1:$P_DUAL"; expect_code 20 "a dual-stack [::] listener blocks 127.0.0.1"
+run_preflight port "0.0.0.0:$P_V6ONLY"; expect_code 0 "an IPv6-only [::] listener leaves IPv4 free"
+expect_text ERR "free (the socket on [::]:$P_V6ONLY is IPv6-only)" "says it is IPv6-only"
+run_preflight port "127.0.0.1:$P_V6ONLY"; expect_code 0 "an IPv6-only [::] listener leaves 127.0.0.1 free"
+run_preflight port "$P_V6ONLY"; expect_code 20 "a bare port is not free beside an IPv6-only listener"
+run_preflight port "[::1]:$P_V6ONLY"; expect_code 20 "a held [::] blocks [::1]"
+run_preflight port "[::1]:$P_V6LO"; expect_code 20 "the exact IPv6 address"
+expect_text ERR "on [::1]:$P_V6LO" "the IPv6 address is bracketed"
+run_preflight port "127.0.0.1:$P_V6LO"; expect_code 0 "a held [::1] leaves IPv4 free"
+run_preflight port "[::ffff:127.0.0.1]:$P_LO"; expect_code 20 "a v4-mapped spec is its IPv4 address"
+
+# UDP: every bound socket counts; TCP and UDP are separate.
+run_preflight port "127.0.0.1:$U_LO/udp"; expect_code 20 "a bound UDP socket"
+expect_text ERR "port 127.0.0.1:$U_LO/udp in use by $BY_PEER on 127.0.0.1:$U_LO" "UDP holder named"
+run_preflight port "$U_LO/udp"; expect_code 20 "a bare UDP port"
+run_preflight port "$U_LO"; expect_code 0 "the same number over TCP is free"
+run_preflight port "$P_LO/udp"; expect_code 0 "a TCP listener leaves the UDP port free"
+run_preflight port "0.0.0.0:$U_V6ONLY/udp"; expect_code 0 "an IPv6-only UDP socket leaves IPv4 free"
+run_preflight port "[::]:$U_V6ONLY/udp"; expect_code 20 "the same IPv6 wildcard over UDP"
+run_preflight port "127.0.0.1:$U_ANY/udp"; expect_code 20 "a UDP IPv4 wildcard"
+
+# Several specs: one line each, the first failure's code.
+run_preflight port "$FREE" "127.0.0.1:$P_LO" "$FREE_UDP/udp"; expect_code 20 "three specs, one busy"
+[ "$(grep -c '^ok   port' <<<"$ERR")" = 2 ] && [ "$(grep -c '^FAIL port' <<<"$ERR")" = 1 ] &&
+	pass "two ok lines and one FAIL line" || fail "expected 2 ok and 1 FAIL lines: $ERR"
+
+# --json and --verbose.
+run_preflight port "127.0.0.1:$P_LO" --json; expect_code 20 "--json, busy"
+expect_text OUT "\"target\":\"127.0.0.1:$P_LO/tcp\"" "JSON target"
+expect_text OUT "\"code\":20" "JSON code"
+expect_text OUT "\"message\":\"in use by $BY_PEER on 127.0.0.1:$P_LO\"" "JSON message has the holder"
+run_preflight port "$FREE" -v; expect_code 0 "--verbose"
+expect_text ERR "listening IPv4 sockets (from sock_diag) and" "--verbose tells where the sockets came from"
+run_preflight port "$FREE_UDP/udp" -v
+expect_text ERR "entries of /proc/net/udp (read to the end)" "--verbose for UDP names the file"
+
+# What another user sees: the port is busy, the process is not visible.
+run_cmd as_nobody "$PREFLIGHT" port "127.0.0.1:$P_LO"; expect_code 20 "busy as nobody"
+expect_text ERR "holder not visible to this user; the socket belongs to uid 0" "nobody cannot see root's process"
+expect_no_text ERR "pid $HOLDER" "and no pid is made up"
+
+# A holder whose name carries control characters cannot forge lines.
+start_peer python3 "$LISTEN" --name $'evil\nFAIL x' tcp/127.0.0.1/0 || exit 1
+read -r _ P_EVIL <<<"$PEER_OUT"
+run_preflight port "127.0.0.1:$P_EVIL"; expect_code 20 "a hostile process name"
+expect_text ERR 'in use by evil\x0aFAIL x (pid' "the name is quoted"
+[ "$(wc -l <<<"$ERR")" = 1 ] && pass "one line only" || fail "the name split the line: $ERR"
+
+# Code 21: a free port below net.ipv4.ip_unprivileged_port_start, without CAP_NET_BIND_SERVICE.
+LOW=
+for p in $(seq $((UNPRIVILEGED_START - 1)) -1 $((UNPRIVILEGED_START > 100 ? UNPRIVILEGED_START - 100 : 1))); do
+	run_preflight port "$p" "$p/udp"
+	if [ "$RC" = 0 ]; then LOW=$p; break; fi
+done
+if [ -z "$LOW" ]; then
+	fail "no free port below $UNPRIVILEGED_START to test code 21"
+else
+	run_preflight port "$LOW"; expect_code 0 "port $LOW is free for root"
+	run_cmd as_nobody "$PREFLIGHT" port "$LOW"; expect_code 21 "port $LOW as nobody"
+	expect_text ERR "free, but ports below $UNPRIVILEGED_START need CAP_NET_BIND_SERVICE" "21 says why"
+	expect_text ERR "fix: add AmbientCapabilities=CAP_NET_BIND_SERVICE to the unit" "21 gives the fix"
+	expect_text ERR "setcap cap_net_bind_service=+ep" "21 names setcap"
+	run_cmd as_nobody "$PREFLIGHT" port "$LOW/udp"; expect_code 21 "port $LOW/udp as nobody"
+	run_cmd setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=+net_bind_service \
+		--ambient-caps=+net_bind_service -- "$PREFLIGHT" port "$LOW"
+	expect_code 0 "nobody with CAP_NET_BIND_SERVICE (ambient) may bind $LOW"
+	run_cmd as_nobody "$PREFLIGHT" port "$LOW" --invert; expect_code 20 "--invert as nobody: free is still free, not 21"
+	expect_text ERR "free (inverted: expected to fail)" "--invert says the port is free"
+	start_peer python3 "$LISTEN" "tcp/127.0.0.1/$LOW" || exit 1
+	run_cmd as_nobody "$PREFLIGHT" port "$LOW"; expect_code 20 "a busy low port is 20, not 21"
+	stop_peer "$PEER_PID"
+fi
+run_cmd as_nobody "$PREFLIGHT" port "$UNPRIVILEGED_START"
+[ "$RC" = 0 ] || [ "$RC" = 20 ] && pass "port $UNPRIVILEGED_START itself needs no privilege (exit $RC)" ||
+	fail "port $UNPRIVILEGED_START as nobody: exit $RC: $ERR"
+
+# Bad specs: code 2, naming the argument.
+for spec in 0 65536 abc 1.2.3.4: '[::1' 80/sctp '::1:80' 'localhost:80' '[::1]:99999'; do
+	run_preflight port "$spec"; expect_code 2 "bad spec '$spec'"
+	expect_text ERR "'$spec'" "the message names '$spec'"
+done
+run_preflight port "$FREE" 80/sctp; expect_code 2 "one bad spec among good ones"
+run_preflight port; expect_code 2 "no spec at all"
+
+# --wait: a port freed one second after the check starts is noticed.
+start_peer python3 "$LISTEN" tcp/127.0.0.1/0 || exit 1
+BUSY_PID=$PEER_PID
+read -r _ P_WAIT <<<"$PEER_OUT"
+(sleep 1; kill "$BUSY_PID") &
+KILLER=$!
+run_preflight port "127.0.0.1:$P_WAIT" --wait -t 5s -i 100ms; expect_code 0 "--wait: freed after 1s"
+expect_elapsed 900 1600 "--wait ends when the port is freed"
+wait "$KILLER" "$BUSY_PID" 2>/dev/null
+
+# --wait on a port that stays busy ends with 20 at the deadline.
+run_preflight port "127.0.0.1:$P_LO" -t 1s --wait; expect_code 20 "-t 1s --wait on a busy port"
+expect_elapsed 900 1600 "-t 1s --wait ends in about a second"
+expect_text ERR "in use by $BY_PEER" "the last attempt's holder is shown"
+
+# --invert: passes when something listens; --invert --wait waits for a listener.
+run_preflight port "127.0.0.1:$P_LO" --invert; expect_code 0 "--invert on a busy port passes"
+run_preflight port "$FREE" --invert; expect_code 20 "--invert on a free port fails with 20"
+P_LATER=$(free_port tcp)
+(sleep 1; exec python3 "$LISTEN" "tcp/127.0.0.1/$P_LATER" >/dev/null) &
+STARTED_PIDS+=("$!")
+run_preflight port "127.0.0.1:$P_LATER" --invert --wait -t 5s -i 100ms
+expect_code 0 "--invert --wait: a listener that comes after 1s"
+expect_elapsed 900 1600 "--invert --wait ends when the listener comes"
+
+finish
