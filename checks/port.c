@@ -343,17 +343,18 @@ const struct check check_port = {
         .name = "port",
         .summary = "is this port free for the service to bind, and may this process bind it?",
         .usage = "SPEC... (PORT, ADDR:PORT or [V6]:PORT, each with an optional /tcp or /udp)",
-        .help = "Reads /proc/net/tcp and tcp6 (udp and udp6 for /udp) and fails with 20 when a "
-                "socket would\nmake the bind fail: the same address, or a wildcard (0.0.0.0, "
-                "::) on either side. A bare\nPORT must be free on every address, IPv4 and "
-                "IPv6. TCP counts listening sockets only (a\nserver binds with SO_REUSEADDR); "
-                "UDP counts every bound socket. A [::] socket blocks IPv4\nbinds unless it is "
-                "IPv6-only, which preflight tests with a bind it closes at once. A\n[::] SPEC "
-                "takes IPv4 too unless net.ipv6.bindv6only=1. The failure names the process\n"
-                "holding the port when this user can see it. A free port below "
+        .help = "SPEC is PORT (free on every address), ADDR:PORT or [V6]:PORT, with /tcp (the "
+                "default) or\n/udp: 8080, 127.0.0.1:8080, [::]:8443, 53/udp. Fails with 20 when "
+                "a socket would make the\nbind fail: the same address, or a wildcard (0.0.0.0, "
+                "::) on either side, and names the\nprocess that holds it when this user can "
+                "see it. TCP counts listening sockets (a server\nbinds with SO_REUSEADDR), "
+                "listed by sock_diag or else read from /proc/net/tcp and tcp6;\nUDP counts "
+                "every bound socket in /proc/net/udp and udp6. A [::] listener blocks IPv4 "
+                "unless\nit is IPv6-only, which preflight tells with a bind it closes at once; "
+                "a [::] SPEC takes\nIPv4 too unless net.ipv6.bindv6only=1. A free port below "
                 "net.ipv4.ip_unprivileged_port_start\nthat this process may not bind (no "
-                "CAP_NET_BIND_SERVICE) fails with 21.\nWith --invert it passes when the port "
-                "is in use (wait for a listener: --invert --wait);\nstill free fails with 20.",
+                "CAP_NET_BIND_SERVICE) fails with 21.\n--invert passes when the port is in use "
+                "(--invert --wait waits for a listener); a port\nstill free then fails with 20.",
         .options = NULL,
         .min_targets = 1,
         .max_targets = 128,

@@ -190,7 +190,7 @@ static int read_file(const char *path, enum procnet_proto proto, int family, boo
 START_TEST(test_read_tcp_stops_after_listeners)
 {
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, true, 0, &seen,
                                    &stats),
                          0);
@@ -207,7 +207,7 @@ END_TEST
 START_TEST(test_read_tcp_to_the_end)
 {
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, false, 0, &seen,
                                    &stats),
                          0);
@@ -221,7 +221,7 @@ END_TEST
 START_TEST(test_read_tcp6)
 {
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen,
                                    &stats),
                          0);
@@ -240,7 +240,7 @@ END_TEST
 START_TEST(test_read_udp_every_state)
 {
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(read_file(DATA "procnet_udp", PROCNET_UDP, AF_INET, false, 0, &seen,
                                    &stats),
                          0);
@@ -261,7 +261,7 @@ END_TEST
 START_TEST(test_read_visitor_stops)
 {
         struct seen seen = {.n = 0, .stop_after = 1};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, false, 0, &seen,
                                    &stats),
                          0);
@@ -307,7 +307,7 @@ START_TEST(test_read_across_chunks)
         char *text = synthetic_table(1000, 50, &len); /* ~150 KB: several 32 KB reads */
         int fd = temp_file_with(text, len);
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(procnet_read(fd, PROCNET_TCP, AF_INET, true, 0, remember, &seen, &stats),
                          0);
         ck_assert_uint_eq(stats.entries, 1000);
@@ -326,7 +326,7 @@ START_TEST(test_read_no_final_newline)
                            "00000000     0        0 7 1";
         int fd = temp_file_with(text, strlen(text));
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(procnet_read(fd, PROCNET_TCP, AF_INET, true, 0, remember, &seen, &stats),
                          0);
         ck_assert_uint_eq(stats.entries, 1);
@@ -349,7 +349,7 @@ START_TEST(test_read_overlong_line)
         strcpy(text + 8 + junk, good);
         int fd = temp_file_with(text, len);
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         ck_assert_int_eq(procnet_read(fd, PROCNET_TCP, AF_INET, true, 0, remember, &seen, &stats),
                          0);
         ck_assert_uint_eq(stats.malformed, 1);
@@ -366,7 +366,7 @@ START_TEST(test_read_deadline)
         char *text = synthetic_table(1000, 0, &len);
         int fd = temp_file_with(text, len);
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         /* A deadline long past: the reader gives up after its first chunk. */
         ck_assert_int_eq(procnet_read(fd, PROCNET_TCP, AF_INET, true, 1, remember, &seen, &stats),
                          -ETIMEDOUT);
@@ -378,7 +378,7 @@ END_TEST
 
 START_TEST(test_read_error)
 {
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         struct seen seen = {.n = 0};
         ck_assert_int_eq(procnet_read(-1, PROCNET_TCP, AF_INET, true, 0, remember, &seen, &stats),
                          -EBADF);
@@ -437,7 +437,7 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         uint16_t port;
         unsigned long inode;
         int fd = listen_on(family, addr, &port, &inode);
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
 
         struct find_inode by_proc = {.inode = inode};
         int pfd = open(proc_file, O_RDONLY | O_CLOEXEC);
@@ -482,7 +482,7 @@ START_TEST(test_live_v4_mapped)
         uint16_t port;
         unsigned long inode;
         int fd = listen_on(AF_INET6, "::ffff:127.0.0.1", &port, &inode);
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         struct find_inode by_diag = {.inode = inode};
         ck_assert_int_eq(procnet_diag_listeners(AF_INET6, 0, find_inode, &by_diag, &stats), 0);
         ck_assert(by_diag.seen);
@@ -498,7 +498,7 @@ START_TEST(test_live_closed_listener_is_gone)
         unsigned long inode;
         int fd = listen_on(AF_INET, "127.0.0.1", &port, &inode);
         close(fd);
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         struct find_inode by_diag = {.inode = inode};
         ck_assert_int_eq(procnet_diag_listeners(AF_INET, 0, find_inode, &by_diag, &stats), 0);
         ck_assert(!by_diag.seen);
@@ -507,7 +507,7 @@ END_TEST
 
 START_TEST(test_diag_bad_family)
 {
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         struct seen seen = {.n = 0};
         ck_assert_int_eq(procnet_diag_listeners(AF_UNIX, 0, remember, &seen, &stats),
                          -EAFNOSUPPORT);
@@ -712,7 +712,7 @@ START_TEST(test_conflict_from_fixture)
 {
         /* The rules applied to what the captured table says, not to hand-made sockets. */
         struct seen seen = {.n = 0};
-        struct procnet_stats stats;
+        struct procnet_stats stats = {0};
         struct port_spec want;
         struct pf_error err = {{0}};
         ck_assert_int_eq(read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen,

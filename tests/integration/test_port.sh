@@ -59,6 +59,39 @@ run_preflight port "0.0.0.0:$U_V6ONLY/udp"; expect_code 0 "an IPv6-only UDP sock
 run_preflight port "[::]:$U_V6ONLY/udp"; expect_code 20 "the same IPv6 wildcard over UDP"
 run_preflight port "127.0.0.1:$U_ANY/udp"; expect_code 20 "a UDP IPv4 wildcard"
 
+# Without AF_NETLINK (as RestrictAddressFamilies=AF_INET AF_INET6 leaves a unit), sock_diag is
+# refused and the listening sockets are read from /proc/net/tcp and tcp6: the same answers.
+cat >"$WORK/no_netlink.py" <<'PYTHON'
+"""Runs a command with socket(AF_NETLINK, ...) failing with EAFNOSUPPORT (a seccomp filter)."""
+import ctypes, os, platform, struct, sys
+ARCH = {"x86_64": (0xC000003E, 41), "aarch64": (0xC00000B7, 198)}
+audit_arch, socket_nr = ARCH[platform.machine()]
+ALLOW, ERRNO_EAFNOSUPPORT = 0x7FFF0000, 0x00050000 | 97
+LD_W_ABS, JEQ_K, RET_K = 0x20, 0x15, 0x06
+program = [
+    (LD_W_ABS, 0, 0, 4), (JEQ_K, 0, 4, audit_arch),  # another ABI: allow
+    (LD_W_ABS, 0, 0, 0), (JEQ_K, 0, 2, socket_nr),   # not socket(): allow
+    (LD_W_ABS, 0, 0, 16), (JEQ_K, 1, 0, 16),         # socket(AF_NETLINK, ...): refuse
+    (RET_K, 0, 0, ALLOW), (RET_K, 0, 0, ERRNO_EAFNOSUPPORT),
+]
+code = ctypes.create_string_buffer(b"".join(struct.pack("=HBBI", *i) for i in program))
+fprog = ctypes.create_string_buffer(struct.pack("=HxxxxxxQ", len(program), ctypes.addressof(code)))
+libc = ctypes.CDLL(None, use_errno=True)
+libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4  # a pointer must not be cut to int
+if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) != 0:
+    sys.exit("no_netlink.py: cannot install the filter: " + os.strerror(ctypes.get_errno()))
+os.execv(sys.argv[1], sys.argv[1:])
+PYTHON
+run_cmd python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "127.0.0.1:$P_LO" -v
+expect_code 20 "without sock_diag: the exact address is in use"
+expect_text ERR "in use by $BY_PEER on 127.0.0.1:$P_LO" "without sock_diag: the holder is named"
+expect_text ERR "listening entries of /proc/net/tcp (" "without sock_diag: /proc/net/tcp was read"
+expect_text ERR "sock_diag: Address family not supported" "without sock_diag: --verbose says why"
+run_cmd python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "$FREE"; expect_code 0 "without sock_diag: a free port"
+run_cmd python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "0.0.0.0:$P_DUAL"; expect_code 20 "without sock_diag: dual-stack [::]"
+run_cmd python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "0.0.0.0:$P_V6ONLY"; expect_code 0 "without sock_diag: IPv6-only [::]"
+run_cmd python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "[::1]:$P_V6LO"; expect_code 20 "without sock_diag: [::1] from /proc/net/tcp6"
+
 # Several specs: one line each, the first failure's code.
 run_preflight port "$FREE" "127.0.0.1:$P_LO" "$FREE_UDP/udp"; expect_code 20 "three specs, one busy"
 [ "$(grep -c '^ok   port' <<<"$ERR")" = 2 ] && [ "$(grep -c '^FAIL port' <<<"$ERR")" = 1 ] &&
