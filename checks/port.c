@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,26 +119,44 @@ static int read_table(const struct table_file *table, enum procnet_proto proto,
         return r;
 }
 
-/* "2 listening IPv4 sockets (sock_diag)", "3 entries of /proc/net/udp (read to the end)" */
-static size_t describe_table(char *buf, size_t size, const struct table_file *table,
-                             enum procnet_proto proto, const struct table_read *how)
+/* Appends to a message, never past its end (what does not fit is cut). */
+__attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size, size_t *used,
+                                                          const char *fmt, ...)
 {
-        int n;
+        va_list ap;
+        if (*used >= size - 1)
+                return;
+        va_start(ap, fmt);
+        int n = vsnprintf(buf + *used, size - *used, fmt, ap);
+        va_end(ap);
+        if (n > 0)
+                *used = *used + (size_t)n >= size ? size - 1 : *used + (size_t)n;
+}
+
+/* "2 listening IPv4 sockets (from sock_diag)", "3 entries of /proc/net/udp (read to the end)" */
+static void describe_table(char *buf, size_t size, size_t *used, const struct table_file *table,
+                           enum procnet_proto proto, const struct table_read *how)
+{
         unsigned long count = how->stats.entries;
-        if (how->missing)
-                n = snprintf(buf, size, "no %s (IPv6 is off)", table->path);
-        else if (how->from_diag)
-                n = snprintf(buf, size, "%lu listening %s socket%s (from sock_diag)", count,
-                             table->family == AF_INET ? "IPv4" : "IPv6", count == 1 ? "" : "s");
-        else
-                n = snprintf(buf, size, "%lu %sentr%s of %s (%s%s%s)", count,
-                             proto == PROCNET_TCP ? "listening " : "", count == 1 ? "y" : "ies",
-                             table->path,
-                             how->stats.stopped_early ? "stopped at the first non-listening one"
-                                                      : "read to the end",
-                             how->diag_error ? "; sock_diag: " : "",
-                             how->diag_error ? strerror(how->diag_error) : "");
-        return n < 0 ? 0 : (size_t)n >= size ? size - 1 : (size_t)n;
+        if (how->missing) {
+                append(buf, size, used, "no %s (IPv6 is off)", table->path);
+                return;
+        }
+        if (how->from_diag) {
+                append(buf, size, used, "%lu listening %s socket%s (from sock_diag)", count,
+                       table->family == AF_INET ? "IPv4" : "IPv6", count == 1 ? "" : "s");
+                return;
+        }
+        append(buf, size, used, "%lu %sentr%s of %s (%s", count,
+               proto == PROCNET_TCP ? "listening " : "", count == 1 ? "y" : "ies", table->path,
+               how->stats.stopped_early ? "stopped at the first non-listening one"
+                                        : "read to the end");
+        if (how->stats.malformed)
+                append(buf, size, used, "; %lu line%s not understood", how->stats.malformed,
+                       how->stats.malformed == 1 ? "" : "s");
+        if (how->diag_error)
+                append(buf, size, used, "; sock_diag: %s", strerror(how->diag_error));
+        append(buf, size, used, ")");
 }
 
 /* Fills res with code 20, naming the process that holds sock when this user can see it. */
@@ -165,8 +184,8 @@ static void report_in_use(struct check_result *res, const struct procnet_socket 
                            where, qualifier, (unsigned)sock->uid);
         else
                 result_set(res, PF_PORT_IN_USE,
-                           "in use on %s%s (no process holds it: a kernel service, or its "
-                           "holder just exited)",
+                           "in use on %s%s (no process visible here holds it: one in "
+                           "another PID namespace, the kernel, or one that just exited)",
                            where, qualifier);
 }
 
@@ -286,11 +305,10 @@ static void port_run(const void *config, const char *target, const struct attemp
                         return;
                 }
         }
-        used = (size_t)snprintf(detail, sizeof(detail), "read ");
-        used += describe_table(detail + used, sizeof(detail) - used, &tables[0], spec.proto,
-                               &how[0]);
-        used += (size_t)snprintf(detail + used, sizeof(detail) - used, " and ");
-        describe_table(detail + used, sizeof(detail) - used, &tables[1], spec.proto, &how[1]);
+        append(detail, sizeof(detail), &used, "read ");
+        describe_table(detail, sizeof(detail), &used, &tables[0], spec.proto, &how[0]);
+        append(detail, sizeof(detail), &used, " and ");
+        describe_table(detail, sizeof(detail), &used, &tables[1], spec.proto, &how[1]);
 
         if (search.has_conflict) {
                 result_detail(res, "%s", detail);
