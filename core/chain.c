@@ -207,13 +207,14 @@ static int check_owner_and_mode(const struct chain *chain, const struct stat *st
                                    "owned by uid %u, not root: run as root, preflight only reads "
                                    "chain files that root owns (chown root FILE)",
                                    (unsigned)st->st_uid);
-        if (st->st_mode & (S_IWGRP | S_IWOTH))
+        bool by_group = st->st_mode & S_IWGRP, by_others = st->st_mode & S_IWOTH;
+        if (by_group || by_others)
                 return chain_error(chain, 0,
                                    "writable by %s (mode %04o): run as root, preflight refuses "
                                    "chain files that others may change (chmod go-w FILE)",
-                                   (st->st_mode & S_IWGRP) && (st->st_mode & S_IWOTH) ? "group and others"
-                                   : (st->st_mode & S_IWGRP)                           ? "group"
-                                                                                       : "others",
+                                   by_group && by_others ? "group and others"
+                                   : by_group            ? "group"
+                                                         : "others",
                                    (unsigned)(st->st_mode & 07777));
         return PF_OK;
 }
@@ -252,12 +253,14 @@ static int chain_read(const char *source, struct chain *chain, char **text, size
                 free(path);
                 struct stat st;
                 if (fd < 0) {
+                        char q[QUOTE_BUF];
                         if (open_errno == ENOENT && !strchr(source, '/'))
                                 return chain_error(chain, 0,
                                                    "%s (a NAME without a slash means "
                                                    "$PREFLIGHT_CONFIG_DIR or /etc/preflight, then "
                                                    "NAME.conf; write ./%s for a file here)",
-                                                   strerror(open_errno), source);
+                                                   strerror(open_errno),
+                                                   text_quote(source, q, sizeof(q)));
                         return chain_error(chain, 0, "%s", strerror(open_errno));
                 }
                 if (fstat(fd, &st) != 0)
