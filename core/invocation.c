@@ -332,6 +332,9 @@ static void run_target(const struct invocation *inv, const char *target, uint64_
         struct attempt attempt = {.deadline_us = deadline_us,
                                   .verbose = inv->style.verbose,
                                   .inverted = inv->invert};
+        /* The last answer that was not a timeout: when the deadline cuts the final attempt
+         * short, "answered 503" says more than "timed out". */
+        struct check_result *last_answer = NULL;
         for (;;) {
                 attempt.number++;
                 memset(&o->result, 0, sizeof(o->result));
@@ -342,6 +345,12 @@ static void run_target(const struct invocation *inv, const char *target, uint64_
                 o->attempts = attempt.number;
                 if (!worth_retrying(inv, o) || deadline_passed(deadline_us))
                         break;
+                if (!inv->invert && o->code != inv->check->timeout_code) {
+                        if (!last_answer)
+                                last_answer = malloc(sizeof(*last_answer));
+                        if (last_answer)
+                                *last_answer = o->result;
+                }
                 uint64_t spent = clock_now_us() - started_us;
                 notify_waiting(inv->check->name, o->result.target, attempt.number, spent,
                                inv->timeout_us);
@@ -351,6 +360,13 @@ static void run_target(const struct invocation *inv, const char *target, uint64_
                 if (deadline_passed(deadline_us))
                         break;
         }
+        if (last_answer && !o->ok && o->code == inv->check->timeout_code) {
+                o->result = *last_answer;
+                settle(inv, o);
+                snprintf(o->result.detail, sizeof(o->result.detail),
+                         "the deadline cut the last attempt short; this is the attempt before it");
+        }
+        free(last_answer);
         o->elapsed_ms = (clock_now_us() - started_us) / 1000;
 }
 
