@@ -286,7 +286,9 @@ kill -9 "$chain_pid"
 wait "$chain_pid" 2>/dev/null
 gone=no
 for i in $(seq 40); do
-	kill -0 "$child" 2>/dev/null || { gone=yes; break; }
+	# Gone, or a zombie that whoever inherited it has not reaped yet: no longer running.
+	state=$(ps -o stat= -p "$child" 2>/dev/null)
+	[ -z "$state" ] || [[ "$state" == Z* ]] && { gone=yes; break; }
 	sleep 0.05
 done
 [ -n "$child" ] && [ "$gone" = yes ] && pass "--parallel: a line does not outlive its killed chain" ||
