@@ -35,19 +35,21 @@ static bool is_number(const char *s, unsigned long *value)
         return text_parse_ulong(s, 0, 4294967294UL, value);
 }
 
-/* A name as useradd accepts it (and a little more): no control characters, no ':' or '/'. */
-static int validate_name(const char *what, const char *name, struct pf_error *err)
+/* A name as useradd accepts it (and a little more): no control characters, no ':' or '/'.
+ * where is "" for the USER argument, "--group: " or "--member: " for an option. */
+static int validate_name(const char *where, const char *kind, const char *name,
+                         struct pf_error *err)
 {
         char q[QUOTE_BUF];
         if (!name || !*name)
-                return pf_error_set(err, "%s: an empty name", what);
+                return pf_error_set(err, "%san empty %s name", where, kind);
         if (strlen(name) > 256)
-                return pf_error_set(err, "%s: '%s' is too long for a name", what,
-                                    text_quote(name, q, sizeof(q)));
+                return pf_error_set(err, "%s'%s' is too long for a %s name", where,
+                                    text_quote(name, q, sizeof(q)), kind);
         for (const char *c = name; *c; c++)
                 if ((unsigned char)*c < 0x21 || *c == ':' || *c == '/' || *c == 0x7f)
-                        return pf_error_set(err, "%s: '%s' is not a valid name", what,
-                                            text_quote(name, q, sizeof(q)));
+                        return pf_error_set(err, "%s'%s' is not a valid %s name", where,
+                                            text_quote(name, q, sizeof(q)), kind);
         return PF_OK;
 }
 
@@ -58,12 +60,12 @@ static int user_parse_option(void *config, unsigned option, const char *value,
         switch (option) {
         case OPT_GROUP:
                 cfg->group = value;
-                return validate_name("--group", value, err);
+                return validate_name("--group: ", "group", value, err);
         case OPT_MEMBER:
                 if (cfg->n_member >= MAX_MEMBER)
                         return pf_error_set(err, "--member: at most %d groups", MAX_MEMBER);
                 cfg->member[cfg->n_member++] = value;
-                return validate_name("--member", value, err);
+                return validate_name("--member: ", "group", value, err);
         case OPT_NOT_ROOT:
                 cfg->not_root = true;
                 return PF_OK;
@@ -74,7 +76,7 @@ static int user_parse_option(void *config, unsigned option, const char *value,
 static int user_validate_target(const void *config, const char *target, struct pf_error *err)
 {
         (void)config;
-        return validate_name("user", target, err);
+        return validate_name("", "user", target, err);
 }
 
 static int user_finish(void *config, unsigned targets, struct pf_error *err)

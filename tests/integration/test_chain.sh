@@ -115,7 +115,7 @@ expect_text ERR "'\${PF_TEST_USER}' does not exist" "the single-quoted word reac
 conf spaced 'user ${PF_TEST_USER}'
 run_cmd env PF_TEST_USER="root --group nogroup" "$PREFLIGHT" run "$CONF"
 expect_code 6 "a value with spaces stays one word (no option injected: that would give 10)"
-expect_text ERR "'root --group nogroup' is not a valid name" "the whole value is one argument"
+expect_text ERR "'root --group nogroup' is not a valid user name" "the whole value is one argument"
 conf bare 'user $USER'
 run_preflight run "$CONF"
 expect_code 6 "a bare \$NAME is refused"
