@@ -292,7 +292,7 @@ static void cap_run(const void *config, const char *target, const struct attempt
 {
         (void)attempt;
         const struct cap_config *cfg = config;
-        struct pf_error err;
+        struct pf_error err = {{0}};
         cap_value_t value;
         char name[CAP_NAME_MAX + 8];
         if (parse_cap_name(target, &value, name, sizeof(name), &err) != PF_OK) {

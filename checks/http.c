@@ -300,7 +300,7 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
 bool http_same_origin(const char *a, const char *b)
 {
         struct http_url ua, ub;
-        struct pf_error ignored;
+        struct pf_error ignored = {{0}};
         return http_parse_url(a, &ua, &ignored) == PF_OK &&
                http_parse_url(b, &ub, &ignored) == PF_OK && ua.https == ub.https &&
                ua.port == ub.port && strcmp(ua.host, ub.host) == 0;
@@ -395,7 +395,7 @@ bool http_secrets_collect(struct http_secrets *s, const char *const *headers, un
                           const char *url)
 {
         struct http_url parsed;
-        struct pf_error ignored;
+        struct pf_error ignored = {{0}};
         *s = (struct http_secrets){.n = 0};
         for (unsigned i = 0; i < n_headers; i++) {
                 const char *value = strchr(headers[i], ':');
@@ -558,7 +558,7 @@ struct http_config {
 static void http_init(void *config)
 {
         struct http_config *cfg = config;
-        struct pf_error ignored;
+        struct pf_error ignored = {{0}};
         cfg->statuses_text = HTTP_DEFAULT_STATUSES;
         (void)http_parse_status_list(HTTP_DEFAULT_STATUSES, &cfg->statuses, &ignored);
 }
@@ -921,7 +921,7 @@ static void connect_failed(const struct exchange *ex, long os_errno, const char 
 {
         char q[QUOTE_BUF], peer[400];
         struct http_url hop;
-        struct pf_error ignored;
+        struct pf_error ignored = {{0}};
         if (ex->cfg->unix_socket)
                 snprintf(peer, sizeof(peer), "unix socket %s",
                          text_quote(ex->cfg->unix_socket, q, sizeof(q)));
