@@ -85,6 +85,8 @@ int pf_error_set(struct pf_error *err, const char *fmt, ...)
 {
         va_list ap;
         va_start(ap, fmt);
+        /* err->msg is only written: callers may pass an uninitialised err. */
+        // cppcheck-suppress ctuuninitvar
         vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
         va_end(ap);
         return PF_USAGE;
