@@ -124,3 +124,20 @@ deb:
 # The RPM from packaging/preflight.spec, with rpmbuild (Debian's rpm package has it).
 rpm:
 	packaging/build-rpm.sh $(VERSION) $(BUILD)
+
+# ---- benchmarks (tests/bench/): preflight against ss, redis-cli, curl and /bin/true ------------
+# Installs what it lacks (tests/bench/deps.sh), starts its own load, prints the table of medians
+# and ratios (also written to $(BUILD)/bench/results.md). A few minutes; run on a quiet machine.
+BENCH_HELPERS := $(addprefix $(BUILD)/bench/,spawn_timer socket_load no_netlink)
+
+.PHONY: bench
+# Built without SANITIZE's flags: the helpers time and load, they are not under test.
+$(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -std=c11 $(WARNINGS) -O2 -o $@ $<
+
+bench:
+	@tests/bench/deps.sh
+	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BIN) $(BENCH_HELPERS)
+	python3 tests/bench/run.py --preflight $(abspath $(BIN)) \
+		--helpers $(abspath $(BUILD)/bench) --markdown $(BUILD)/bench/results.md

@@ -1,0 +1,600 @@
+#!/usr/bin/env python3
+"""make bench: preflight against the tools people use today, side by side, on this machine.
+
+Each comparison runs its competitors alternately in one run (spawn_timer, a small C helper),
+many times, and reports medians and ratios of medians: the machines are shared and noisy, so a
+single absolute time means little. The load (about 100,000 loopback TCP sockets, a redis-server,
+an HTTP server, peers that hang) is started here and stopped at the end, whatever happens.
+
+Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--quick] [--strict]
+  --helpers   where spawn_timer, socket_load and no_netlink were built (make bench builds them)
+  --markdown  also write the tables there (the README's Performance section is that file)
+  --quick     a fifth of the repetitions, for trying the benchmark itself out
+  --strict    exit 3 when a goal is missed (by default only the table says so)
+Exit status: 0, 3 (a goal missed, with --strict), 1 (the benchmark could not run: a server did
+not start, a command gave an unexpected answer).
+"""
+import argparse
+import atexit
+import os
+import platform
+import selectors
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PEERS = os.path.join(ROOT, "tests", "peers")
+
+# About 100,000 sockets: each socket_load holds CLIENTS connections, both ends (2 * CLIENTS + 1
+# descriptors, under the 20,000 a process may hold here), on its own 127.0.N.1 listener, so no
+# destination runs out of ephemeral ports (about 28,000 each).
+LOAD_PROCESSES = 6
+LOAD_CLIENTS = 9000
+
+
+class BenchError(Exception):
+    """The benchmark cannot go on: its message says what went wrong."""
+
+
+@dataclass
+class Samples:
+    """What spawn_timer measured for one command."""
+    label: str
+    times_ms: list = field(default_factory=list)
+    rss_kib: list = field(default_factory=list)
+    statuses: set = field(default_factory=set)
+
+    @property
+    def median(self):
+        return statistics.median(self.times_ms)
+
+    @property
+    def quartiles(self):
+        q = statistics.quantiles(self.times_ms, n=4)
+        return q[0], q[2]
+
+    @property
+    def rss_median(self):
+        return statistics.median(self.rss_kib)
+
+
+@dataclass
+class Command:
+    label: str
+    argv: list
+    codes: tuple = (0,)  # the exit codes that mean it gave the expected answer
+
+
+class Children:
+    """Every process the benchmark starts, stopped by PID at exit (normal, error or signal)."""
+
+    def __init__(self, logdir):
+        self.procs = []
+        self.logdir = logdir
+
+    def start(self, name, argv, ready=True, timeout=30.0):
+        """Starts argv; with ready, waits for a line starting "ready" and returns its words."""
+        log = open(os.path.join(self.logdir, name + ".err"), "wb")
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=log)
+        log.close()
+        self.procs.append(proc)
+        if not ready:
+            return proc, []
+        words = wait_ready(proc, timeout)
+        if words is not None:
+            return proc, words
+        raise BenchError(f"{name} did not start ({' '.join(argv)}): {self.log_tail(name)}")
+
+    def log_tail(self, name):
+        try:
+            with open(os.path.join(self.logdir, name + ".err"), errors="replace") as f:
+                return f.read()[-500:].strip() or "no message"
+        except OSError:
+            return "no message"
+
+    def stop(self, proc):
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+        if proc in self.procs:
+            self.procs.remove(proc)
+
+    def stop_all(self):
+        for proc in list(reversed(self.procs)):
+            self.stop(proc)
+
+
+class Bench:
+    def __init__(self, args):
+        self.preflight = os.path.abspath(args.preflight)
+        self.helpers = os.path.abspath(args.helpers)
+        self.scale = 0.2 if args.quick else 1.0
+        self.work = tempfile.mkdtemp(prefix="preflight-bench.")
+        os.chmod(self.work, 0o755)
+        self.children = Children(self.work)
+        self.sections = []  # markdown lines, in order
+        self.goals = []  # (goal, measured text, met)
+        self.memory = {}  # label -> Samples, for the max RSS table
+
+    def cleanup(self):
+        self.children.stop_all()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def rounds(self, n):
+        return max(3, int(n * self.scale))
+
+    def pf(self, *args):
+        return [self.preflight, *args]
+
+    # ---- running and measuring -------------------------------------------------------------
+
+    def verify(self, cmd, expect_output=None):
+        """Runs cmd once, outside the timing, and checks its exit code (and output)."""
+        r = subprocess.run(cmd.argv, stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+        out = (r.stdout + r.stderr).decode(errors="replace")
+        if r.returncode not in cmd.codes:
+            raise BenchError(f"{cmd.label}: exit {r.returncode}, expected {cmd.codes}: "
+                             f"{out.strip()[:500]}")
+        if expect_output is not None and expect_output not in out:
+            raise BenchError(f"{cmd.label}: {expect_output!r} not in its output: "
+                             f"{out.strip()[:500]}")
+        return out
+
+    def measure(self, commands, rounds, warmup=3):
+        """Runs the commands alternately, rounds times each; returns Samples by label."""
+        argv = [os.path.join(self.helpers, "spawn_timer"), "-n", str(rounds), "-w",
+                str(warmup), "--"]
+        for i, cmd in enumerate(commands):
+            argv += ([":::"] if i else []) + cmd.argv
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        if r.returncode != 0:
+            raise BenchError(f"spawn_timer failed: {r.stderr.strip()}")
+        samples = {cmd.label: Samples(cmd.label) for cmd in commands}
+        for line in r.stdout.splitlines():
+            index, ns, rss, status = (int(w) for w in line.split())
+            s = samples[commands[index].label]
+            s.times_ms.append(ns / 1e6)
+            s.rss_kib.append(rss)
+            s.statuses.add(status)
+        for cmd in commands:
+            s = samples[cmd.label]
+            if len(s.times_ms) != rounds:
+                raise BenchError(f"{cmd.label}: {len(s.times_ms)} runs measured, not {rounds}")
+            wrong = s.statuses - set(cmd.codes)
+            if wrong:
+                raise BenchError(f"{cmd.label}: exit {sorted(wrong)} during the runs, "
+                                 f"expected {cmd.codes}")
+        return samples
+
+    def remember_memory(self, samples, *labels):
+        for label in labels:
+            self.memory[label] = samples[label]
+
+    def goal(self, text, measured, met):
+        self.goals.append((text, measured, met))
+
+    def table(self, title, note, samples, baseline, rounds, extra_ratio=None, base_name=None):
+        """A markdown table of medians, quartiles and the ratio to the baseline's median."""
+        base = samples[baseline].median
+        lines = [f"### {title}", "", note, "",
+                 f"| command | median | q1–q3 | × `{base_name or baseline}` |",
+                 "| --- | ---: | ---: | ---: |"]
+        for s in samples.values():
+            q1, q3 = s.quartiles
+            lines.append(f"| `{s.label}` | {ms(s.median)} | {ms(q1)}–{ms(q3)} | "
+                         f"{s.median / base:.2f}× |")
+        if extra_ratio:
+            lines += ["", extra_ratio]
+        lines += ["", f"{rounds} runs of each, alternating.", ""]
+        self.sections += lines
+
+    # ---- the benchmarks --------------------------------------------------------------------
+
+    def startup(self):
+        user = subprocess.run(["id", "-un"], capture_output=True, text=True).stdout.strip()
+        root = os.geteuid() == 0
+        cmds = [
+            Command(f"preflight user {user}", self.pf("user", user)),
+            # Not root, no capability is effective: the check fails (30), the start-up is the same.
+            Command("preflight cap net_bind_service", self.pf("cap", "net_bind_service"),
+                    (0,) if root else (30,)),
+            # The binary alone, no check: what start-up costs before a check does anything.
+            Command("preflight --version", self.pf("--version")),
+            Command("/bin/true", ["/bin/true"]),
+        ]
+        for c in cmds:
+            self.verify(c)
+        n = self.rounds(400)
+        s = self.measure(cmds, n)
+        true = s["/bin/true"].median
+        for c in cmds[:2]:
+            ratio = s[c.label].median / true
+            self.goal(f"`{c.label.rsplit(' ', 1)[0]}` start-up ≤ 1.5× `/bin/true`",
+                      f"{ratio:.2f}×", ratio <= 1.5)
+        self.table("Start-up: user and cap",
+                   "No network library is loaded for these checks; `preflight --version` is the "
+                   "binary alone (libc and libcap, no check run).",
+                   s, "/bin/true", n)
+        self.remember_memory(s, *(c.label for c in cmds))
+
+    def port(self):
+        loads = []
+        start = time.monotonic()
+        for i in range(LOAD_PROCESSES):
+            proc, _ = self.children.start(
+                f"socket_load{i}", [os.path.join(self.helpers, "socket_load"),
+                                    f"127.0.{i + 1}.1", str(LOAD_CLIENTS)], ready=False)
+            loads.append(proc)
+        for i, proc in enumerate(loads):  # they connect at once; wait for each in turn
+            words = wait_ready(proc, 60)
+            if words is None:
+                raise BenchError(f"socket_load{i} did not start: "
+                                 f"{self.children.log_tail(f'socket_load{i}')}")
+        setup_s = time.monotonic() - start
+        established = count_established()
+        if established < LOAD_PROCESSES * LOAD_CLIENTS * 2:
+            raise BenchError(f"only {established} established TCP sockets, expected "
+                             f"{LOAD_PROCESSES * LOAD_CLIENTS * 2}")
+        load_note = (f"Under load: {established:,} established loopback TCP sockets held by "
+                     f"{LOAD_PROCESSES} processes (set up in {setup_s:.1f} s).")
+
+        free = free_port()
+        spec = f"sport = :{free}"
+        cmds = [Command("preflight port P", self.pf("port", str(free))),
+                Command("ss -tlnH 'sport = :P'", ["ss", "-tlnH", spec]),
+                Command("/bin/true", ["/bin/true"])]
+        self.verify(cmds[0], "free")
+        if self.verify(cmds[1]).strip():
+            raise BenchError(f"ss lists a listener on the free port {free}")
+        n = self.rounds(200)
+        s = self.measure(cmds, n)
+        pf, ss, true = (s[c.label].median for c in cmds)
+        self.goal("`preflight port` at ~100k sockets ≤ 1.5× `/bin/true`", f"{pf / true:.2f}×",
+                  pf / true <= 1.5)
+        self.goal("`preflight port` at ~100k sockets ≥ 10× faster than `ss`", f"{ss / pf:.1f}×",
+                  ss / pf >= 10)
+        self.table("Port: a free port, ~100k sockets open", f"{load_note} P = {free}, free.",
+                   s, "/bin/true", n,
+                   f"`ss` takes {ss / pf:.1f}× as long as `preflight port`.")
+        self.remember_memory(s, cmds[0].label, cmds[1].label)
+
+        # A port in use: the holder is started after the load, so the search for its process
+        # reads the descriptors of every load process first (about 108,000 links).
+        holder, words = self.children.start("holder", ["python3", os.path.join(PEERS,
+                                                        "listen.py"), "tcp/127.0.0.1/0"])
+        busy = words[0]
+        spec = f"sport = :{busy}"
+        cmds = [Command("preflight port Q", self.pf("port", busy), (20,)),
+                Command("ss -tlnpH 'sport = :Q'", ["ss", "-tlnpH", spec]),
+                Command("ss -tlnH 'sport = :Q'", ["ss", "-tlnH", spec]),
+                Command("/bin/true", ["/bin/true"])]
+        self.verify(cmds[0], f"(pid {holder.pid})")
+        self.verify(cmds[1], f"pid={holder.pid},")
+        if f"127.0.0.1:{busy}" not in self.verify(cmds[2]):
+            raise BenchError(f"ss does not list the listener on {busy}")
+        n = self.rounds(30)
+        s = self.measure(cmds, n)
+        self.table("Port: a port in use, its holder found behind ~100k descriptors",
+                   f"{load_note} Q = {busy}, held by a listener started after the load, so "
+                   "finding its process (preflight names it, as `ss -p` does) reads the "
+                   "descriptors of every load process first.", s, "/bin/true", n)
+        self.children.stop(holder)
+
+        # The fallback without sock_diag (RestrictAddressFamilies= without AF_NETLINK).
+        wrap = os.path.join(self.helpers, "no_netlink")
+        cmds = [Command("no_netlink preflight port P", [wrap] + self.pf("port", str(free))),
+                Command("no_netlink /bin/true", [wrap, "/bin/true"])]
+        self.verify(cmds[0], "free")
+        n = self.rounds(150)
+        s = self.measure(cmds, n)
+        self.table("Port: the /proc/net/tcp fallback (no AF_NETLINK), ~100k sockets open",
+                   f"{load_note} P = {free}, free. /proc/net/tcp is read up to its last "
+                   "listener; tcp6, with no IPv6 connection to stop at, is read to its end: "
+                   "the kernel walks its whole established table for it.",
+                   s, "no_netlink /bin/true", n)
+        for proc in loads:
+            self.children.stop(proc)
+
+    def redis(self):
+        port = free_port()
+        proc, _ = self.children.start("redis-server", [
+            "redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "no", "--daemonize", "no",
+            "--logfile", os.path.join(self.work, "redis-server.err")], ready=False)
+        if not wait_redis(port, proc, 10):
+            raise BenchError("redis-server did not start: "
+                             f"{self.children.log_tail('redis-server')}")
+        target = f"127.0.0.1:{port}"
+        cmds = [Command("preflight redis 127.0.0.1:R", self.pf("redis", target)),
+                Command("redis-cli -h 127.0.0.1 -p R ping",
+                        ["redis-cli", "-h", "127.0.0.1", "-p", str(port), "ping"]),
+                Command("preflight tcp 127.0.0.1:R", self.pf("tcp", target))]
+        self.verify(cmds[0], "PONG")
+        self.verify(cmds[1], "PONG")
+        self.verify(cmds[2])
+        n = self.rounds(300)
+        s = self.measure(cmds, n)
+        ratio = s[cmds[0].label].median / s[cmds[1].label].median
+        self.goal("`preflight redis` ≤ 1.0× `redis-cli ping`", f"{ratio:.2f}×", ratio <= 1.0)
+        self.table("Redis: PING a local redis-server", f"redis-server {redis_version()} on "
+                   f"127.0.0.1, port R = {port}; preflight loads hiredis with dlopen, redis-cli "
+                   "links it. `preflight tcp` (connect and close) shown for scale.",
+                   s, cmds[1].label, n, base_name="redis-cli")
+        self.remember_memory(s, *(c.label for c in cmds))
+        self.children.stop(proc)
+
+    def http(self, port):
+        url = f"http://127.0.0.1:{port}/ok"
+        cmds = [Command("preflight http URL", self.pf("http", url)),
+                Command("curl -sf -o /dev/null URL", ["curl", "-sf", "-o", "/dev/null", url])]
+        self.verify(cmds[0], "answered 200")
+        self.verify(cmds[1])
+        n = self.rounds(300)
+        s = self.measure(cmds, n)
+        ratio = s[cmds[0].label].median / s[cmds[1].label].median
+        self.goal("`preflight http` ≤ 1.0× `curl`", f"{ratio:.2f}×", ratio <= 1.0)
+        self.table("HTTP: GET from a local HTTP server",
+                   f"URL = {url}, the same server process for both (tests/peers/http_server.py, "
+                   "python3 http.server); preflight loads libcurl with dlopen, curl links it.",
+                   s, cmds[1].label, n, base_name="curl")
+        self.remember_memory(s, *(c.label for c in cmds))
+
+    def deadlines(self, http_port):
+        _, words = self.children.start("hung_listener", ["python3", os.path.join(
+            PEERS, "hung_listener.py")])
+        hung = f"127.0.0.1:{words[0]}"
+        _, words = self.children.start("fake_redis-silent", ["python3", os.path.join(
+            PEERS, "fake_redis.py"), "silent"])
+        silent = f"127.0.0.1:{words[0]}"
+        _, words = self.children.start("fake_redis-drip", ["python3", os.path.join(
+            PEERS, "fake_redis.py"), "drip"])
+        drip = f"127.0.0.1:{words[0]}"
+        web = f"http://127.0.0.1:{http_port}"
+        cases = [  # (server, check, argv, code)
+            ("full accept queue", "tcp", ["tcp", hung], 61),
+            ("full accept queue", "redis", ["redis", hung], 41),
+            ("full accept queue", "http", ["http", f"http://{hung}/"], 51),
+            ("silent server", "redis", ["redis", silent], 41),
+            ("silent server", "http", ["http", f"{web}/slow?seconds=30"], 51),
+            ("dripping server", "redis", ["redis", drip], 41),
+            ("dripping server", "http", ["http", f"{web}/drip"], 51),
+        ]
+        cmds = [Command(f"{server}: {check}", self.pf(*argv, "-t", "1s"), (code,))
+                for server, check, argv, code in cases]
+        n = self.rounds(8)
+        s = self.measure(cmds, n, warmup=0)
+        lines = ["### Deadlines: overshoot of `-t 1s`", "",
+                 "Time past 1 s until the process had exited, from the outside (process start "
+                 "and exit included). Full accept queue: tests/peers/hung_listener.py (SYNs "
+                 "dropped); silent: fake_redis.py silent, http_server.py /slow; dripping: "
+                 "fake_redis.py drip (+PONG a byte a second), http_server.py /drip (a body byte "
+                 "a second).", "",
+                 "| server | check | exit | min | median | max |",
+                 "| --- | --- | ---: | ---: | ---: | ---: |"]
+        medians, worst = [], 0.0
+        for (server, check, _, code), cmd in zip(cases, cmds):
+            over = [t - 1000.0 for t in s[cmd.label].times_ms]
+            medians.append(statistics.median(over))
+            worst = max(worst, max(over))
+            lines.append(f"| {server} | {check} | {code} | {min(over):.1f} ms | "
+                         f"{statistics.median(over):.1f} ms | {max(over):.1f} ms |")
+        lines += ["", f"{n} runs of each, alternating.", ""]
+        self.sections += lines
+        self.goal("deadline overshoot ≤ 100 ms at the median (each case)",
+                  f"{max(medians):.1f} ms (the largest median)", max(medians) <= 100)
+        self.goal("deadline overshoot ≤ 300 ms at the worst", f"{worst:.1f} ms", worst <= 300)
+
+    def parallel(self):
+        refused = free_port()  # nothing listens: each line retries until its deadline
+        line = f"tcp 127.0.0.1:{refused} --wait -t 1s\n"
+        three = os.path.join(self.work, "three.conf")
+        ten = os.path.join(self.work, "ten.conf")
+        for path, count in ((three, 3), (ten, 10)):
+            with open(path, "w") as f:
+                f.write(line * count)
+            os.chmod(path, 0o644)  # as root, a chain file others may write is refused
+        cmds = [Command("run three.conf --parallel", self.pf("run", three, "--parallel",
+                                                             "--keep-going"), (60,)),
+                Command("run three.conf (in sequence)", self.pf("run", three, "--keep-going"),
+                        (60,)),
+                Command("run ten.conf --parallel", self.pf("run", ten, "--parallel",
+                                                           "--keep-going"), (60,))]
+        out = self.verify(cmds[0])
+        if out.count("FAIL tcp") != 3:
+            raise BenchError(f"the parallel chain did not report its 3 lines: {out[:500]}")
+        n = self.rounds(5)
+        s = self.measure(cmds, n, warmup=0)
+        par = s[cmds[0].label].median
+        self.goal("`--parallel` chain of 3 lines each waiting 1 s < 1.3 s", f"{par / 1000:.3f} s",
+                  par < 1300)
+        lines = ["### Chains: `--parallel` against the same chain in sequence", "",
+                 f"Each line is `{line.strip()}` (nothing listens: it retries until its "
+                 "deadline). `--keep-going` in both, so the sequence runs every line.", "",
+                 "| command | median | min | max |", "| --- | ---: | ---: | ---: |"]
+        for c in cmds:
+            t = s[c.label].times_ms
+            lines.append(f"| `preflight {c.label}` | {statistics.median(t) / 1000:.3f} s | "
+                         f"{min(t) / 1000:.3f} s | {max(t) / 1000:.3f} s |")
+        lines += ["", f"{n} runs of each, alternating.", ""]
+        self.sections += lines
+
+    def memory_table(self):
+        lines = ["### Peak memory (max RSS)", "",
+                 "Median of getrusage()'s ru_maxrss over the runs above. Counted from the "
+                 "spawning process's own size (about 1 MiB, spawn_timer), so `/bin/true` "
+                 "shows the floor.", "",
+                 "| command | max RSS |", "| --- | ---: |"]
+        for label, s in self.memory.items():
+            lines.append(f"| `{label}` | {s.rss_median / 1024:.1f} MiB |")
+        lines.append("")
+        self.sections += lines
+
+    def run(self):
+        self.startup()
+        self.port()
+        self.redis()
+        _, words = self.children.start("http_server", ["python3", os.path.join(
+            PEERS, "http_server.py"), "--port", "0"])
+        self.http(words[0])
+        self.deadlines(words[0])
+        self.parallel()
+        self.memory_table()
+
+    def report(self, started, load_before):
+        version = subprocess.run(self.pf("--version"), capture_output=True,
+                                 text=True).stdout.strip()
+        header = ["## Performance", "",
+                  f"`make bench` on {time.strftime('%Y-%m-%d')}: {version}, "
+                  f"Linux {platform.release()}, {cpu_model()}, {os.cpu_count()} CPUs; "
+                  f"load average {load_before:.2f} before, {os.getloadavg()[0]:.2f} after; "
+                  f"{time.monotonic() - started:.0f} s in all. {tool_versions()}.", "",
+                  "### Goals", "", "| goal | measured | met |", "| --- | --- | --- |"]
+        for text, measured, met in self.goals:
+            header.append(f"| {text} | {measured} | {'yes' if met else '**MISSED**'} |")
+        header.append("")
+        return "\n".join(header + self.sections)
+
+
+def ms(value):
+    return f"{value:.2f} ms"
+
+
+def wait_ready(proc, timeout):
+    """Reads proc's stdout until a line starting "ready"; its words, or None."""
+    with selectors.DefaultSelector() as sel:
+        sel.register(proc.stdout, selectors.EVENT_READ)
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if not sel.select(end - time.monotonic()):
+                return None
+            line = proc.stdout.readline().decode(errors="replace")
+            if not line:
+                return None
+            if line.startswith("ready"):
+                return line.split()[1:]
+    return None
+
+
+def wait_redis(port, proc, timeout):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and proc.poll() is None:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def free_port():
+    """A TCP port below the ephemeral range, free on 0.0.0.0 and [::] right now."""
+    for port in range(21000, 32000, 7):
+        try:
+            for family, addr in ((socket.AF_INET, "0.0.0.0"), (socket.AF_INET6, "::")):
+                with socket.socket(family, socket.SOCK_STREAM) as s:
+                    if family == socket.AF_INET6:
+                        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                    s.bind((addr, port))
+        except OSError:
+            continue
+        if port not in free_port.given:
+            free_port.given.add(port)
+            return port
+    raise BenchError("no free TCP port between 21000 and 32000")
+
+
+free_port.given = set()
+
+
+def count_established():
+    """ESTABLISHED entries in the kernel's TCP tables, as `ss -s` counts them."""
+    r = subprocess.run(["ss", "-s"], capture_output=True, text=True)
+    for line in r.stdout.splitlines():
+        if line.startswith("TCP:") and "estab" in line:
+            return int(line.split("estab")[1].split(",")[0])
+    return 0
+
+
+def redis_version():
+    r = subprocess.run(["redis-server", "--version"], capture_output=True, text=True)
+    for word in r.stdout.split():
+        if word.startswith("v="):
+            return word[2:]
+    return "?"
+
+
+def tool_versions():
+    def first_line(argv):
+        try:
+            r = subprocess.run(argv, capture_output=True, text=True)
+            return (r.stdout or r.stderr).splitlines()[0].strip()
+        except (OSError, IndexError):
+            return "?"
+    curl = first_line(["curl", "--version"]).split()[:2]
+    ss = first_line(["ss", "-V"]).split()[-1]
+    return f"ss {ss}, {first_line(['redis-cli', '-v'])}, {' '.join(curl)}"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preflight", required=True)
+    parser.add_argument("--helpers", required=True)
+    parser.add_argument("--markdown")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--strict", action="store_true")
+    args = parser.parse_args()
+    for tool in ("ss", "redis-server", "redis-cli", "curl"):
+        if not shutil.which(tool):
+            sys.exit(f"bench: {tool} is missing (tests/bench/deps.sh installs it)")
+
+    bench = Bench(args)
+    atexit.register(bench.cleanup)
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _: sys.exit(128 + signum))
+    started, load_before = time.monotonic(), os.getloadavg()[0]
+    try:
+        bench.run()
+    except BenchError as e:
+        print(f"bench: {e}", file=sys.stderr)
+        return 1
+    text = bench.report(started, load_before)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(text + "\nReproduce: `make bench` (as root on Debian 12; it installs what it "
+                    "lacks with apt-get).\n")
+    missed = [g for g in bench.goals if not g[2]]
+    if missed:
+        print(f"bench: {len(missed)} goal(s) missed", file=sys.stderr)
+    return 3 if missed and args.strict else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
