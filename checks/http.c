@@ -242,6 +242,12 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
         struct url_layout l;
         http_url_redact(url, shown, sizeof(shown));
         text_quote(shown, q, sizeof(q));
+        /* Text that is not a URL has no userinfo to hide, but what comes before an '@' may
+         * still be a password ("http//user:pass@host"): it is hidden as a token's would be. */
+        if (!url_layout(url, &l) && strchr(url, '@')) {
+                snprintf(shown, sizeof(shown), "***@%s", strrchr(url, '@') + 1);
+                text_quote(shown, q, sizeof(q));
+        }
         memset(out, 0, sizeof(*out));
         for (const char *c = url; *c; c++)
                 if ((unsigned char)*c <= 0x20 || *c == 0x7f)

@@ -285,7 +285,8 @@ static const char *step_name(enum redis_step step)
         return "?";
 }
 
-static int classify_role(const redisReply *reply, enum redis_role role, char *why, size_t size)
+static int classify_role(const redisReply *reply, enum redis_role role, const char *secret,
+                         size_t secret_len, char *why, size_t size)
 {
         char name[32], host[128], state[32];
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 || !reply->element[0] ||
@@ -294,7 +295,7 @@ static int classify_role(const redisReply *reply, enum redis_role role, char *wh
                 return PF_REDIS_NOT_READY;
         }
         const redisReply *first = reply->element[0];
-        server_text(first->str, first->len, NULL, 0, name, sizeof(name));
+        server_text(first->str, first->len, secret, secret_len, name, sizeof(name));
         bool is_master = strcmp(name, "master") == 0, is_replica = strcmp(name, "slave") == 0;
         if (!is_replica) {
                 snprintf(why, size, "%s", name);
@@ -309,14 +310,15 @@ static int classify_role(const redisReply *reply, enum redis_role role, char *wh
         snprintf(state, sizeof(state), "unknown");
         long long port = 0;
         if (reply->elements >= 4 && reply->element[1] && reply->element[1]->str)
-                server_text(reply->element[1]->str, reply->element[1]->len, NULL, 0, host,
-                            sizeof(host));
+                /* A server that was sent the password can echo it anywhere in its answer. */
+                server_text(reply->element[1]->str, reply->element[1]->len, secret, secret_len,
+                            host, sizeof(host));
         if (reply->elements >= 4 && reply->element[2] &&
             reply->element[2]->type == REDIS_REPLY_INTEGER)
                 port = reply->element[2]->integer;
         if (reply->elements >= 4 && reply->element[3] && reply->element[3]->str)
-                server_text(reply->element[3]->str, reply->element[3]->len, NULL, 0, state,
-                            sizeof(state));
+                server_text(reply->element[3]->str, reply->element[3]->len, secret, secret_len,
+                            state, sizeof(state));
         if (role == REDIS_ROLE_MASTER) {
                 snprintf(why, size, "role is replica (of %s:%lld), not master", host, port);
                 return PF_REDIS_NOT_READY;
@@ -385,7 +387,7 @@ int redis_classify_reply(enum redis_step step, const redisReply *reply, enum red
                         return PF_OK;
                 break;
         case REDIS_STEP_ROLE:
-                return classify_role(reply, role, why, why_size);
+                return classify_role(reply, role, secret, secret_len, why, why_size);
         }
         if (reply->str && (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_STRING))
                 server_text(reply->str, reply->len, secret, secret_len, said, sizeof(said));

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
+
 /* Syslog priorities the journal reads from a "<N>" line prefix (sd-daemon(3)). */
 enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6 };
 
@@ -55,22 +57,22 @@ void json_write_string(FILE *f, const char *s)
                 } else if (c < 0x80) {
                         fputc(c, f);
                 } else {
-                        /* Copy a valid UTF-8 sequence as it is; anything else is replaced. */
-                        if (c >= 0xc2 && c <= 0xdf)
-                                len = 2;
-                        else if (c >= 0xe0 && c <= 0xef)
-                                len = 3;
-                        else if (c >= 0xf0 && c <= 0xf4)
-                                len = 4;
-                        size_t i = 1;
-                        while (i < len && (p[i] & 0xc0) == 0x80)
-                                i++;
-                        if (len == 0 || i < len) {
+                        /* Copy a well-formed UTF-8 sequence as it is (C1 controls escaped);
+                         * a broken one becomes one U+FFFD with the continuation bytes it has. */
+                        len = text_utf8_length(p);
+                        if (len == 0) {
+                                size_t skip = 1;
+                                size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 1;
+                                while (skip < want && (p[skip] & 0xc0) == 0x80)
+                                        skip++;
                                 fputs("\\ufffd", f);
-                                p += len == 0 ? 1 : i;
+                                p += skip;
                                 continue;
                         }
-                        fwrite(p, 1, len, f);
+                        if (len == 2 && c == 0xc2 && p[1] < 0xa0)
+                                fprintf(f, "\\u%04x", p[1]);
+                        else
+                                fwrite(p, 1, len, f);
                         p += len;
                         continue;
                 }
@@ -118,20 +120,31 @@ void report_outcome(const struct outcome *o, const struct report_style *style)
                 fputs(colour ? "\033[32mok\033[0m   " : "ok   ", stderr);
         else
                 fputs(colour ? "\033[1;31mFAIL\033[0m " : "FAIL ", stderr);
-        fprintf(stderr, "%s%s%s %s", o->check, r->target[0] ? " " : "", r->target, r->message);
+        /* Targets and messages may hold what a user typed or a server sent: written so that
+         * nothing in them can end the line or drive the terminal. */
+        text_write_safe(stderr, o->check);
+        if (r->target[0])
+                fputc(' ', stderr);
+        text_write_safe(stderr, r->target);
+        fputc(' ', stderr);
+        text_write_safe(stderr, r->message);
         if (o->inverted)
                 fputs(o->ok ? " (inverted: passes)" : " (inverted: expected to fail)", stderr);
         if (!o->ok)
                 fprintf(stderr, " [%d]", o->code);
-        if (r->fix[0] && (!o->ok || r->warning))
-                fprintf(stderr, "; fix: %s", r->fix);
+        if (r->fix[0] && (!o->ok || r->warning)) {
+                fputs("; fix: ", stderr);
+                text_write_safe(stderr, r->fix);
+        }
         if (style->verbose)
                 fprintf(stderr, " (%u attempt%s, %llums)", o->attempts, o->attempts == 1 ? "" : "s",
                         (unsigned long long)o->elapsed_ms);
         fputc('\n', stderr);
         if (style->verbose && r->detail[0]) {
                 line_start(PRIO_INFO);
-                fprintf(stderr, "     %s\n", r->detail);
+                fputs("     ", stderr);
+                text_write_safe(stderr, r->detail);
+                fputc('\n', stderr);
         }
         fflush(stderr);
 }

@@ -9,9 +9,9 @@
 
 #include "core/check.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t utf8_sequence_length(const unsigned char *s)
+size_t text_utf8_length(const unsigned char *s)
 {
+        unsigned char low = 0x80, high = 0xbf;
         size_t len;
         if (s[0] < 0x80)
                 return 1;
@@ -23,9 +23,38 @@ static size_t utf8_sequence_length(const unsigned char *s)
                 len = 4;
         else
                 return 0;
-        for (size_t i = 1; i < len; i++)
+        /* The second byte's range rules out overlong forms, surrogates and code points past
+         * U+10FFFF (RFC 3629): text that claims to be UTF-8 and is not breaks JSON parsers. */
+        if (s[0] == 0xe0)
+                low = 0xa0;
+        else if (s[0] == 0xed)
+                high = 0x9f;
+        else if (s[0] == 0xf0)
+                low = 0x90;
+        else if (s[0] == 0xf4)
+                high = 0x8f;
+        if (s[1] < low || s[1] > high)
+                return 0;
+        for (size_t i = 2; i < len; i++)
                 if ((s[i] & 0xc0) != 0x80)
                         return 0;
+        return len;
+}
+
+size_t text_printable_length(const unsigned char *s)
+{
+        size_t len = text_utf8_length(s);
+        if (len == 1)
+                return isprint(s[0]) ? 1 : 0;
+        /* C1 controls (U+0080-U+009F; U+009B is CSI to some terminals), and the line separators
+         * and bidirectional overrides (U+2028-U+202E, U+2066-U+2069) that can make one line
+         * look like two, or show its words in another order. */
+        if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+                return 0;
+        if (len == 3 && s[0] == 0xe2 &&
+            ((s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
+             (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
+                return 0;
         return len;
 }
 
@@ -41,10 +70,8 @@ const char *text_quote(const char *text, char *buf, size_t size)
                                 memcpy(buf + out, "...", 4), out += 3;
                         break;
                 }
-                size_t len = utf8_sequence_length(s);
-                if (len == 1 && (isprint(*s))) {
-                        buf[out++] = (char)*s;
-                } else if (len > 1 && out + len < size) {
+                size_t len = text_printable_length(s);
+                if (len > 0 && out + len < size) {
                         memcpy(buf + out, s, len);
                         out += len;
                 } else {
@@ -57,6 +84,19 @@ const char *text_quote(const char *text, char *buf, size_t size)
         }
         buf[out] = '\0';
         return buf;
+}
+
+void text_write_safe(FILE *f, const char *text)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        while (*s) {
+                size_t len = text_printable_length(s);
+                if (len > 0)
+                        fwrite(s, 1, len, f);
+                else
+                        fprintf(f, "\\x%02x", *s);
+                s += len > 0 ? len : 1;
+        }
 }
 
 bool text_equal_nocase(const char *a, const char *b)

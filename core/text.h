@@ -4,11 +4,24 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
+
+/* Length of the well-formed UTF-8 sequence at s (no overlong forms, surrogates or code points
+ * past U+10FFFF), or 0 when there is none. */
+size_t text_utf8_length(const unsigned char *s);
+
+/* As text_utf8_length(), but 0 also for what a terminal would act on instead of showing: C0
+ * and C1 controls, DEL, line separators and bidirectional overrides. */
+size_t text_printable_length(const unsigned char *s);
 
 /* Copies text for a message: control characters and bytes that are not UTF-8 become \xNN,
  * and text past 80 bytes is cut with "...", so hostile input cannot forge lines. */
 const char *text_quote(const char *text, char *buf, size_t size);
 #define QUOTE_BUF 340 /* enough for 80 bytes escaped (4 per byte) and the ellipsis */
+
+/* Writes text whole, each byte that text_printable_length() refuses as \xNN: for text that
+ * may come from a user or a server and must stay one line. */
+void text_write_safe(FILE *f, const char *text);
 
 /* Case-insensitive ASCII comparison of a whole word. */
 bool text_equal_nocase(const char *a, const char *b);
