@@ -141,3 +141,42 @@ bench:
 	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BIN) $(BENCH_HELPERS)
 	python3 tests/bench/run.py --preflight $(abspath $(BIN)) \
 		--helpers $(abspath $(BUILD)/bench) --markdown $(BUILD)/bench/results.md
+
+# ---- hardening: fuzzers, the sanitizer build of the suite, valgrind (tests/fuzz/, tests/valgrind.sh)
+# Fuzzers: one libFuzzer target per parser (tests/fuzz/fuzz_NAME.c, seeds in
+# tests/fuzz/corpus/NAME/), built with clang, ASan and UBSan into $(FUZZ_BUILD). `make fuzz` runs
+# each for FUZZ_SECONDS (make check: 5); `make fuzz FUZZ_SECONDS=600` is the long run.
+FUZZ_CC ?= clang
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_SECONDS ?= 5
+FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_NAMES := $(sort $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c))))
+FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
+# The sanitizer build (gcc, ASan + UBSan) of the unit and integration tests.
+SAN_BUILD ?= $(BUILD)-san
+
+.PHONY: fuzz fuzz-build sanitize valgrind
+$(FUZZ_BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) $(ALL_CFLAGS) $(FUZZ_SANITIZERS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_BUILD)/libpreflight.a: $(FUZZ_LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libpreflight.a
+	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SANITIZERS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) -lpthread
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps fuzz-build
+	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
+
+sanitize: deps
+	$(MAKE) unit integration SANITIZE=1 BUILD=$(SAN_BUILD)
+
+valgrind: deps $(BIN) $(UNIT)
+	PREFLIGHT=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) tests/valgrind.sh
+
+-include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
