@@ -38,6 +38,19 @@ static bool has_control_characters(const char *text)
         return false;
 }
 
+/* Whether text up to end is a URL scheme (RFC 3986: a letter, then letters, digits, '+', '-'
+ * and '.'), so that what precedes a "://" can be named in a message: anything else before it
+ * (':', '@', '/') is not a scheme but part of a mistyped target, and may be a password. */
+static bool is_scheme(const char *text, const char *end)
+{
+        if (text == end || !isalpha((unsigned char)*text))
+                return false;
+        for (const char *c = text; c < end; c++)
+                if (!isalnum((unsigned char)*c) && !strchr("+-.", *c))
+                        return false;
+        return true;
+}
+
 static int hex_value(char c)
 {
         if (c >= '0' && c <= '9')
@@ -185,7 +198,7 @@ int redis_parse_target(const char *text, struct redis_target *out, struct pf_err
         if (has_prefix_nocase(text, "redis://"))
                 return parse_url(text, out, err);
         const char *scheme = strstr(text, "://");
-        if (scheme) {
+        if (scheme && is_scheme(text, scheme)) {
                 char name[32];
                 size_t len = (size_t)(scheme - text) < sizeof(name) - 1 ? (size_t)(scheme - text)
                                                                          : sizeof(name) - 1;
@@ -240,6 +253,11 @@ static bool error_code_is(const char *error, const char *code)
 {
         size_t len = strlen(code);
         return strncmp(error, code, len) == 0 && (error[len] == ' ' || error[len] == '\0');
+}
+
+bool redis_array_plausible(long long elements)
+{
+        return elements >= 0 && elements <= REDIS_ANSWER_MAX / 3; /* "+\r\n" is the shortest */
 }
 
 int redis_error_prefix_code(const char *error)
@@ -429,6 +447,37 @@ static bool load_hiredis(char *why, size_t why_size)
                 {NULL, NULL},
         };
         return dl_load(sonames, symbols, why, why_size);
+}
+
+/*
+ * hiredis builds an array as soon as its header is read: calloc() for every announced element,
+ * and, when the attempt ends before the array is complete, a loop over all of them to free it.
+ * A server announcing *2147483647 would cost 16 GiB of address space and seconds in that loop,
+ * past the deadline. These functions are hiredis' own but for arrays no answer could fill, which
+ * they refuse (hiredis then stops with an out-of-memory error) and flag in the task's privdata.
+ */
+static redisReplyObjectFunctions bounded_functions;
+static const redisReplyObjectFunctions *hiredis_functions;
+
+static void *create_plausible_array(const redisReadTask *task, int elements)
+{
+        if (!redis_array_plausible(elements)) {
+                if (task->privdata)
+                        *(bool *)task->privdata = true;
+                return NULL;
+        }
+        return hiredis_functions->createArray(task, elements);
+}
+
+static void bound_arrays(redisContext *ctx, bool *refused)
+{
+        if (!hiredis_functions) {
+                hiredis_functions = ctx->reader->fn;
+                bounded_functions = *hiredis_functions;
+                bounded_functions.createArray = create_plausible_array;
+        }
+        ctx->reader->fn = &bounded_functions;
+        ctx->reader->privdata = refused;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -655,7 +704,7 @@ static void elapsed_text(uint64_t since_us, char *buf, size_t size)
                  (unsigned long long)(us % 1000 / 100));
 }
 
-enum io_status { IO_OK, IO_TIMEOUT, IO_FAILED };
+enum io_status { IO_OK, IO_TIMEOUT, IO_FAILED, IO_TOO_LONG };
 
 /* poll() with the time left: the one place an attempt waits for the server. */
 static enum io_status wait_ready(int fd, short events, uint64_t deadline_us)
@@ -700,14 +749,18 @@ static enum io_status send_commands(redisContext *ctx, int fd, uint64_t deadline
         return IO_OK;
 }
 
+/* Reads until one whole reply is parsed; *received counts the bytes of the whole attempt, which
+ * stop at REDIS_ANSWER_MAX. */
 static enum io_status read_reply(redisContext *ctx, int fd, uint64_t deadline_us,
-                                 redisReply **reply)
+                                 size_t *received, redisReply **reply)
 {
         *reply = NULL;
         for (;;) {
                 void *parsed = NULL;
                 if (hiredis.get_reply_from_reader(ctx, &parsed) != REDIS_OK)
-                        return IO_FAILED;
+                        return ctx->reader->privdata && *(bool *)ctx->reader->privdata
+                                       ? IO_TOO_LONG
+                                       : IO_FAILED;
                 if (parsed) {
                         *reply = parsed;
                         return IO_OK;
@@ -716,8 +769,14 @@ static enum io_status read_reply(redisContext *ctx, int fd, uint64_t deadline_us
                 if (s != IO_OK)
                         return s;
                 bound_socket_calls(ctx, deadline_us);
+                size_t before = ctx->reader->len;
                 if (hiredis.buffer_read(ctx) != REDIS_OK)
                         return IO_FAILED;
+                /* Feeding appends to the buffer (after emptying it only when it was empty). */
+                if (ctx->reader->len > before)
+                        *received += ctx->reader->len - before;
+                if (*received > REDIS_ANSWER_MAX)
+                        return IO_TOO_LONG;
         }
 }
 
@@ -727,6 +786,14 @@ static void io_failure(enum io_status status, const redisContext *ctx, const cha
                        uint64_t deadline_us, struct check_result *res)
 {
         char said[160];
+        if (status == IO_TOO_LONG) {
+                result_set(res, PF_REDIS_UNREACHABLE,
+                           "answers, but not as Redis does (an answer to %s of more than %d "
+                           "KiB)",
+                           waiting_for, REDIS_ANSWER_MAX / 1024);
+                result_fix(res, "is this the Redis port? Something else is listening there");
+                return;
+        }
         if (status == IO_TIMEOUT || deadline_passed(deadline_us)) {
                 result_set(res, PF_REDIS_TIMEOUT, "timed out waiting for the answer to %s",
                            waiting_for);
@@ -864,9 +931,10 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
                 io_failure(status, ctx, step_name(steps[0]), attempt->deadline_us, res);
                 return;
         }
+        size_t received = 0;
         for (unsigned i = 0; i < n_steps; i++) {
                 redisReply *reply;
-                status = read_reply(ctx, fd, attempt->deadline_us, &reply);
+                status = read_reply(ctx, fd, attempt->deadline_us, &received, &reply);
                 if (status != IO_OK) {
                         io_failure(status, ctx, step_name(steps[i]), attempt->deadline_us, res);
                         return;
@@ -907,6 +975,16 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
                         note(log, "ROLE: %s", why);
                         break;
                 }
+        }
+        /* Redis answers each command once; more after the last answer (as read so far) means
+         * the answers were not to our commands: a PONG that may not have been for PING. */
+        if (ctx->reader->len > ctx->reader->pos) {
+                result_set(res, PF_REDIS_UNREACHABLE,
+                           "answers, but not as Redis does (%zu more bytes after the answer to "
+                           "%s, which no command asked for)",
+                           ctx->reader->len - ctx->reader->pos, step_name(steps[n_steps - 1]));
+                result_fix(res, "is this the Redis port? Something else is listening there");
+                return;
         }
         char took[32];
         elapsed_text(started, took, sizeof(took));
@@ -1070,6 +1148,8 @@ static void probe(const struct redis_config *cfg, const struct redis_target *tar
                                    : cfg->password_source == PASSWORD_FILE ? "--password-file"
                                                                            : "--password";
         }
+        bool absurd_array = false;
+        bound_arrays(ctx, &absurd_array);
         converse(ctx, fd, &ex, attempt, &log, res);
         hiredis.free_context(ctx); /* closes fd */
         if (attempt->verbose)

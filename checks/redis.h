@@ -13,6 +13,10 @@
 #define REDIS_DEFAULT_PORT 6379
 #define REDIS_SECRET_MAX 512 /* longest password accepted (bytes) */
 #define REDIS_DB_MAX 2147483647UL
+/* Most bytes one attempt reads: the answers to AUTH, SELECT, PING and ROLE (a master with
+ * thousands of replicas) fit many times over; a server sending more is not Redis, and reading
+ * on would let it fill memory at the speed of the socket until the deadline. */
+#define REDIS_ANSWER_MAX (256 * 1024)
 
 enum redis_transport { REDIS_TCP, REDIS_UNIX };
 
@@ -54,6 +58,10 @@ enum redis_role { REDIS_ROLE_ANY, REDIS_ROLE_MASTER, REDIS_ROLE_REPLICA };
 int redis_classify_reply(enum redis_step step, const redisReply *reply, enum redis_role role,
                          const char *secret, size_t secret_len, bool *superfluous_auth,
                          char *why, size_t why_size);
+
+/* Whether an array of this many elements, as a reply announces it, could be part of an answer
+ * (REDIS_ANSWER_MAX bytes hold at most that many 3-byte elements). */
+bool redis_array_plausible(long long elements);
 
 /* The first word of a Redis error ("LOADING", "WRONGPASS", "ERR") as an exit code, for any
  * command: 42 for not-ready answers, 43 for denials, 0 for anything else. */

@@ -104,6 +104,9 @@ static const struct {
         {"rediss://:sekrit@h:6380", "TLS"},
         {"http://u:sekrit@h/", "only redis:// URLs"},
         {"app:sekrit@127.0.0.1:6379", "must be a URL"},
+        /* A "://" after the password: what precedes it is no scheme to name. */
+        {"app:sekrit@h://x", "must be a URL"},
+        {"redis:/u:sekrit@h/x://y", "must be a URL"},
         {"redis://", "host is missing"},
         {"redis://:sekrit@", "host is missing"},
         {"redis://:sekrit@/3", "host is missing"},
@@ -264,6 +267,19 @@ START_TEST(test_error_prefix)
         ck_assert_int_eq(redis_error_prefix_code("loading lower case"), PF_OK);
         ck_assert_int_eq(redis_error_prefix_code("ERR"), PF_OK);
         ck_assert_int_eq(redis_error_prefix_code(""), PF_OK);
+}
+END_TEST
+
+START_TEST(test_array_plausible)
+{
+        ck_assert(redis_array_plausible(0));
+        ck_assert(redis_array_plausible(3)); /* ROLE's answer */
+        ck_assert(redis_array_plausible(REDIS_ANSWER_MAX / 3));
+        /* More elements than the bytes an answer may have could hold: refused before hiredis
+         * allocates them (*2147483647 would be 16 GiB and a free loop past any deadline). */
+        ck_assert(!redis_array_plausible(REDIS_ANSWER_MAX / 3 + 1));
+        ck_assert(!redis_array_plausible(2147483647));
+        ck_assert(!redis_array_plausible(-5));
 }
 END_TEST
 
@@ -573,6 +589,7 @@ Suite *suite_redis(void)
         tc = tcase_create("replies");
         tcase_add_loop_test(tc, test_reply, 0, sizeof(replies) / sizeof(replies[0]));
         tcase_add_test(tc, test_error_prefix);
+        tcase_add_test(tc, test_array_plausible);
         tcase_add_test(tc, test_reply_missing_and_odd);
         tcase_add_test(tc, test_reply_text_is_cleaned);
         tcase_add_test(tc, test_role);

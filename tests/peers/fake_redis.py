@@ -13,6 +13,21 @@ Modes:
   full-backlog   listen(0) and its accept queue filled by its own clients: new connects hang
   full-backlog-unix:PATH   the same on a unix socket at PATH, where Linux refuses at once
                  (EAGAIN) instead of letting the connect hang
+
+Hostile modes (tests/integration/test_hostile.sh): a SCRIPTED HOSTILE peer, answering the first
+command with what no Redis sends, to prove the deadline, the exit code and memory still hold:
+  bulk-absurd      $9999999999999 (a 9 TB bulk string announced), then nothing
+  bulk-endless     the same announcement, then bytes as fast as the socket takes them, forever
+  count-absurd     *2147483647, then ':1' elements as fast as the socket takes them, forever
+  count-negative   *-5 (only *-1 exists)
+  bulk-negative    $-7 (only $-1 exists)
+  status-endless   '+' and then bytes as fast as the socket takes them, never a line end
+  status-lines     '+x' lines as fast as the socket takes them, forever
+  error-huge       one -ERR line of 64 MiB
+  close-mid        '+PO' and then the connection is closed
+  pong-always      +PONG to every command, whatever it was
+  pong-extra       +PONG and, in the same write, replies nobody asked for
+  echo-password    -ERR that repeats every word of AUTH (the password too); PING gets -NOAUTH
 """
 import socket
 import sys
@@ -20,6 +35,47 @@ import threading
 import time
 
 LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
+FLOOD = b"x" * 65536
+HOSTILE = ("bulk-absurd", "bulk-endless", "count-absurd", "count-negative", "bulk-negative", "status-endless",
+           "status-lines", "error-huge", "close-mid", "pong-always", "pong-extra",
+           "echo-password")
+
+
+def hostile(conn, mode, words):
+    """Answers one command as a hostile peer would; returns False to hang up."""
+    if mode == "bulk-absurd":
+        conn.sendall(b"$9999999999999\r\n")
+        while conn.recv(4096):
+            pass
+        return False
+    if mode in ("bulk-endless", "count-absurd", "status-endless", "status-lines"):
+        head = {"bulk-endless": b"$9999999999999\r\n", "count-absurd": b"*2147483647\r\n",
+                "status-endless": b"+"}.get(mode, b"")
+        conn.sendall(head)
+        flood = {"status-lines": b"+x\r\n" * 16384,
+                 "count-absurd": b":1\r\n" * 16384}.get(mode, FLOOD)
+        while True:
+            conn.sendall(flood)  # ends with an OSError when the client hangs up
+    if mode == "count-negative":
+        conn.sendall(b"*-5\r\n")
+    elif mode == "bulk-negative":
+        conn.sendall(b"$-7\r\n")
+    elif mode == "error-huge":
+        conn.sendall(b"-ERR " + b"x" * (64 << 20) + b"\r\n")
+    elif mode == "close-mid":
+        conn.sendall(b"+PO")
+        return False
+    elif mode == "pong-always":
+        conn.sendall(b"+PONG\r\n")
+    elif mode == "pong-extra":
+        conn.sendall(b"+PONG\r\n+PONG\r\n:1\r\n$5\r\nextra\r\n")
+    elif mode == "echo-password":
+        if words and words[0].upper() == b"AUTH":
+            conn.sendall(b"-ERR wrong pass " + b" ".join(words[1:]) + b"\r\n")
+        else:
+            conn.sendall(b"-NOAUTH Authentication required (you sent " + b" ".join(words) +
+                         b")\r\n")
+    return True
 
 
 def read_command(conn, buf):
@@ -75,6 +131,10 @@ def serve(conn, mode, number, loading_first):
             if mode == "garbage":
                 conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
                 return
+            if mode in HOSTILE:
+                if not hostile(conn, mode, words):
+                    return
+                continue
             if mode == "drip":
                 for byte in b"+PONG\r\n":
                     conn.sendall(bytes([byte]))
@@ -113,7 +173,8 @@ def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
     mode, _, extra = sys.argv[1].partition(":")
-    if mode not in ("loading", "silent", "garbage", "drip", "full-backlog", "full-backlog-unix"):
+    if mode not in ("loading", "silent", "garbage", "drip", "full-backlog",
+                    "full-backlog-unix") + HOSTILE:
         sys.exit(f"fake_redis.py: unknown mode {mode!r}\n{__doc__}")
     if mode == "full-backlog-unix":
         full_backlog_unix(extra)
