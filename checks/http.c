@@ -18,6 +18,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/dl.h"
+#include "core/net.h"
 #include "core/text.h"
 
 #ifndef PREFLIGHT_VERSION
@@ -281,6 +282,11 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
                 return pf_error_set(err, "'%s': the URL has no host", q);
         if (host_len >= sizeof(out->host))
                 return pf_error_set(err, "'%s': the host name is too long", q);
+        if (host[0] != '[' && net_host_bad_ipv4(host, host_len))
+                return pf_error_set(err,
+                                    "'%s': the host is not an IPv4 address (four numbers 0-255, "
+                                    "as 127.0.0.1)",
+                                    q);
         for (size_t i = 0; i < host_len; i++)
                 out->host[i] = (char)tolower((unsigned char)host[i]);
         out->host[host_len] = '\0';

@@ -163,11 +163,27 @@ static int parse_short(struct invocation *inv, int argc, char **argv, int *i, st
         for (const char *c = argv[*i] + 1; *c; c++) {
                 struct option_ref ref;
                 if (!find_short(inv->check, *c, &ref)) {
-                        /* Not the whole word: what follows may be a value (a password). */
-                        char name[3] = {'-', *c, '\0'};
+                        /* Not the whole word: what follows may be a value (a password). In a
+                         * cluster the flags before it are named too ("-q=1": '-=' in '-q='),
+                         * which shows no more of the word than the letter itself. */
+                        char name[3] = {'-', *c, '\0'}, q2[QUOTE_BUF];
+                        if (c == argv[*i] + 1)
+                                return pf_error_set(err,
+                                                    "unknown option '%s' (preflight %s --help "
+                                                    "lists them)",
+                                                    text_quote(name, q, sizeof(q)),
+                                                    inv->check->name);
+                        char cluster[QUOTE_BUF];
+                        size_t len = (size_t)(c - argv[*i]) + 1;
+                        if (len >= sizeof(cluster))
+                                len = sizeof(cluster) - 1; /* text_quote would cut it anyway */
+                        memcpy(cluster, argv[*i], len);
+                        cluster[len] = '\0';
                         return pf_error_set(err,
-                                            "unknown option '%s' (preflight %s --help lists them)",
-                                            text_quote(name, q, sizeof(q)), inv->check->name);
+                                            "unknown option '%s' in '%s' (preflight %s --help "
+                                            "lists them)",
+                                            text_quote(name, q, sizeof(q)),
+                                            text_quote(cluster, q2, sizeof(q2)), inv->check->name);
                 }
                 const char *value = NULL;
                 if (ref.opt->value_name) {

@@ -40,7 +40,11 @@ static int run_explain(int argc, char **argv)
         char q[QUOTE_BUF];
         unsigned long status;
         if (argc != 1) {
-                report_error("explain", "needs one exit status, e.g. preflight explain 143");
+                if (argc > 1)
+                        report_error("explain", "needs one exit status, got '%s' too",
+                                     text_quote(argv[1], q, sizeof(q)));
+                else
+                        report_error("explain", "needs one exit status, e.g. preflight explain 143");
                 return PF_USAGE;
         }
         if (!text_parse_ulong(argv[0], 0, 255, &status)) {
@@ -74,11 +78,13 @@ static int run_check(const struct check *check, int argc, char **argv)
         return r;
 }
 
-/* Commands that take no arguments. */
-static int no_arguments(const char *what, int argc)
+/* Commands that take no arguments: the first one given is named, so a mistyped option shows. */
+static int no_arguments(const char *what, int argc, char **argv)
 {
+        char q[QUOTE_BUF];
         if (argc > 0) {
-                report_error(what, "takes no arguments");
+                report_error(what, "takes no arguments, got '%s'",
+                             text_quote(argv[0], q, sizeof(q)));
                 return PF_USAGE;
         }
         return PF_OK;
@@ -116,13 +122,13 @@ int main(int argc, char **argv)
                 return PF_OK;
         }
         if (strcmp(verb, "list") == 0) {
-                int r = no_arguments("list", rest_argc);
+                int r = no_arguments("list", rest_argc, rest);
                 for (size_t i = 0; r == PF_OK && pf_checks[i]; i++)
                         printf("%-8s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
                 return r;
         }
         if (strcmp(verb, "exit-codes") == 0) {
-                int r = no_arguments("exit-codes", rest_argc);
+                int r = no_arguments("exit-codes", rest_argc, rest);
                 if (r == PF_OK)
                         pf_print_exit_codes(stdout);
                 return r;

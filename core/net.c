@@ -43,6 +43,31 @@ static int parse_port(const char *whole, const char *text, unsigned short *port,
         return PF_OK;
 }
 
+bool net_host_bad_ipv4(const char *host, size_t len)
+{
+        char addr[INET_ADDRSTRLEN];
+        struct in_addr parsed;
+        /* "db.internal." is a name; "127.0.0.1." is no address: look at the label before a
+         * trailing dot, and give inet_pton the whole text. */
+        size_t end = len > 0 && host[len - 1] == '.' ? len - 1 : len;
+        size_t start = end;
+        while (start > 0 && host[start - 1] != '.')
+                start--;
+        const char *label = host + start;
+        size_t label_len = end - start;
+        bool hex = label_len > 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X');
+        if (label_len == 0)
+                return false;
+        for (size_t i = hex ? 2 : 0; i < label_len; i++)
+                if (hex ? !isxdigit((unsigned char)label[i]) : !isdigit((unsigned char)label[i]))
+                        return false;
+        if (len >= sizeof(addr))
+                return true;
+        memcpy(addr, host, len);
+        addr[len] = '\0';
+        return inet_pton(AF_INET, addr, &parsed) != 1;
+}
+
 /* A host name or IPv4 address as DNS and /etc/hosts know them: letters, digits, '-', '.', '_'.
  * Anything else ('@', '/', spaces, control characters) is a mistake or an attack on a message. */
 static int validate_hostname(const char *whole, const char *host, size_t len, struct pf_error *err)
@@ -64,6 +89,17 @@ static int validate_hostname(const char *whole, const char *host, size_t len, st
                                             "'%s': a host name has only letters, digits, '-', "
                                             "'.' and '_'",
                                             text_quote(whole, q, sizeof(q)));
+        }
+        if (net_host_bad_ipv4(host, len)) {
+                /* "redis 6379" is the likely mistake: a port given where the host goes. */
+                bool all_digits = true;
+                for (size_t i = 0; i < len; i++)
+                        all_digits = all_digits && isdigit((unsigned char)host[i]);
+                return pf_error_set(err,
+                                    "'%s': not an IPv4 address (four numbers 0-255, as "
+                                    "127.0.0.1)%s",
+                                    text_quote(whole, q, sizeof(q)),
+                                    all_digits ? "; a port alone is :PORT" : "");
         }
         return PF_OK;
 }

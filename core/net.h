@@ -24,6 +24,14 @@ struct host_port {
 int net_parse_host_port(const char *text, int default_port, struct host_port *out,
                         struct pf_error *err);
 
+/*
+ * True when host (len bytes) ends in a numeric label ("1.2.3.4.5", "127.1", "6379", "0x7f") but
+ * is not a dotted-quad IPv4 address. Such a host is meant as an address, and getaddrinfo would
+ * read it as inet_aton(3) does ("6379" is 0.0.24.235) instead of refusing it: no DNS name ends
+ * in a number (RFC 3696 section 2), and URL parsers refuse these hosts too.
+ */
+bool net_host_bad_ipv4(const char *host, size_t len);
+
 enum net_status {
         NET_OK = 0,
         NET_UNRESOLVABLE, /* no such host, or the resolver said no */

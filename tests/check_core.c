@@ -317,6 +317,8 @@ static const struct {
 } bad_lines[] = {
         {"root --nope", "'--nope'"},
         {"root -x", "'-x'"},
+        {"root -q=1", "'-=' in '-q='"},     /* the cluster it is in, up to the unknown letter */
+        {"root -wqS3cret", "'-S' in '-wqS'"}, /* and not what follows: it may be a value */
         {"root -t", "needs a value"},
         {"root -t 0", "too short"},
         {"root -t 5parsecs", "'5parsecs'"},

@@ -188,6 +188,9 @@ static const struct {
         {"http://ho st/", "spaces or control"},
         {"http://host/\x1b[31m", "spaces or control"},
         {"http://host/\n", "spaces or control"},
+        {"http://1.2.3.4.5/", "not an IPv4 address"},
+        {"http://127.1:8080/", "not an IPv4 address"},
+        {"http://8080/", "not an IPv4 address"},
 };
 
 START_TEST(test_url_bad)

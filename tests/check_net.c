@@ -38,6 +38,9 @@ static const struct {
     {":6380", 6379, "127.0.0.1", 6380, true},
     {"10.0.0.1:0080", 0, "10.0.0.1", 80, true},
     {"cache:6379", 6379, "cache", 6379, true},
+    {"db.internal.:5432", 0, "db.internal.", 5432, true},
+    {"1.2.3.4x:80", 0, "1.2.3.4x", 80, true},
+    {"255.255.255.255:1", 0, "255.255.255.255", 1, true},
 };
 
 START_TEST(test_parse_good)
@@ -90,6 +93,14 @@ static const struct {
     {".db:5432", 0, "cannot start with '.'"},
     {"db\xc3\xa9:5432", 0, "only letters"},
     {"db@", 6379, "only letters"},
+    /* Hosts ending in a number are addresses; getaddrinfo would take inet_aton's forms. */
+    {"1.2.3.4.5:80", 0, "'1.2.3.4.5:80': not an IPv4 address"},
+    {"127.1:80", 0, "not an IPv4 address"},
+    {"256.0.0.1:80", 0, "not an IPv4 address"},
+    {"0x7f.1:80", 0, "not an IPv4 address"},
+    {"0x7f", 6379, "not an IPv4 address"},
+    {"127.0.0.1.:80", 0, "not an IPv4 address"},
+    {"6379", 6379, "a port alone is :PORT"},
 };
 
 START_TEST(test_parse_bad)
