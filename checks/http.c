@@ -462,6 +462,24 @@ void http_secrets_hide(const struct http_secrets *s, const char *in, size_t in_l
         out[n] = '\0';
 }
 
+bool http_content_length_valid(const char *value)
+{
+        while (*value == ' ' || *value == '\t')
+                value++;
+        size_t digits = strspn(value, "0123456789");
+        const char *rest = value + digits;
+        while (*rest == ' ' || *rest == '\t')
+                rest++;
+        if (digits == 0 || *rest)
+                return false;
+        while (digits > 1 && *value == '0') { /* leading zeros are allowed, and count nothing */
+                value++;
+                digits--;
+        }
+        /* 9223372036854775807 (2^63-1) has 19 digits: compare as text at that length. */
+        return digits < 19 || (digits == 19 && strncmp(value, "9223372036854775807", 19) <= 0);
+}
+
 /* ---- libcurl, loaded on first use ----------------------------------------------------------- */
 
 static struct {
@@ -810,6 +828,11 @@ static CURLcode exchange_setup(struct exchange *ex)
         rc = rc ? rc : curl.easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
         /* Redirects are followed here, one hop at a time, to check each target first. */
         rc = rc ? rc : curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+        /* And each on a new connection: a server that closes a kept-alive connection after each
+         * answer made libcurl retry on a fresh one, counting the retries across hops until it
+         * gave up ("Connection died, tried 5 times") midway through a redirect chain. */
+        if (ex->cfg->follow)
+                rc = rc ? rc : curl.easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
         /* The service is asked directly, as Kubernetes probes do: a proxy from the environment
          * would answer for it. */
         rc = rc ? rc : curl.easy_setopt(h, CURLOPT_PROXY, "");
@@ -996,6 +1019,12 @@ static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t sta
                 connect_failed(ex, os_errno, why, res);
                 return;
         case CURLE_OUT_OF_MEMORY:
+                /* libcurl 7.88 says so, too, of a header line over its 100 KiB limit. */
+                if (info_long(ex->handle, CURLINFO_RESPONSE_CODE) > 0) {
+                        result_set(res, PF_HTTP_UNREACHABLE, "no usable answer: a header line "
+                                                             "longer than libcurl accepts");
+                        return;
+                }
                 result_set(res, PF_INTERNAL, "out of memory");
                 return;
         case CURLE_URL_MALFORMAT:
@@ -1265,6 +1294,16 @@ static void http_run(const void *config, const char *target, const struct attemp
                         break;
                 }
                 long status = info_long(ex.handle, CURLINFO_RESPONSE_CODE);
+                struct curl_header *length;
+                if (curl.easy_header(ex.handle, "Content-Length", 0, CURLH_HEADER, -1,
+                                     &length) == CURLHE_OK &&
+                    !http_content_length_valid(length->value)) {
+                        char q[QUOTE_BUF];
+                        result_set(res, PF_HTTP_UNREACHABLE,
+                                   "no usable answer: Content-Length '%s' is not a size",
+                                   text_quote(length->value, q, sizeof(q)));
+                        break;
+                }
                 if (next_hop(&ex, status, res))
                         continue;
                 if (res->message[0] == '\0')

@@ -58,6 +58,11 @@ void http_url_redact(const char *url, char *buf, size_t size);
  * to the origin they were given for. False when either is not an http(s) URL. */
 bool http_same_origin(const char *a, const char *b);
 
+/* Whether a Content-Length header's value is a size (digits only, at most 2^63-1): libcurl
+ * reads the body to the connection's end when the number overflows, where RFC 9112 (6.3) says
+ * the framing is invalid and the answer must be discarded. */
+bool http_content_length_valid(const char *value);
+
 /* Whether the URL's scheme is http or https (for redirect targets). */
 bool http_scheme_allowed(const char *url);
 

@@ -242,6 +242,25 @@ START_TEST(test_url_redact)
 }
 END_TEST
 
+START_TEST(test_content_length)
+{
+        ck_assert(http_content_length_valid("0"));
+        ck_assert(http_content_length_valid("6"));
+        ck_assert(http_content_length_valid(" 42 "));
+        ck_assert(http_content_length_valid("007"));
+        ck_assert(http_content_length_valid("9223372036854775807"));
+        ck_assert(http_content_length_valid("0009223372036854775807"));
+        /* Not sizes: libcurl reads the body to the end of the connection for the first. */
+        ck_assert(!http_content_length_valid("9223372036854775808"));
+        ck_assert(!http_content_length_valid("99999999999999999999999"));
+        ck_assert(!http_content_length_valid("-5"));
+        ck_assert(!http_content_length_valid("+5"));
+        ck_assert(!http_content_length_valid(""));
+        ck_assert(!http_content_length_valid("5x"));
+        ck_assert(!http_content_length_valid("5, 5"));
+}
+END_TEST
+
 START_TEST(test_origins)
 {
         ck_assert(http_same_origin("http://h/a", "http://h:80/b?c"));
@@ -437,6 +456,7 @@ Suite *suite_http(void)
         tcase_add_test(tc, test_url_errors_hide_userinfo);
         tcase_add_test(tc, test_url_redact);
         tcase_add_test(tc, test_origins);
+        tcase_add_test(tc, test_content_length);
         suite_add_tcase(s, tc);
         tc = tcase_create("secrets");
         tcase_add_test(tc, test_secrets_from_headers);

@@ -20,6 +20,21 @@ Routes (GET, HEAD and POST alike):
   /control            200, a body with terminal escapes, a NUL byte and a line break
   /long               200, a body of 1000 'x'
 Anything else is 404 "not found".
+
+Routes under /hostile/ make this a SCRIPTED HOSTILE peer (tests/integration/test_hostile.sh):
+they write raw bytes no well-behaved server sends, to prove the deadline, the exit code, memory
+and secrets still hold:
+  /hostile/endless-headers   200, then header lines as fast as the socket takes them, forever
+  /hostile/huge-header       200, then one header line that never ends
+  /hostile/garbage-status    a first line that is not an HTTP status line
+  /hostile/status-9999       HTTP/1.1 9999 (three digits are all HTTP has)
+  /hostile/length?value=V    200 with Content-Length: V (negative, absurd) and a short body
+  /hostile/chunked-endless   chunked, 64 KiB chunks as fast as the socket takes them, forever
+  /hostile/chunked-drip      chunked, a one-byte chunk a second, forever
+  /hostile/chunk-absurd      chunked, a first chunk size of 2^72
+  /hostile/loop              302 to itself
+  /hostile/reflect           the request's Authorization and X-Token headers repeated in the
+                             status line's reason, in a header (X-Echo) and in the body
 """
 import argparse
 import os
@@ -99,10 +114,53 @@ class Handler(BaseHTTPRequestHandler):
             self.answer(200, f"method {self.command} body {length}\n".encode())
         elif path == "/control":
             self.answer(200, b"\x1b[31mred\x1b[0m\rline\nnext\x00after-nul ready\n")
+        elif path.startswith("/hostile/"):
+            self.hostile(path[9:], query)
         elif path == "/long":
             self.answer(200, b"x" * 1000)
         else:
             self.answer(404, b"not found\n")
+
+    def hostile(self, name, query):
+        out = self.wfile
+        self.close_connection = True
+        if name == "endless-headers":
+            out.write(b"HTTP/1.1 200 OK\r\n")
+            line = b"X-Flood: " + b"y" * 100 + b"\r\n"
+            while True:
+                out.write(line * 512)
+        elif name == "huge-header":
+            out.write(b"HTTP/1.1 200 OK\r\nX-Huge: ")
+            while True:
+                out.write(b"z" * 65536)
+        elif name == "garbage-status":
+            out.write(b"\x00\x01 not http at all\r\nContent-Length: 0\r\n\r\n")
+        elif name == "status-9999":
+            out.write(b"HTTP/1.1 9999 Weird\r\nContent-Length: 2\r\n\r\nok")
+        elif name == "length":
+            value = query.get("value", ["-1"])[0].encode()
+            out.write(b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n\r\nready\n")
+        elif name in ("chunked-endless", "chunked-drip", "chunk-absurd"):
+            out.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+            if name == "chunk-absurd":
+                out.write(b"1000000000000000000\r\nready\r\n")
+                time.sleep(30)
+            while name == "chunked-endless":
+                out.write(b"10000\r\n" + b"c" * 65536 + b"\r\n")
+            while True:
+                out.write(b"1\r\nd\r\n")
+                out.flush()
+                time.sleep(1)
+        elif name == "loop":
+            self.answer(302, b"", [("Location", "/hostile/loop")])
+        elif name == "reflect":
+            said = " ".join(self.headers.get(h, "") for h in ("Authorization", "X-Token"))
+            said = said.encode("latin-1", "replace")
+            body = b"you sent " + said + b"\n" + str(self.headers).encode("latin-1", "replace")
+            out.write(b"HTTP/1.1 401 " + said + b"\r\nX-Echo: " + said +
+                      b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        else:
+            self.answer(404, b"no such hostile route\n")
 
     def send_big(self, mib):
         chunk = b"0123456789abcdef" * 4096  # 64 KiB
