@@ -6,10 +6,12 @@ many times, and reports medians and ratios of medians: the machines are shared a
 single absolute time means little. The load (about 100,000 loopback TCP sockets, a redis-server,
 an HTTP server, peers that hang) is started here and stopped at the end, whatever happens.
 
-Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--quick] [--strict]
+Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--repeat F] [--quick] [--strict]
   --helpers   where spawn_timer, socket_load and no_netlink were built (make bench builds them)
   --markdown  also write the tables there (the README's Performance section is that file)
-  --quick     a fifth of the repetitions, for trying the benchmark itself out
+  --repeat F  F times the default repetitions of each comparison (make bench BENCH_REPEAT=F);
+              3 for steadier medians on a busy machine
+  --quick     a fifth of the repetitions (--repeat 0.2), for trying the benchmark itself out
   --strict    exit 3 when a goal is missed (by default only the table says so)
 Exit status: 0, 3 (a goal missed, with --strict), 1 (the benchmark could not run: a server did
 not start, a command gave an unexpected answer).
@@ -122,7 +124,7 @@ class Bench:
     def __init__(self, args):
         self.preflight = os.path.abspath(args.preflight)
         self.helpers = os.path.abspath(args.helpers)
-        self.scale = 0.2 if args.quick else 1.0
+        self.scale = 0.2 if args.quick else args.repeat
         self.work = tempfile.mkdtemp(prefix="preflight-bench.")
         os.chmod(self.work, 0o755)
         self.children = Children(self.work)
@@ -567,12 +569,15 @@ def main():
     parser.add_argument("--preflight", required=True)
     parser.add_argument("--helpers", required=True)
     parser.add_argument("--markdown")
+    parser.add_argument("--repeat", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--strict", action="store_true")
     args = parser.parse_args()
+    if not 0 < args.repeat <= 100:
+        parser.error("--repeat must be more than 0 and at most 100")
     for tool in ("ss", "redis-server", "redis-cli", "curl"):
         if not shutil.which(tool):
-            sys.exit(f"bench: {tool} is missing (tests/bench/deps.sh installs it)")
+            sys.exit(f"bench: {tool} is missing (make deps, packaging/deps.sh, installs it)")
 
     bench = Bench(args)
     atexit.register(bench.cleanup)
