@@ -108,7 +108,7 @@ static int cap_parse_option(void *config, unsigned option, const char *value, st
                 return pf_error_set(err,
                                     "--set: '%s' is not a capability set (effective, permitted, "
                                     "inheritable, ambient or bounding)",
-                                    text_quote(value, q, sizeof(q)));
+                                    text_quote_hiding_userinfo(value, q, sizeof(q)));
         case OPT_FILE:
                 if (!*value)
                         return pf_error_set(err, "--file: an empty path");

@@ -69,7 +69,7 @@ int http_parse_status_list(const char *text, struct http_status_set *set, struct
                 if (*p && *p != ',')
                         return pf_error_set(err, "--expect-status: '%s' is not a list of statuses "
                                                  "(examples: 200, 200-299,301)",
-                                            text_quote(text, q, sizeof(q)));
+                                            text_quote_hiding_userinfo(text, q, sizeof(q)));
                 const char *dash = memchr(item, '-', (size_t)(item_end - item));
                 unsigned short low, high;
                 bool ok = dash ? parse_status(item, (size_t)(dash - item), &low) &&
@@ -82,11 +82,12 @@ int http_parse_status_list(const char *text, struct http_status_set *set, struct
                         return pf_error_set(err,
                                             "--expect-status: '%s' is not a list of statuses "
                                             "100-599 (examples: 200, 200-299,301)",
-                                            text_quote(text, q, sizeof(q)));
+                                            text_quote_hiding_userinfo(text, q, sizeof(q)));
                 if (low > high)
                         return pf_error_set(err, "--expect-status: '%s': a range must go up "
                                                  "(%u-%u)",
-                                            text_quote(text, q, sizeof(q)), high, low);
+                                            text_quote_hiding_userinfo(text, q, sizeof(q)), high,
+                                            low);
                 if (parsed.count >= HTTP_STATUS_ITEMS_MAX)
                         return pf_error_set(err, "--expect-status: at most %d items",
                                             HTTP_STATUS_ITEMS_MAX);
@@ -140,10 +141,10 @@ int http_parse_header_expectation(const char *text, struct http_header_expectati
         const char *rest = text + name_len;
         if (name_len == 0 || (*rest && *rest != ':'))
                 return pf_error_set(err, "--expect-header: '%s' is not 'Name: value' or 'Name'",
-                                    text_quote(text, q, sizeof(q)));
+                                    text_quote_hiding_userinfo(text, q, sizeof(q)));
         if (has_line_break_or_control(text))
                 return pf_error_set(err, "--expect-header: '%s' contains a control character",
-                                    text_quote(text, q, sizeof(q)));
+                                    text_quote_hiding_userinfo(text, q, sizeof(q)));
         const char *value = *rest == ':' ? rest + 1 : rest;
         while (*value == ' ' || *value == '\t')
                 value++;
@@ -618,7 +619,7 @@ static int parse_method(const char *value, enum http_method *method, struct pf_e
                 }
         }
         return pf_error_set(err, "--method: '%s' is not GET, HEAD or POST",
-                            text_quote(value, q, sizeof(q)));
+                            text_quote_hiding_userinfo(value, q, sizeof(q)));
 }
 
 static int parse_regex(struct http_config *cfg, const char *value, struct pf_error *err)
@@ -633,7 +634,7 @@ static int parse_regex(struct http_config *cfg, const char *value, struct pf_err
                 regfree(&re);
                 return pf_error_set(err, "--expect-body-regex: '%s' is not a valid regular "
                                          "expression: %s",
-                                    text_quote(value, q, sizeof(q)), why);
+                                    text_quote_hiding_userinfo(value, q, sizeof(q)), why);
         }
         if (cfg->body_regex_text)
                 regfree(&cfg->body_regex);

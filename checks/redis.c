@@ -86,12 +86,25 @@ static int parse_unix(const char *text, struct redis_target *out, struct pf_erro
 {
         char q[QUOTE_BUF];
         const char *path = text + strlen("unix:");
+        const char *at = strrchr(path, '@');
+        /* Not a path ("unix:user:pass@host", a URL mistyped), or one of the
+         * unix://[[USER]:PASS@]/PATH URLs other clients take (redis-py): what precedes '@' may
+         * be a password, and is not shown. */
+        bool url = path[0] != '/' || (path[1] == '/' && at);
         out->transport = REDIS_UNIX;
-        snprintf(out->display, sizeof(out->display), "%s", text);
+        if (url && at)
+                snprintf(out->display, sizeof(out->display), "unix:***%s", at);
+        else
+                snprintf(out->display, sizeof(out->display), "%s", text);
         if (path[0] != '/')
                 return pf_error_set(err, "'%s': the socket path must be absolute (unix:/run/redis/"
                                          "redis-server.sock)",
-                                    text_quote(text, q, sizeof(q)));
+                                    text_quote(out->display, q, sizeof(q)));
+        if (url)
+                return pf_error_set(err, "'%s': a user or password in a unix:// URL is not "
+                                         "supported: give unix:/PATH, and the password with "
+                                         "REDISCLI_AUTH or --password-file",
+                                    text_quote(out->display, q, sizeof(q)));
         if (has_control_characters(path))
                 return pf_error_set(err, "'%s': control characters in the socket path",
                                     text_quote(text, q, sizeof(q)));
@@ -603,7 +616,7 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
                 if (!*value || strlen(value) > 255 || has_control_characters(value) ||
                     strpbrk(value, " \t"))
                         return pf_error_set(err, "--user: '%s' is not an ACL user name",
-                                            text_quote(value, q, sizeof(q)));
+                                            text_quote_hiding_userinfo(value, q, sizeof(q)));
                 return PF_OK;
         case OPT_PASSWORD_FILE:
                 if (cfg->password_source == PASSWORD_OPTION)
@@ -623,7 +636,8 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
                 cfg->has_db = true;
                 if (!text_parse_ulong(value, 0, REDIS_DB_MAX, &cfg->db))
                         return pf_error_set(err, "--db: '%s' is not a database number (0-%lu)",
-                                            text_quote(value, q, sizeof(q)), REDIS_DB_MAX);
+                                            text_quote_hiding_userinfo(value, q, sizeof(q)),
+                                            REDIS_DB_MAX);
                 return PF_OK;
         case OPT_ROLE:
                 if (strcmp(value, "master") == 0)
@@ -632,7 +646,7 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
                         cfg->role = REDIS_ROLE_REPLICA;
                 else
                         return pf_error_set(err, "--role: '%s' is not master or replica",
-                                            text_quote(value, q, sizeof(q)));
+                                            text_quote_hiding_userinfo(value, q, sizeof(q)));
                 return PF_OK;
         }
         return pf_error_set(err, "unknown option");

@@ -1,5 +1,6 @@
 #include "core/invocation.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,12 +80,12 @@ static int parse_span_option(const char *name, const char *value, uint64_t min_u
                 return pf_error_set(err,
                                     "--%s: '%s' is not a time span (examples: 500ms, 5s, "
                                     "1min 30s, infinity)",
-                                    name, text_quote(value, q, sizeof(q)));
+                                    name, text_quote_hiding_userinfo(value, q, sizeof(q)));
         if (us < min_us) {
                 char min[32];
                 span_format(min_us, min, sizeof(min));
                 return pf_error_set(err, "--%s: '%s' is too short (at least %s)", name,
-                                    text_quote(value, q, sizeof(q)), min);
+                                    text_quote_hiding_userinfo(value, q, sizeof(q)), min);
         }
         *out = us;
         return PF_OK;
@@ -135,9 +136,17 @@ static int parse_long(struct invocation *inv, int argc, char **argv, int *i, str
         size_t len = eq ? (size_t)(eq - word) : strlen(word);
         struct option_ref ref;
         if (!find_long(inv->check, word, len, &ref)) {
-                /* Only the name: the value of a mistyped --pasword=SECRET stays unsaid. */
+                /* Only the name: the value of a mistyped --pasword=SECRET stays unsaid. And
+                 * only as far as it could be a name: a word like --user:SECRET@host or
+                 * --https://user:SECRET@host is no mistyped option but a credential, cut at
+                 * the first byte no option name holds. */
                 char name[QUOTE_BUF];
-                snprintf(name, sizeof(name), "--%.*s", (int)(len < 200 ? len : 200), word);
+                size_t name_len = 0;
+                while (name_len < len && (isalnum((unsigned char)word[name_len]) ||
+                                          word[name_len] == '-' || word[name_len] == '_'))
+                        name_len++;
+                snprintf(name, sizeof(name), "--%.*s%s", (int)(name_len < 200 ? name_len : 200),
+                         word, name_len < len ? "..." : "");
                 return pf_error_set(err, "unknown option '%s' (preflight %s --help lists them)",
                                     text_quote(name, q, sizeof(q)), inv->check->name);
         }
@@ -223,11 +232,12 @@ static int parse_words(struct invocation *inv, int argc, char **argv, struct pf_
                 } else if (inv->n_targets >= inv->check->max_targets) {
                         if (inv->check->max_targets == 0)
                                 return pf_error_set(err, "takes no arguments, got '%s'",
-                                                    text_quote(word, q, sizeof(q)));
+                                                    text_quote_hiding_userinfo(word, q,
+                                                                               sizeof(q)));
                         return pf_error_set(err, "takes at most %u argument%s, got '%s' too",
                                             inv->check->max_targets,
                                             inv->check->max_targets == 1 ? "" : "s",
-                                            text_quote(word, q, sizeof(q)));
+                                            text_quote_hiding_userinfo(word, q, sizeof(q)));
                 } else {
                         if (word[0] == '\0')
                                 return pf_error_set(err, "an empty argument is not a target");

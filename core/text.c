@@ -86,6 +86,16 @@ const char *text_quote(const char *text, char *buf, size_t size)
         return buf;
 }
 
+const char *text_quote_hiding_userinfo(const char *text, char *buf, size_t size)
+{
+        const char *at = text ? strrchr(text, '@') : NULL;
+        if (!at || size < 4)
+                return text_quote(text, buf, size);
+        memcpy(buf, "***", 3);
+        text_quote(at, buf + 3, size - 3);
+        return buf;
+}
+
 void text_write_safe(FILE *f, const char *text)
 {
         const unsigned char *s = (const unsigned char *)text;

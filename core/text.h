@@ -19,6 +19,12 @@ size_t text_printable_length(const unsigned char *s);
 const char *text_quote(const char *text, char *buf, size_t size);
 #define QUOTE_BUF 340 /* enough for 80 bytes escaped (4 per byte) and the ellipsis */
 
+/* As text_quote(), for a word that was not what was expected where it stood: with an '@' in
+ * it, what precedes the last '@' shows as "***". A value forgotten on the command line makes
+ * the next word (a URL with user:password@) the value, and text that is not a URL is no
+ * place to tell a password from a name. */
+const char *text_quote_hiding_userinfo(const char *text, char *buf, size_t size);
+
 /* Writes text whole, each byte that text_printable_length() refuses as \xNN: for text that
  * may come from a user or a server and must stay one line. */
 void text_write_safe(FILE *f, const char *text);

@@ -211,6 +211,20 @@ START_TEST(test_quote)
 }
 END_TEST
 
+START_TEST(test_quote_hiding_userinfo)
+{
+        char buf[QUOTE_BUF], tiny[5];
+        ck_assert_str_eq(text_quote_hiding_userinfo("5s", buf, sizeof(buf)), "5s");
+        ck_assert_str_eq(text_quote_hiding_userinfo("https://u:s3cret@h/x", buf, sizeof(buf)),
+                         "***@h/x");
+        ck_assert_str_eq(text_quote_hiding_userinfo("a@b:s3cret@h\n", buf, sizeof(buf)),
+                         "***@h\\x0a"); /* the last '@' counts; the rest is quoted as ever */
+        ck_assert_str_eq(text_quote_hiding_userinfo("x@\x01", buf, sizeof(buf)), "***@\\x01");
+        ck_assert_str_eq(text_quote_hiding_userinfo("s3cret@h", tiny, sizeof(tiny)), "***");
+        ck_assert_str_eq(text_quote_hiding_userinfo(NULL, buf, sizeof(buf)), "");
+}
+END_TEST
+
 START_TEST(test_parse_ulong)
 {
         unsigned long v;
@@ -344,6 +358,36 @@ START_TEST(test_options_bad)
 }
 END_TEST
 
+/* An unknown long option is named as far as it could be a name: the rest of a word like
+ * --user:SECRET@host is not repeated (the quote closes right after the cut). Nor is what
+ * precedes an '@' in a word that is refused as an option's value or an extra argument. */
+START_TEST(test_words_with_userinfo)
+{
+        static const struct {
+                const char *line, *shown;
+        } cases[] = {
+                {"root --nope_2-x", "'--nope_2-x' ("},
+                {"root --user:s3cret@host", "'--user...' ("},
+                {"root --https://u:s3cret@host/", "'--https...' ("},
+                {"root --s3cret@host=x", "'--s3cret...' ("}, /* only what precedes '=' at all */
+                {"root --:s3cret@host", "'--...' ("},
+                /* A forgotten value: the next word, a URL, became it. */
+                {"root --timeout https://u:s3cret@h/", "'***@h/' is not a time span"},
+                {"root -i u:s3cret@h", "'***@h' is not a time span"},
+                {"root other:s3cret@h", "got '***@h' too"},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct invocation inv;
+                struct pf_error err = {{0}};
+                char *storage;
+                ck_assert_int_eq(parse_words(&inv, cases[i].line, &err, &storage), PF_USAGE);
+                ck_assert_msg(strstr(err.msg, cases[i].shown), "'%s': message '%s'",
+                              cases[i].line, err.msg);
+                free(storage);
+        }
+}
+END_TEST
+
 Suite *suite_core(void)
 {
         Suite *s = suite_create("core");
@@ -360,12 +404,14 @@ Suite *suite_core(void)
         suite_add_tcase(s, tc);
         tc = tcase_create("text");
         tcase_add_test(tc, test_quote);
+        tcase_add_test(tc, test_quote_hiding_userinfo);
         tcase_add_test(tc, test_parse_ulong);
         tcase_add_test(tc, test_json_string);
         suite_add_tcase(s, tc);
         tc = tcase_create("options");
         tcase_add_test(tc, test_options_good);
         tcase_add_loop_test(tc, test_options_bad, 0, sizeof(bad_lines) / sizeof(bad_lines[0]));
+        tcase_add_test(tc, test_words_with_userinfo);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -97,6 +97,8 @@ static const struct {
         {"bad host", "only letters"},
         {"unix:", "must be absolute"},
         {"unix:relative.sock", "must be absolute"},
+        {"unix:u:sekrit@h", "'unix:***@h': the socket path must be absolute"},
+        {"unix://:sekrit@/run/redis.sock", "'unix:***@/run/redis.sock': a user or password"},
         {"unix:/tmp/a\nb", "control characters"},
         {"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
          "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",

@@ -48,9 +48,10 @@ static void check_redis_target(const char *text)
         struct pf_error err = {{0}};
         size_t secret_at = 0, secret_len = fuzz_userinfo_secret(text, &secret_at);
         /* redis://NAME@HOST: a userinfo without ':' is a user name (DESIGN.md), shown as such;
-         * unix:/PATH is a path, shown as it is. */
+         * unix:/PATH is a path, shown as it is (but unix://USER:PASS@/PATH is a URL, and
+         * unix:USER:PASS@HOST no path at all). */
         if (secret_len && (secret_at == 0 || text[secret_at - 1] != ':' ||
-                           strncasecmp(text, "unix:", 5) == 0))
+                           (strncasecmp(text, "unix:/", 6) == 0 && text[6] != '/')))
                 secret_len = 0;
         int r = redis_parse_target(text, &target, &err);
         FUZZ_REQUIRE(r == PF_OK || r == PF_USAGE, "code %d", r);

@@ -40,12 +40,16 @@ for name in "$@"; do
 		continue
 	fi
 	failed+=("$name")
-	echo "not ok - $name: exit $rc after ${took}s (log: $log)"
-	grep -E 'ERROR|SUMMARY|fuzz property|Test unit written|^ +#[0-9]+ ' "$log" | head -40 | sed 's/^/    /'
 	crash=$(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log" | tail -1)
+	echo "not ok - $name: exit $rc after ${took}s, input ${crash:-not kept} (log: $log)"
+	# Below the line, indented: what broke, from a replay of the input (the run's own output
+	# went to /dev/null), and only the stack frames in preflight's code, not libFuzzer's.
 	if [ -n "$crash" ] && [ -f "$crash" ]; then
-		echo "    replaying $crash:"
-		"$build/$name" "$crash" 2>&1 | grep -E 'fuzz property|ERROR|SUMMARY|#[0-4] ' | head -12 | sed 's/^/    /'
+		"$build/$name" "$crash" 2>&1 |
+			grep -aE "fuzz property|ERROR: |runtime error|SUMMARY: [A-Z]|#[0-9]+ .* $here/|#[0-9]+ .* [^ ]*(core|checks|tests/fuzz)/" |
+			grep -av 'libFuzzer: deadly signal' | head -12 | cat -v | sed 's/^/    /'
+	else
+		grep -E 'ERROR|SUMMARY' "$log" | head -6 | sed 's/^/    /'
 	fi
 done
 if [ ${#failed[@]} -gt 0 ]; then
