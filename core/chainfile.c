@@ -363,6 +363,10 @@ int chainfile_parse(const char *text, size_t size, chainfile_lookup lookup, void
                                 line += *c == '\n';
                         r = fail(&p, line, "a NUL byte: is this a text file?");
                 } else {
+                        /* A UTF-8 byte order mark, as editors on Windows write one, is not part
+                         * of the first word (systemd's own parser skips it too). */
+                        if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+                                p.pos = 3;
                         r = parse_all(&p);
                 }
         }

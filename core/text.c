@@ -48,12 +48,21 @@ size_t text_printable_length(const unsigned char *s)
                 return isprint(s[0]) ? 1 : 0;
         /* C1 controls (U+0080-U+009F; U+009B is CSI to some terminals), and the line separators
          * and bidirectional overrides (U+2028-U+202E, U+2066-U+2069) that can make one line
-         * look like two, or show its words in another order. */
-        if (len == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+         * look like two, or show its words in another order. Characters that show as nothing
+         * are escaped too, so that "unknown check 'user'" never hides one: the soft hyphen
+         * (U+00AD), the Arabic letter mark (U+061C), zero-width spaces, joiners and marks
+         * (U+200B-U+200F, U+2060-U+2064) and the byte order mark (U+FEFF). */
+        if (len == 2 && s[0] == 0xc2 && (s[1] < 0xa0 || s[1] == 0xad))
+                return 0;
+        if (len == 2 && s[0] == 0xd8 && s[1] == 0x9c)
                 return 0;
         if (len == 3 && s[0] == 0xe2 &&
-            ((s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
+            ((s[1] == 0x80 && s[2] >= 0x8b && s[2] <= 0x8f) ||
+             (s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
+             (s[1] == 0x81 && s[2] >= 0xa0 && s[2] <= 0xa4) ||
              (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
+                return 0;
+        if (len == 3 && s[0] == 0xef && s[1] == 0xbb && s[2] == 0xbf)
                 return 0;
         return len;
 }

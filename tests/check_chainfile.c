@@ -201,6 +201,17 @@ START_TEST(crlf_line_ends_read_as_lf)
 }
 END_TEST
 
+START_TEST(byte_order_mark_at_the_start_is_skipped)
+{
+        expect_parse("\xef\xbb\xbfuser root\n");
+        expect_line(0, 1, WORDS("user", "root"));
+        chainfile_release(&file);
+        /* Only at the start of the file: elsewhere it is a byte of a word like any other. */
+        expect_parse("user root\n\xef\xbb\xbfport 80\n");
+        expect_line(1, 2, WORDS("\xef\xbb\xbfport", "80"));
+}
+END_TEST
+
 START_TEST(expansion_of_set_unset_and_empty_variables)
 {
         expect_parse("redis ${HOST}:${REDIS_PORT} ${UNSET:-127.0.0.1} ${EMPTY:-fallback} "
@@ -467,6 +478,7 @@ Suite *suite_chainfile(void)
         tcase_add_test(words, continuation_inside_a_word_and_inside_double_quotes);
         tcase_add_test(words, continuation_then_comment_ends_the_line);
         tcase_add_test(words, crlf_line_ends_read_as_lf);
+        tcase_add_test(words, byte_order_mark_at_the_start_is_skipped);
         suite_add_tcase(s, words);
 
         TCase *expansion = tcase_create("expansion");

@@ -194,6 +194,14 @@ START_TEST(test_quote)
         ck_assert_str_eq(text_quote("\x1b[31m", buf, sizeof(buf)), "\\x1b[31m");
         ck_assert_str_eq(text_quote("caf\xc3\xa9", buf, sizeof(buf)), "caf\xc3\xa9");
         ck_assert_str_eq(text_quote("\xff\xfe", buf, sizeof(buf)), "\\xff\\xfe");
+        /* Characters that show as nothing are shown as bytes: a name never hides one. */
+        ck_assert_str_eq(text_quote("\xef\xbb\xbfuser", buf, sizeof(buf)),
+                         "\\xef\\xbb\\xbfuser");
+        ck_assert_str_eq(text_quote("us\xe2\x80\x8b" "er", buf, sizeof(buf)),
+                         "us\\xe2\\x80\\x8ber");
+        ck_assert_str_eq(text_quote("a\xe2\x81\xa0" "b", buf, sizeof(buf)), "a\\xe2\\x81\\xa0b");
+        ck_assert_str_eq(text_quote("ro\xc2\xadot", buf, sizeof(buf)), "ro\\xc2\\xadot");
+        ck_assert_str_eq(text_quote("\xe2\x80\x90", buf, sizeof(buf)), "\xe2\x80\x90"); /* hyphen */
         ck_assert_str_eq(text_quote(NULL, buf, sizeof(buf)), "");
         char longer[1000];
         memset(longer, 'x', sizeof(longer) - 1);
