@@ -94,6 +94,16 @@ expect_elapsed() {
 	fi
 }
 
+# max_rss_kib COMMAND...: the largest resident set COMMAND reached, in KiB (GNU time, from
+# wait4's rusage). stdin is inherited; stdout and stderr are discarded. Not python's
+# getrusage(RUSAGE_CHILDREN): Linux keeps the peak of the memory a child replaces at exec, and a
+# child of python starts as a copy of python, so every command measured ~14 MiB there (preflight
+# user: 1.8 MiB).
+max_rss_kib() {
+	/usr/bin/time -f %M -o "$WORK/rss" "$@" >/dev/null 2>&1
+	tail -n 1 "$WORK/rss"
+}
+
 # free_port [tcp|udp]: a port nothing listens on right now (the kernel picks it).
 free_port() {
 	python3 "$PEERS/freeport.py" "${1:-tcp}"

@@ -121,12 +121,6 @@ expect_code 53 "long body"; expect_text ERR "'$(printf 'x%.0s' $(seq 80))...'" "
 run_preflight http "$URL/big" -v; expect_code 0 "64 MiB body"; expect_text ERR "65536 bytes of body read (then stopped" "reads 64 KiB only"
 run_preflight http "$URL/big" --expect-body-regex '^(0123456789abcdef)+$'; expect_code 0 "matched on the first 64 KiB"
 run_preflight http "$URL/big" --expect-body 'not there'; expect_code 53 "mismatch on a capped body"; expect_text ERR "(first 64 KiB)" "says only 64 KiB were matched"
-# max_rss_kib COMMAND...: the largest resident set COMMAND reached (getrusage of the child).
-max_rss_kib() {
-	"$PY" -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
-}
 rss_ok=$(max_rss_kib "$PREFLIGHT" http "$URL/ok")
 rss_big=$(max_rss_kib "$PREFLIGHT" http "$URL/big")
 if [ "$rss_big" -lt $((rss_ok + 8192)) ]; then

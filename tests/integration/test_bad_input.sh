@@ -1,0 +1,292 @@
+#!/bin/bash
+# Wrong command lines, table-driven: every check and command, every shared option. Each row must
+# exit with its code (2 for a usage error, DESIGN §4; 6 for a chain file that cannot be read),
+# never crash (exit < 128) or hang, print one line on stderr with no raw control character and a
+# fragment that names the argument at fault, and print nothing on stdout — with --json no object
+# at all, so nothing that could be taken for a passing result.
+. "$(dirname "$0")/lib.sh"
+
+LONG=$(head -c 102400 /dev/zero | tr '\0' a) # a 100 KB argument
+ROW_BOUND_MS=2000                               # no row touches the network: parsing only
+
+# check_row CODE FRAGMENT ARGV...: runs preflight ARGV (killed after 10 s) and asserts the above.
+check_row() {
+	local code=$1 fragment=$2 shown
+	shift 2
+	shown=$(printf '%q ' "$@" | cut -c1-70)
+	run_cmd env -u PREFLIGHT_CONFIG_DIR timeout -s KILL 10 "$PREFLIGHT" "$@"
+	if [ "$RC" -ge 128 ]; then
+		fail "[$shown] crashed or hung (exit $RC)"
+	else
+		expect_code "$code" "[$shown] exit code"
+	fi
+	expect_text ERR "$fragment" "[$shown] names the argument"
+	if [ "$(printf '%s' "$ERR" | LC_ALL=C tr -d '\n' | wc -c)" -eq "${#ERR}" ] &&
+		! LC_ALL=C grep -q '[[:cntrl:]]' <<<"$ERR" && [ "${#ERR}" -le 1024 ]; then
+		pass "[$shown] one line, no control characters, ${#ERR} bytes"
+	else
+		fail "[$shown] stderr is not one short clean line: $(printf '%q' "${ERR:0:300}")"
+	fi
+	[ -z "$OUT" ] && pass "[$shown] nothing on stdout" || fail "[$shown] stdout: ${OUT:0:200}"
+	expect_elapsed 0 "$ROW_BOUND_MS" "[$shown] bounded time"
+}
+
+# The same row with --json right after the check's name: the error is the same, and stdout
+# holds no JSON object ("ok":true or otherwise).
+check_row_json() {
+	local code=$1 first=$3 shown
+	shift 3
+	shown=$(printf '%q ' "$first" --json "$@" | cut -c1-70)
+	run_cmd env -u PREFLIGHT_CONFIG_DIR timeout -s KILL 10 "$PREFLIGHT" "$first" --json "$@"
+	if [ "$RC" -eq "$code" ] && [[ "$OUT" != *'"ok"'* ]] && [ -z "$OUT" ]; then
+		pass "[$shown] exit $RC, no JSON result on stdout"
+	else
+		fail "[$shown] exit $RC (expected $code), stdout: ${OUT:0:200}"
+	fi
+}
+
+ROWS=0
+# Each row: CODE | FRAGMENT the message must contain | ARGV as shell words (eval'd: quotes,
+# $'...' escapes, $LONG and $(...) work). One line per case.
+while IFS= read -r row; do
+	[[ -z "$row" || "$row" == \#* ]] && continue
+	code=$(sed 's/ *|.*//' <<<"$row")
+	rest=${row#*|}
+	fragment=$(sed 's/^ *//; s/ *|.*//' <<<"$rest")
+	argv=${rest#*|}
+	eval "args=($argv)"
+	ROWS=$((ROWS + 1))
+	check_row "$code" "$fragment" "${args[@]}"
+	case "${args[0]}" in
+	user | port | cap | tcp | redis | http | run) check_row_json "$code" "$fragment" "${args[@]}" ;;
+	esac
+done <<'ROWS'
+# ---- the verb ----
+2 | unknown check or command 'nosuch' | nosuch
+2 | unknown check or command '' | ''
+2 | '\x1b[31mred' | $'\e[31mred'
+2 | 'aaaaaaaaaaaaaaaaaaaa | "$LONG"
+# ---- user ----
+2 | nothing to check | user
+2 | an empty argument | user ''
+2 | --group: an empty group name | user root --group ''
+2 | --member: an empty group name | user root --member ''
+2 | option --group needs a value | user root --group
+2 | option --member needs a value | user root --member
+2 | got 'daemon' too | user root daemon
+2 | 'ro:ot' is not a valid user name | user ro:ot
+2 | 'a\x0ab' is not a valid user name | user $'a\nb'
+2 | 'a\x0db' | user $'a\rb'
+2 | '\x1b[31mred' | user $'\e[31mred'
+2 | --group: '\x1b[31mx' | user root --group $'\e[31mx'
+2 | --member: 'a\x0ab' | user root --member $'a\nb'
+2 | 'aaaaaaaaaaaaaaaaaaaa | user "$LONG"
+2 | --group: 'aaaaaaaaaaaaaaaaaaaa | user root --group "$LONG"
+# ---- port ----
+2 | needs at least 1 argument | port
+2 | '0': port must be 1-65535 | port 0
+2 | '65536': port must be 1-65535 | port 65536
+2 | unknown option '-1' | port -1
+2 | '99999999999999999999': port must be 1-65535 | port 99999999999999999999
+2 | '127.0.0.1:0' | port 127.0.0.1:0
+2 | '[::1': missing ']' | port '[::1'
+2 | '[::1:80' | port '[::1:80'
+2 | '1.2.3.4.5:80' | port 1.2.3.4.5:80
+2 | '1.2.3.4:80:junk' | port 1.2.3.4:80:junk
+2 | '8080/sctp': the protocol must be tcp or udp | port 8080/sctp
+2 | 'a\x0ab' | port $'a\nb'
+2 | '\x1b[31mred' | port $'\e[31mred'
+2 | 'aaaaaaaaaaaaaaaaaaaa | port "$LONG"
+2 | takes at most 128 arguments, got '1128' too | port $(seq 1000 1128)
+# ---- cap ----
+2 | needs at least 1 argument | cap
+2 | an empty argument | cap ''
+2 | 'no_such_cap' is not a capability | cap no_such_cap
+2 | 'CAP_' is not a capability | cap CAP_
+2 | '99' is not a capability name | cap 99
+2 | 'net_bind_service,chown' is not a capability name | cap net_bind_service,chown
+2 | --set: 'bogus' is not a capability set | cap net_bind_service --set bogus
+2 | --set: '' | cap net_bind_service --set ''
+2 | --file: an empty path | cap net_bind_service --file ''
+2 | option --file needs a value | cap net_bind_service --file
+2 | --file: '/no/such/file' | cap net_bind_service --file /no/such/file
+2 | '\x1b[31mred' | cap $'\e[31mred'
+2 | 'aaaaaaaaaaaaaaaaaaaa | cap "$LONG"
+2 | takes at most 64 arguments, got 'chown' too | cap $(yes chown | head -65)
+# ---- tcp ----
+2 | needs at least 1 argument | tcp
+2 | an empty argument | tcp ''
+2 | '127.0.0.1': a port is required | tcp 127.0.0.1
+2 | '127.0.0.1:0': port must be 1-65535 | tcp 127.0.0.1:0
+2 | '127.0.0.1:65536': port must be 1-65535 | tcp 127.0.0.1:65536
+2 | '127.0.0.1:-1' | tcp 127.0.0.1:-1
+2 | '127.0.0.1:99999999999999999999' | tcp 127.0.0.1:99999999999999999999
+2 | '[::1': '[' without its ']' | tcp '[::1'
+2 | '[::1]': a port is required | tcp '[::1]'
+2 | '1.2.3.4.5:80': not an IPv4 address | tcp 1.2.3.4.5:80
+2 | '127.1:80': not an IPv4 address | tcp 127.1:80
+2 | '127.0.0.1:80:junk' | tcp 127.0.0.1:80:junk
+2 | 'a\x0ab:1' | tcp $'a\nb:1'
+2 | '\x1b[31mred:1' | tcp $'\e[31mred:1'
+2 | 'aaaaaaaaaaaaaaaaaaaa | tcp "$LONG:1"
+2 | takes at most 64 arguments, got '127.0.0.1:1' too | tcp $(yes 127.0.0.1:1 | head -65)
+# ---- redis ----
+2 | needs at least 1 argument | redis
+2 | an empty argument | redis ''
+2 | '127.0.0.1:0': port must be 1-65535 | redis 127.0.0.1:0
+2 | '127.0.0.1:65536' | redis 127.0.0.1:65536
+2 | ':-1' | redis :-1
+2 | '127.0.0.1:99999999999999999999' | redis 127.0.0.1:99999999999999999999
+2 | '[::1': '[' without its ']' | redis '[::1'
+2 | '1.2.3.4.5:6379': not an IPv4 address | redis 1.2.3.4.5:6379
+2 | '6379': not an IPv4 address (four numbers 0-255, as 127.0.0.1); a port alone is :PORT | redis 6379
+2 | '127.0.0.1:6379:junk' | redis 127.0.0.1:6379:junk
+2 | '[::1' | redis 'redis://[::1'
+2 | 'ftp:// | redis ftp://127.0.0.1/
+2 | 'redis://127.0.0.1/x': the database after '/' | redis redis://127.0.0.1/x
+2 | 'unix:': the socket path must be absolute | redis unix:
+2 | --db: '-1' is not a database number | redis 127.0.0.1 --db -1
+2 | --db: 'x' is not a database number | redis 127.0.0.1 --db x
+2 | --db: '99999999999999999999' | redis 127.0.0.1 --db 99999999999999999999
+2 | --db: '' | redis 127.0.0.1 --db ''
+2 | option --db needs a value | redis 127.0.0.1 --db
+2 | --role: 'boss' is not master or replica | redis 127.0.0.1 --role boss
+2 | --role: '' | redis 127.0.0.1 --role ''
+2 | --role: 'a\x0ab' | redis 127.0.0.1 --role $'a\nb'
+2 | option --role needs a value | redis 127.0.0.1 --role
+2 | --user: '' | redis 127.0.0.1 --user ''
+2 | --password-file: cannot open '/no/such/file' | redis 127.0.0.1 --password-file /no/such/file
+2 | 'a\x0ab' | redis $'a\nb'
+2 | '\x1b[31mred' | redis $'redis://\e[31mred'
+2 | 'redis://aaaaaaaaaaaaaaaa | redis "redis://$LONG"
+# ---- http ----
+2 | needs at least 1 argument | http
+2 | an empty argument | http ''
+2 | '127.0.0.1' is not a URL | http 127.0.0.1
+2 | 'ftp://127.0.0.1/': only http:// and https:// | http ftp://127.0.0.1/
+2 | 'file:///etc/passwd': only http:// and https:// | http file:///etc/passwd
+2 | 'gopher://127.0.0.1/': only http:// and https:// | http gopher://127.0.0.1/
+2 | 'http://': the URL has no host | http http://
+2 | 'http://[::1': an IPv6 address needs its closing ']' | http 'http://[::1'
+2 | 'http://127.0.0.1/a b': a URL has no spaces | http 'http://127.0.0.1/a b'
+2 | 'http://127.0.0.1:0/': the port must be 1-65535 | http http://127.0.0.1:0/
+2 | 'http://127.0.0.1:65536/' | http http://127.0.0.1:65536/
+2 | 'http://127.0.0.1:99999999999999999999/' | http http://127.0.0.1:99999999999999999999/
+2 | 'http://1.2.3.4.5/': the host is not an IPv4 address | http http://1.2.3.4.5/
+2 | 'http://127.0.0.1/\x1b[31m' | http $'http://127.0.0.1/\e[31m'
+2 | 'http://127.0.0.1/a\x0ab' | http $'http://127.0.0.1/a\nb'
+2 | 'http://aaaaaaaaaaaaaaaa | http "http://$LONG/"
+2 | --expect-status: '600' is not a list of statuses | http http://127.0.0.1/ --expect-status 600
+2 | --expect-status: '299-200': a range must go up | http http://127.0.0.1/ --expect-status 299-200
+2 | --expect-status: '2x0' | http http://127.0.0.1/ --expect-status 2x0
+2 | --expect-status: ',' | http http://127.0.0.1/ --expect-status ,
+2 | --expect-status: an empty list | http http://127.0.0.1/ --expect-status ''
+2 | option --expect-status needs a value | http http://127.0.0.1/ --expect-status
+2 | --expect-body-regex: '(' is not a valid regular expression | http http://127.0.0.1/ --expect-body-regex '('
+2 | --expect-header: '' | http http://127.0.0.1/ --expect-header ''
+2 | --method: 'DELETE' is not GET, HEAD or POST | http http://127.0.0.1/ --method DELETE
+2 | --header: expected 'Name: value' | http http://127.0.0.1/ --header ''
+2 | --cacert: cannot read '/no/such/file' | http https://127.0.0.1/ --cacert /no/such/file
+2 | --unix-socket: an empty path | http http://127.0.0.1/ --unix-socket ''
+2 | takes at most 16 arguments, got 'http://127.0.0.1/17' too | http $(seq -f 'http://127.0.0.1/%g' 17)
+# ---- run (the chain's own command line; bad files are in test_bad_chains.sh) ----
+2 | needs a FILE | run
+2 | an empty FILE name | run ''
+2 | unknown option '--bogus' | run - --bogus
+2 | takes one FILE, NAME or -, got '-' too | run - -
+2 | unknown option '-t' | run - -t 1s
+2 | unknown option '--parallel=1' | run --parallel=1 -
+2 | '--' must be followed by a COMMAND | run - --
+6 | /etc/preflight/a\x0ab.conf | run $'a\nb'
+6 | /etc/preflight/\x1b[31m.conf | run $'\e[31m'
+6 | /aaaaaaaaaaaaaaaaaaaa | run "/$LONG"
+# ---- explain, exit-codes, list ----
+2 | needs one exit status | explain
+2 | '-1' is not an exit status | explain -1
+2 | '256' is not an exit status | explain 256
+2 | '' is not an exit status | explain ''
+2 | '99999999999999999999' is not an exit status | explain 99999999999999999999
+2 | '0x10' is not an exit status | explain 0x10
+2 | got '2' too | explain 1 2
+2 | '\x1b[31m' is not an exit status | explain $'\e[31m'
+2 | 'aaaaaaaaaaaaaaaaaaaa | explain "$LONG"
+2 | exit-codes: takes no arguments, got 'x' | exit-codes x
+2 | got '--bogus' | exit-codes --bogus
+2 | got '\x0a' | exit-codes $'\n'
+2 | list: takes no arguments, got '--bogus' | list --bogus
+2 | got '-t' | list -t 1s
+2 | got '--json' | list --json
+2 | got '\x1b[31m' | list $'\e[31m'
+ROWS
+
+# ---- the shared options, on every check ----------------------------------------------------------
+# Each option row below is tried after a valid command line of each check: the option's error
+# must win, whatever the check.
+BASES=("user root" "port 8080" "cap chown" "tcp 127.0.0.1:1" "redis 127.0.0.1" "http http://127.0.0.1:1/")
+OPTION_ROWS=$(
+	cat <<'ROWS'
+2 | --timeout: '1x' is not a time span | -t 1x
+2 | --timeout: '-1s' is not a time span | -t -1s
+2 | --timeout: '99999999999999999999d' is not a time span | -t 99999999999999999999d
+2 | --timeout: '' is not a time span | -t ''
+2 | --timeout: '' is not a time span | --timeout=
+2 | --timeout: '0' is too short | -t 0
+2 | --timeout: '1.5.5s' | --timeout 1.5.5s
+2 | --timeout: '\x1b[31m5s' | -t $'\e[31m5s'
+2 | --timeout: 'aaaaaaaaaaaaaaaa | -t "$LONG"
+2 | option -t needs a value | -t
+2 | option --timeout needs a value | --timeout
+2 | --interval: '1x' is not a time span | -i 1x
+2 | --interval: '-1s' is not a time span | --interval -1s
+2 | --interval: '' is not a time span | -i ''
+2 | --interval: '0' is too short | -i 0
+2 | --interval: '1ms' is too short | -i 1ms
+2 | option -i needs a value | -i
+2 | option --interval needs a value | --interval
+2 | option --wait takes no value | --wait=1
+2 | unknown option '-1' in '-w1' | -w1
+2 | option --invert takes no value | --invert=yes
+2 | unknown option '-=' in '-q=' | -q=1
+2 | unknown option '-=' in '-v=' | -v=x
+2 | option --quiet takes no value | --quiet=1
+2 | option --verbose takes no value | --verbose=1
+2 | option --json takes no value | --json=1
+2 | unknown option '--jso' | --jso
+2 | unknown option '---json' | ---json
+2 | unknown option '-x' | -x
+2 | unknown option '--bog | $'--bog\e[31mus'
+2 | '--' must be followed by a COMMAND | --
+2 | the COMMAND after '--' is empty | -- ''
+ROWS
+)
+for base in "${BASES[@]}"; do
+	read -ra base_words <<<"$base"
+	while IFS= read -r row; do
+		code=$(sed 's/ *|.*//' <<<"$row")
+		rest=${row#*|}
+		fragment=$(sed 's/^ *//; s/ *|.*//' <<<"$rest")
+		eval "opt=(${rest#*|})"
+		ROWS=$((ROWS + 1))
+		check_row "$code" "${base_words[0]}: $fragment" "${base_words[@]}" "${opt[@]}"
+		check_row_json "$code" "$fragment" "${base_words[@]}" "${opt[@]}"
+	done <<<"$OPTION_ROWS"
+done
+
+# Spans follow systemd.time(7), where "1s2" is 3 s and "1s1s" 2 s (systemd-analyze timespan
+# says so): not errors. Proved on a deadline that can be measured: nothing listens on FREE, so
+# tcp --wait fails when the span ends.
+FREE=$(free_port)
+run_preflight tcp "127.0.0.1:$FREE" --wait -i 100ms -t 0s1
+expect_code 60 "-t 0s1 is a span, as systemd reads it"
+expect_elapsed 800 1800 "-t 0s1 is one second"
+run_preflight tcp "127.0.0.1:$FREE" --wait -i 100ms -t 500ms500ms
+expect_elapsed 800 1800 "-t 500ms500ms adds up to one second"
+
+# A password given in a short-option cluster is not echoed: only the cluster up to the letter.
+run_preflight user root -wqS3cretvalue
+expect_code 2 "an unknown letter in a cluster"
+expect_text ERR "'-S' in '-wqS'" "the cluster is named up to the unknown letter"
+expect_no_text ERR "3cretvalue" "what follows it is not echoed (it may be a value)"
+
+echo "# $ROWS rows"
+finish
