@@ -176,9 +176,13 @@ $(FUZZ_BUILD)/libpreflight.a: $(FUZZ_LIB_OBJS)
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_BUILD)/libpreflight.a
 	$(FUZZ_CC) $(ALL_CFLAGS) $(FUZZ_SANITIZERS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) -lpthread
 
+# The targets' objects are kept (make would delete them as intermediate and rebuild every time).
+.SECONDARY: $(patsubst %,$(FUZZ_BUILD)/tests/fuzz/%.o,$(FUZZ_NAMES))
 fuzz-build: $(FUZZ_BINS)
 
-fuzz: deps fuzz-build
+# clang comes with deps: the fuzzers are built only once it has run (not beside it under -j).
+fuzz: deps
+	$(MAKE) --no-print-directory BUILD=$(BUILD) fuzz-build
 	tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_NAMES)
 
 sanitize: deps
