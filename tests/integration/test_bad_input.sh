@@ -6,6 +6,7 @@
 # at all, so nothing that could be taken for a passing result.
 . "$(dirname "$0")/lib.sh"
 
+# shellcheck disable=SC2034 # LONG is used by the rows, through eval
 LONG=$(head -c 102400 /dev/zero | tr '\0' a) # a 100 KB argument
 ROW_BOUND_MS=2000                               # no row touches the network: parsing only
 
@@ -46,6 +47,7 @@ check_row_json() {
 }
 
 ROWS=0
+args=() # each row's argv, set by eval
 # Each row: CODE | FRAGMENT the message must contain | ARGV as shell words (eval'd: quotes,
 # $'...' escapes, $LONG and $(...) work). One line per case.
 while IFS= read -r row; do
