@@ -47,7 +47,7 @@ check_row_json() {
 }
 
 ROWS=0
-args=() # each row's argv, set by eval
+args=() opt=() # argv of a row, set by eval
 # Each row: CODE | FRAGMENT the message must contain | ARGV as shell words (eval'd: quotes,
 # $'...' escapes, $LONG and $(...) work). One line per case.
 while IFS= read -r row; do
