@@ -18,6 +18,7 @@ not start, a command gave an unexpected answer).
 """
 import argparse
 import atexit
+import ctypes
 import os
 import platform
 import selectors
@@ -33,6 +34,10 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PEERS = os.path.join(ROOT, "tests", "peers")
+
+PR_SET_PDEATHSIG = 1
+LIBC = ctypes.CDLL(None, use_errno=True)
+BENCH_PID = os.getpid()
 
 # About 100,000 sockets: each socket_load holds CLIENTS connections, both ends (2 * CLIENTS + 1
 # descriptors, under the 20,000 a process may hold here), on its own 127.0.N.1 listener, so no
@@ -85,7 +90,7 @@ class Children:
         """Starts argv; with ready, waits for a line starting "ready" and returns its words."""
         log = open(os.path.join(self.logdir, name + ".err"), "wb")
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=log)
+                                stderr=log, preexec_fn=die_with_parent)
         log.close()
         self.procs.append(proc)
         if not ready:
@@ -162,7 +167,8 @@ class Bench:
                 str(warmup), "--"]
         for i, cmd in enumerate(commands):
             argv += ([":::"] if i else []) + cmd.argv
-        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True)
+        r = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                           preexec_fn=die_with_parent)
         if r.returncode != 0:
             raise BenchError(f"spawn_timer failed: {r.stderr.strip()}")
         samples = {cmd.label: Samples(cmd.label) for cmd in commands}
@@ -471,6 +477,15 @@ class Bench:
         return "\n".join(header + self.sections)
 
 
+def die_with_parent():
+    """In a child before exec: SIGTERM when the benchmark dies, even by SIGKILL, when its
+    atexit cleanup cannot run; so no server or load outlives it."""
+    if LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
+        os._exit(126)
+    if os.getppid() != BENCH_PID:  # the benchmark is already gone
+        os._exit(126)
+
+
 def ms(value):
     return f"{value:.2f} ms"
 
@@ -594,7 +609,8 @@ def main():
     if args.markdown:
         with open(args.markdown, "w") as f:
             f.write(text + "\nReproduce: `make bench` (as root on Debian 12; it installs what it "
-                    "lacks with apt-get).\n")
+                    "lacks with apt-get); `make bench BENCH_REPEAT=3` for three times as many "
+                    "runs of each.\n")
     missed = [g for g in bench.goals if not g[2]]
     if missed:
         print(f"bench: {len(missed)} goal(s) missed", file=sys.stderr)
