@@ -36,8 +36,12 @@ run_preflight explain x; expect_code 2 "explain x is a usage error"
 
 # user: every code it can give.
 run_preflight user root; expect_code 0 "user root as root"
+expect_text ERR "running as root (uid 0), group root (gid 0)" "the user and group are named with their ids"
 run_preflight user 0 --group root --member root; expect_code 0 "user by uid, group, member"
 run_preflight user nobody; expect_code 10 "user nobody as root"; expect_text ERR "User=nobody" "the fix names User="
+expect_text ERR "running as root (uid 0), not nobody (uid $(id -u nobody))" "the wanted user is named with its uid"
+run_preflight user "$(id -u nobody)"; expect_code 10 "user by the uid of nobody as root"
+expect_text ERR "not nobody (uid $(id -u nobody))" "a uid given is named with its user"
 run_preflight user no_such_user_x; expect_code 11 "user that does not exist"
 run_preflight user root --group no_such_group_x; expect_code 11 "group that does not exist"
 run_preflight user root --group nogroup; expect_code 10 "wrong group"
