@@ -323,9 +323,13 @@ static bool secrets_add(struct http_secrets *s, const char *text, size_t len)
 {
         if (len == 0 || s->n >= HTTP_SECRETS_MAX)
                 return true;
-        char *copy = strndup(text, len);
+        /* text need not end after len bytes (the password inside a decoded buffer): copied with
+         * memcpy, not strndup, which ASan's strict string checks read one byte past. */
+        char *copy = malloc(len + 1);
         if (!copy)
                 return false;
+        memcpy(copy, text, len);
+        copy[len] = '\0';
         s->text[s->n++] = copy;
         if (len > s->longest)
                 s->longest = len;
