@@ -270,6 +270,18 @@ else
 	fail "journald did not start: the journal tests below cannot pass"
 fi
 
+# A sanitized binary (tests/sanitize.sh) gets the sanitizer options it runs under out here, as the
+# units' environment; without log_path, so that reports go with its stderr to the journal, which
+# is searched for them at the end.
+san_env=()
+for var in ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS; do
+	[ -n "${!var:-}" ] && san_env+=("$var=$(printf '%s' "${!var}" | sed 's/:\{0,1\}log_path=[^:]*//')")
+done
+if [ ${#san_env[@]} -gt 0 ]; then
+	sctl set-environment "${san_env[@]}"
+	echo "# units run with: ${san_env[*]}"
+fi
+
 # ---- wrapper mode and RestartPreventExitStatus= ------------------------------------------------
 sctl start pf-wrapper-user.service
 wait_prop pf-wrapper-user.service ActiveState failed
@@ -458,6 +470,17 @@ for unit in "$(dirname "$TESTS_DIR")"/packaging/units/*.service; do
 done
 
 # ---- the end -----------------------------------------------------------------------------------
+# No sanitizer report (ASan, LeakSanitizer, UBSan) from any unit: a sanitized binary writes them to
+# stderr, which is the journal here; the plain binary never writes these words.
+out=$(inside journalctl --no-pager -o cat 2>/dev/null |
+	grep -E 'ERROR: [A-Za-z]+Sanitizer|SUMMARY: [A-Za-z]+Sanitizer|runtime error:' | head -20)
+if [ -z "$out" ]; then
+	pass "no sanitizer report in the test system's journal"
+else
+	fail "sanitizer reports in the test system's journal:"
+	printf '%s\n' "$out" | sed 's/^/#     /'
+fi
+
 inside touch "/tmp/preflight-inside.$$" "/run/preflight-inside.$$"
 if [ -f "$STAGE/canary" ] && [ ! -e "/tmp/preflight-inside.$$" ] && [ ! -e "/run/preflight-inside.$$" ] &&
 	inside test -e "/tmp/preflight-inside.$$"; then
