@@ -1,0 +1,280 @@
+#!/bin/bash
+# preflight under valgrind (memcheck): the unit-test runner, and real invocations of every check,
+# passing and failing, against real peers on loopback (a listener, redis-server, the HTTP server
+# of tests/peers), chains with run, --parallel, --json, -v, explain, exit-codes and the wrapper.
+#
+# Usage: PREFLIGHT=BIN UNIT=RUNNER tests/valgrind.sh     (make valgrind sets both)
+#        VALGRIND_ONLY=WORD runs only the invocations whose name contains WORD.
+#
+# Each one must be valgrind-clean: no memcheck error, no leak that is definitely, indirectly or
+# possibly lost (--errors-for-leak-kinds=definite,indirect,possible), and the exit code its case
+# expects. Every process is checked, the children --parallel forks included (valgrind follows a
+# fork; each process has its own log, VG_DIR/NAME.PID). Possibly lost blocks count as errors too:
+# the one kind preflight leaves on purpose is suppressed by name in tests/valgrind.supp, which says
+# why. Prints one "ok"/"not ok" line per invocation and a "valgrind: N passed, N failed" summary;
+# exits 1 when anything failed.
+set -u
+: "${PREFLIGHT:?PREFLIGHT must name the binary under test}"
+: "${UNIT:?UNIT must name the unit-test runner}"
+HERE=$(cd "$(dirname "$0")" && pwd)
+PEERS=$HERE/peers
+PY=$(command -v /usr/bin/python3 || command -v python3)
+PASSED=0
+FAILED=0
+PIDS=()
+WORK=$(mktemp -d /tmp/preflight-valgrind.XXXXXX)
+chmod 755 "$WORK"
+VG_DIR=$WORK/logs
+mkdir -p "$VG_DIR"
+chmod 1777 "$VG_DIR"
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	if [ "$FAILED" -eq 0 ]; then
+		rm -rf "$WORK"
+	else
+		echo "# valgrind logs kept in $VG_DIR"
+	fi
+}
+trap cleanup EXIT
+
+if ! command -v valgrind >/dev/null; then
+	echo "not ok - valgrind is not installed (make deps installs it)"
+	echo "valgrind: 0 passed, 1 failed"
+	exit 1
+fi
+for f in "$PREFLIGHT" "$UNIT"; do
+	[ -x "$f" ] || { echo "not ok - $f is not built"; echo "valgrind: 0 passed, 1 failed"; exit 1; }
+done
+if grep -q __asan_init "$PREFLIGHT"; then
+	echo "not ok - $PREFLIGHT is built with ASan, which valgrind cannot run: use a plain build"
+	echo "valgrind: 0 passed, 1 failed"
+	exit 1
+fi
+
+VG=(valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect,possible
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --num-callers=30
+	--suppressions="$HERE/valgrind.supp" --gen-suppressions=all)
+
+# exec_log LOG: the process of LOG replaced itself with another program (the wrapper's exec, the
+# unit tests' children that exec): valgrind, which follows no exec here, ends the log after its
+# header with no error and no summary. (Memory is not leak-checked at an exec, which frees it all.)
+exec_log() {
+	! grep -q 'ERROR SUMMARY' "$1" &&
+		! grep -vqE '^==[0-9]+== ( *|Memcheck, a memory error detector|Copyright .*|Using Valgrind.*|Command: .*|Parent PID: [0-9]+)$' "$1"
+}
+
+# vg_clean NAME: every log of NAME says 0 errors, or is an exec_log (and there is at least one).
+# Sets VG_WHY.
+vg_clean() {
+	local log n=0 bad=0
+	VG_WHY=
+	for log in "$VG_DIR/$1".*; do
+		[ -f "$log" ] || continue
+		n=$((n + 1))
+		exec_log "$log" && continue
+		if ! grep -q 'ERROR SUMMARY: 0 errors' "$log"; then
+			bad=$((bad + 1))
+			VG_WHY+=" $(basename "$log"): $(grep -o 'ERROR SUMMARY: [0-9]* errors' "$log" | tail -1)"
+		fi
+	done
+	[ "$n" -gt 0 ] || { VG_WHY=" no valgrind log"; return 1; }
+	[ "$bad" -eq 0 ]
+}
+
+# show_logs NAME: the errors and leak records of NAME's logs, for a failure.
+show_logs() {
+	local log
+	for log in "$VG_DIR/$1".*; do
+		grep -q 'ERROR SUMMARY: 0 errors' "$log" && continue
+		exec_log "$log" && continue
+		echo "    == $log"
+		grep -vE '^==[0-9]+== *$|Copyright|Command:|Using Valgrind|Parent PID|rerun with|For lists of' \
+			"$log" | head -60 | sed 's/^/    /'
+	done
+}
+
+# vg NAME EXPECTED_CODE ARGS...: preflight ARGS under valgrind exits with EXPECTED_CODE and is
+# clean in every process it made. The words of the array PREFIX, if set, come before valgrind
+# (setpriv to run as nobody, with_silent_resolver.sh): they are not under valgrind.
+PREFIX=()
+vg() {
+	local name=$1 want=$2 rc start ms
+	shift 2
+	[ -n "${VALGRIND_ONLY:-}" ] && [[ "$name" != *"$VALGRIND_ONLY"* ]] && return 0
+	local cmd=("${PREFIX[@]}" "${VG[@]}" --log-file="$VG_DIR/$name.%p" "$PREFLIGHT" "$@")
+	start=$(date +%s%N)
+	"${cmd[@]}" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+	rc=$?
+	ms=$((($(date +%s%N) - start) / 1000000))
+	if [ "$rc" -eq "$want" ] && vg_clean "$name"; then
+		PASSED=$((PASSED + 1))
+		echo "ok - $name: exit $rc, valgrind-clean (${ms}ms)"
+	else
+		vg_clean "$name"
+		FAILED=$((FAILED + 1))
+		echo "not ok - $name: exit $rc (expected $want);$VG_WHY"
+		sed 's/^/    stderr: /' "$WORK/$name.err" | head -10
+		show_logs "$name"
+	fi
+}
+
+# start_peer CMD ARGS...: starts a helper that prints "ready ..." when it serves; PEER_OUT is that
+# line.
+start_peer() {
+	local out=$WORK/peer.$RANDOM i
+	"$@" >"$out" 2>&1 &
+	PIDS+=("$!")
+	for i in $(seq 100); do
+		if grep -qs '^ready' "$out"; then
+			PEER_OUT=$(grep -m1 '^ready' "$out")
+			return 0
+		fi
+		kill -0 "${PIDS[-1]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "# peer did not start: $*"
+	cat "$out"
+	return 1
+}
+
+free_port() { "$PY" "$PEERS/freeport.py" tcp; }
+
+# ---- the unit tests: one process (CK_FORK=no), so that a leak is valgrind's to see ------------
+start=$(date +%s)
+if [ -z "${VALGRIND_ONLY:-}" ] || [[ unit == *"$VALGRIND_ONLY"* ]]; then
+	CK_FORK=no CK_DEFAULT_TIMEOUT=600 "${VG[@]}" --log-file="$VG_DIR/unit.%p" "$UNIT" \
+		>"$WORK/unit.out" 2>&1
+	rc=$?
+	summary=$(grep -E '^[0-9]+%: Checks' "$WORK/unit.out" | tail -1)
+	if [ "$rc" -eq 0 ] && vg_clean unit; then
+		PASSED=$((PASSED + 1))
+		echo "ok - unit tests under valgrind (CK_FORK=no): $summary, valgrind-clean ($(($(date +%s) - start))s)"
+	else
+		vg_clean unit
+		FAILED=$((FAILED + 1))
+		echo "not ok - unit tests under valgrind: exit $rc, $summary;$VG_WHY"
+		grep -E ':[FE]:' "$WORK/unit.out" | head -10 | sed 's/^/    /'
+		show_logs unit
+	fi
+fi
+
+# ---- peers: a listener, redis-server, the HTTP server --------------------------------------------
+start_peer "$PY" "$PEERS/listen.py" tcp/127.0.0.1/0 || exit 1
+LISTEN=${PEER_OUT#ready }
+REFUSED=$(free_port)
+REDIS_PORT=$(free_port)
+REDIS_PASSWORD=vg-$RANDOM-$RANDOM
+printf '%s\n' "$REDIS_PASSWORD" >"$WORK/redis.pass"
+printf 'not-the-password\n' >"$WORK/wrong.pass"
+chmod 600 "$WORK"/*.pass
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize no \
+	--dir "$WORK" --logfile "$WORK/redis.log" --requirepass "$REDIS_PASSWORD" >/dev/null 2>&1 &
+PIDS+=("$!")
+for i in $(seq 100); do
+	[ "$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
+	sleep 0.05
+done
+[ "$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] ||
+	{ echo "# redis-server did not start"; exit 1; }
+start_peer "$PY" "$PEERS/http_server.py" --port 0 || exit 1
+HTTP=http://127.0.0.1:${PEER_OUT#ready }
+
+# Chain files: root's, not writable by others (DESIGN.md §5).
+cat >"$WORK/pass.conf" <<EOF
+defaults --timeout 20s
+user root
+port 127.0.0.1:$REFUSED
+cap net_bind_service
+tcp 127.0.0.1:$LISTEN
+redis 127.0.0.1:$REDIS_PORT --password-file $WORK/redis.pass
+http $HTTP/ok --expect-body ready
+EOF
+cat >"$WORK/fail.conf" <<EOF
+defaults --timeout 20s
+user root
+port 127.0.0.1:$LISTEN
+tcp 127.0.0.1:$REFUSED
+redis 127.0.0.1:$REFUSED
+http $HTTP/status/503
+user nobody
+EOF
+cat >"$WORK/bad.conf" <<EOF
+user root
+tcp \${UNSET_VARIABLE_FOR_VALGRIND}
+EOF
+chmod 644 "$WORK"/*.conf
+
+# Under valgrind preflight runs some 20-50 times slower: the deadlines are long enough for that,
+# except where a case is about the deadline itself.
+T=(-t 20s)
+
+# ---- each check, passing and failing ----------------------------------------------------------
+vg user-pass 0 user root
+vg user-mismatch 10 user nobody
+vg user-unknown 11 user no-such-user-pf
+vg port-free 0 port "127.0.0.1:$REFUSED"
+vg port-busy 20 port "127.0.0.1:$LISTEN" -v
+vg cap-pass 0 cap net_bind_service
+PREFIX=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --)
+vg cap-missing 30 cap net_bind_service
+vg user-as-nobody 0 user nobody --not-root
+PREFIX=()
+vg cap-file 30 cap net_raw --file /bin/true
+vg tcp-accepting 0 tcp "127.0.0.1:$LISTEN" "${T[@]}"
+vg tcp-refused 60 tcp "127.0.0.1:$REFUSED" "${T[@]}"
+vg tcp-wait-refused 60 tcp "127.0.0.1:$REFUSED" -t 3s --wait -i 200ms
+vg redis-pong 0 redis "127.0.0.1:$REDIS_PORT" --password-file "$WORK/redis.pass" "${T[@]}" -v
+vg redis-url 0 redis "redis://:$REDIS_PASSWORD@127.0.0.1:$REDIS_PORT/0" "${T[@]}"
+vg redis-refused 40 redis "127.0.0.1:$REFUSED" "${T[@]}"
+vg redis-noauth 43 redis "127.0.0.1:$REDIS_PORT" "${T[@]}"
+vg redis-wrong-password 43 redis "127.0.0.1:$REDIS_PORT" --password-file "$WORK/wrong.pass" "${T[@]}"
+vg redis-role 42 redis "127.0.0.1:$REDIS_PORT" --password-file "$WORK/redis.pass" --role replica "${T[@]}"
+vg http-ok 0 http "$HTTP/ok" --expect-body ready "${T[@]}"
+vg http-503 52 http "$HTTP/status/503" "${T[@]}"
+vg http-body-mismatch 53 http "$HTTP/ok" --expect-body never-there "${T[@]}"
+vg http-redirects 0 http "$HTTP/hops/3" -L "${T[@]}"
+vg http-refused 50 http "http://127.0.0.1:$REFUSED/" "${T[@]}"
+vg http-big-body 0 http "$HTTP/big?mib=8" -v "${T[@]}"
+
+# ---- chains, output modes, commands ----------------------------------------------------------
+vg run-pass 0 run "$WORK/pass.conf"
+vg run-fail 20 run "$WORK/fail.conf" --keep-going
+vg run-parallel-pass 0 run "$WORK/pass.conf" --parallel
+vg run-parallel-fail 20 run "$WORK/fail.conf" --parallel --keep-going
+vg run-json 20 run "$WORK/fail.conf" --keep-going --json
+vg run-json-verbose 0 run "$WORK/pass.conf" --json -v
+vg run-chain-error 6 run "$WORK/bad.conf"
+vg run-dry-run 0 run --dry-run "$WORK/pass.conf"
+vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
+vg explain 0 explain 20
+vg explain-signal 0 explain 143
+vg exit-codes 0 exit-codes
+vg list 0 list
+vg help 0 --help
+vg check-help 0 http --help
+vg usage-error 2 port
+vg version 0 --version
+
+# ---- the wrapper: preflight execs the command, or exits with the check's code ----------------
+vg wrapper-true 0 user root -- /bin/true
+vg wrapper-false 1 user root -- /bin/false
+vg wrapper-failing-check 10 user nobody -- /bin/true
+vg wrapper-chain 0 run "$WORK/pass.conf" -- /bin/true
+vg wrapper-parallel 0 run "$WORK/pass.conf" --parallel -- /bin/true
+vg wrapper-not-found 127 user root -- /nonexistent/command
+
+# ---- deadlines: the backstop, and a resolver that never answers ------------------------------
+# getaddrinfo() cannot be cancelled: at the deadline preflight leaves its resolver thread
+# blocked and exits (tests/valgrind.supp says what that leaves behind).
+PREFIX=("$PEERS/with_silent_resolver.sh")
+vg tcp-silent-resolver 61 tcp never.preflight.test:80 -t 2s
+vg redis-silent-resolver 41 redis never.preflight.test:6379 -t 2s
+vg http-silent-resolver 51 http http://never.preflight.test/ -t 2s
+vg tcp-silent-resolver-wait 61 tcp never.preflight.test:80 -t 3s --wait -i 200ms
+PREFIX=()
+
+echo "valgrind: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
