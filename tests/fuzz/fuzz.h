@@ -90,10 +90,24 @@ static inline bool fuzz_safe_line(const char *text)
         return true;
 }
 
-/* Whether needle (len bytes) occurs in haystack (a C string). */
+/* Whether needle (len bytes) occurs in haystack (a C string), as text: an occurrence that
+ * starts inside a \xNN escape ("\xb2" + "1ss!" holds "21ss!") is the escape's digits spelling
+ * the start of it by chance, not the needle shown. */
 static inline bool fuzz_contains(const char *haystack, const char *needle, size_t len)
 {
-        return len > 0 && memmem(haystack, strlen(haystack), needle, len) != NULL;
+        size_t size = strlen(haystack);
+        if (len == 0)
+                return false;
+        for (const char *p = haystack;
+             (p = memmem(p, size - (size_t)(p - haystack), needle, len)) != NULL; p++) {
+                bool in_escape = false;
+                for (size_t k = 1; k <= 3 && (size_t)(p - haystack) >= k; k++)
+                        in_escape = in_escape || (p[-(ptrdiff_t)k] == '\\' &&
+                                                  p[1 - (ptrdiff_t)k] == 'x');
+                if (!in_escape)
+                        return true;
+        }
+        return false;
 }
 
 #endif
