@@ -201,7 +201,7 @@ static void run_process(const struct cap_config *cfg, cap_value_t value, const c
         if (cfg->set == SET_EFFECTIVE && process_has(SET_PERMITTED, value) == 1)
                 result_detail(res, "%s is in the permitted set: the program may raise it itself",
                               name);
-        else if (cfg->set != SET_BOUNDING && process_has(SET_BOUNDING, value) == 0)
+        else if (process_has(SET_BOUNDING, value) == 0) /* (the bounding set returned above) */
                 result_detail(res,
                               "%s is not in the bounding set either, so no unit setting "
                               "below this process can grant it",

@@ -236,7 +236,7 @@ static char *source_path(const char *source)
 
 static int chain_read(const char *source, struct chain *chain, char **text, size_t *size)
 {
-        int fd = STDIN_FILENO, r = PF_OK;
+        int fd = STDIN_FILENO;
         if (strcmp(source, "-") == 0) {
                 /* The caller chose what to feed: there is no file whose owner could be asked. */
                 snprintf(chain->where, sizeof(chain->where), "stdin");
@@ -263,6 +263,7 @@ static int chain_read(const char *source, struct chain *chain, char **text, size
                                                    text_quote(source, q, sizeof(q)));
                         return chain_error(chain, 0, "%s", strerror(open_errno));
                 }
+                int r;
                 if (fstat(fd, &st) != 0)
                         r = chain_error(chain, 0, "%s", strerror(errno));
                 else if (!S_ISREG(st.st_mode))

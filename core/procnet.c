@@ -175,12 +175,12 @@ int procnet_read(int fd, enum procnet_proto proto, int family, bool listen_only,
                  uint64_t deadline_us, procnet_visit visit, void *ctx,
                  struct procnet_stats *stats)
 {
+        *stats = (struct procnet_stats){0};
         struct table_reader r = {proto, family, listen_only, visit, ctx, stats, false};
         size_t held = 0;       /* bytes of an unfinished line kept at the start of buf */
         bool discarding = false; /* inside a line longer than the buffer: skip to its end */
         int rc = 0;
 
-        *stats = (struct procnet_stats){0};
         char *buf = malloc(READ_CHUNK + 1);
         if (!buf)
                 return -ENOMEM;

@@ -48,7 +48,6 @@ void json_write_string(FILE *f, const char *s)
         fputc('"', f);
         while (*p) {
                 unsigned char c = *p;
-                size_t len = 0;
                 if (c == '"' || c == '\\') {
                         fputc('\\', f);
                         fputc(c, f);
@@ -59,7 +58,7 @@ void json_write_string(FILE *f, const char *s)
                 } else {
                         /* Copy a well-formed UTF-8 sequence as it is (C1 controls escaped);
                          * a broken one becomes one U+FFFD with the continuation bytes it has. */
-                        len = text_utf8_length(p);
+                        size_t len = text_utf8_length(p);
                         if (len == 0) {
                                 size_t skip = 1;
                                 size_t want = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 ? 2 : 1;

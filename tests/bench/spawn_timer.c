@@ -63,21 +63,21 @@ static int run_once(const struct command *cmd, const posix_spawn_file_actions_t 
 {
         pid_t pid;
         int status;
-        struct rusage usage;
+        struct rusage ru;
         uint64_t start = monotonic_ns();
         int r = posix_spawnp(&pid, cmd->argv[0], actions, NULL, cmd->argv, environ);
         if (r != 0) {
                 fprintf(stderr, "spawn_timer: cannot start %s: %s\n", cmd->argv[0], strerror(r));
                 return -1;
         }
-        while (wait4(pid, &status, 0, &usage) < 0) {
+        while (wait4(pid, &status, 0, &ru) < 0) {
                 if (errno != EINTR) {
                         perror("spawn_timer: wait4");
                         return -1;
                 }
         }
         *elapsed_ns = monotonic_ns() - start;
-        *maxrss_kib = usage.ru_maxrss;
+        *maxrss_kib = ru.ru_maxrss;
         *status_out = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         return 0;
 }
