@@ -67,14 +67,14 @@ int http_parse_status_list(const char *text, struct http_status_set *set, struct
                 while (*p == ' ')
                         p++;
                 if (*p && *p != ',')
-                        return pf_error_set(err, "--expect-status: '%s' is not a list of statuses "
-                                                 "(examples: 200, 200-299,301)",
+                        return pf_error_set(err,
+                                            "--expect-status: '%s' is not a list of statuses "
+                                            "(examples: 200, 200-299,301)",
                                             text_quote_hiding_userinfo(text, q, sizeof(q)));
                 const char *dash = memchr(item, '-', (size_t)(item_end - item));
                 unsigned short low, high;
                 bool ok = dash ? parse_status(item, (size_t)(dash - item), &low) &&
-                                         parse_status(dash + 1, (size_t)(item_end - dash - 1),
-                                                      &high)
+                                     parse_status(dash + 1, (size_t)(item_end - dash - 1), &high)
                                : parse_status(item, (size_t)(item_end - item), &low);
                 if (!dash)
                         high = low;
@@ -84,8 +84,9 @@ int http_parse_status_list(const char *text, struct http_status_set *set, struct
                                             "100-599 (examples: 200, 200-299,301)",
                                             text_quote_hiding_userinfo(text, q, sizeof(q)));
                 if (low > high)
-                        return pf_error_set(err, "--expect-status: '%s': a range must go up "
-                                                 "(%u-%u)",
+                        return pf_error_set(err,
+                                            "--expect-status: '%s': a range must go up "
+                                            "(%u-%u)",
                                             text_quote_hiding_userinfo(text, q, sizeof(q)), high,
                                             low);
                 if (parsed.count >= HTTP_STATUS_ITEMS_MAX)
@@ -175,18 +176,19 @@ int http_validate_request_header(const char *text, struct pf_error *err)
                                          "not shown: it may hold a secret)");
         snprintf(name, sizeof(name), "%.*s", (int)name_len, text);
         if (has_line_break_or_control(text + name_len))
-                return pf_error_set(err, "--header %s: the value contains a line break or "
-                                         "control character",
+                return pf_error_set(err,
+                                    "--header %s: the value contains a line break or "
+                                    "control character",
                                     text_quote(name, q, sizeof(q)));
         return PF_OK;
 }
 
 /* Where the parts of "scheme://[userinfo@]host[:port]/..." are; false without "://". */
 struct url_layout {
-        size_t scheme_len;     /* "http" */
-        size_t authority_at;   /* just past "://" */
-        size_t authority_len;  /* up to '/', '?', '#' or the end */
-        size_t host_at;        /* just past "userinfo@" when there is one */
+        size_t scheme_len;    /* "http" */
+        size_t authority_at;  /* just past "://" */
+        size_t authority_len; /* up to '/', '?', '#' or the end */
+        size_t host_at;       /* just past "userinfo@" when there is one */
 };
 
 static bool url_layout(const char *url, struct url_layout *out)
@@ -256,8 +258,9 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
                         return pf_error_set(err, "'%s': a URL has no spaces or control characters",
                                             q);
         if (!url_layout(url, &l))
-                return pf_error_set(err, "'%s' is not a URL (example: "
-                                         "http://127.0.0.1:8080/healthz)",
+                return pf_error_set(err,
+                                    "'%s' is not a URL (example: "
+                                    "http://127.0.0.1:8080/healthz)",
                                     q);
         if (!http_scheme_allowed(url))
                 return pf_error_set(err, "'%s': only http:// and https:// URLs are checked", q);
@@ -272,8 +275,7 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
         if (host_and_port > 0 && host[0] == '[') {
                 const char *close = memchr(host, ']', host_and_port);
                 if (!close)
-                        return pf_error_set(err, "'%s': an IPv6 address needs its closing ']'",
-                                            q);
+                        return pf_error_set(err, "'%s': an IPv6 address needs its closing ']'", q);
                 host_len = (size_t)(close - host) + 1;
         } else {
                 const char *colon = memchr(host, ':', host_and_port);
@@ -364,7 +366,7 @@ static size_t percent_decode(const char *in, size_t len, char *out)
 static size_t base64_encode(const unsigned char *in, size_t len, char *out)
 {
         static const char alphabet[] =
-                "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         size_t n = 0;
         for (size_t i = 0; i < len; i += 3) {
                 unsigned v = (unsigned)in[i] << 16;
@@ -390,14 +392,13 @@ static bool secrets_from_userinfo(struct http_secrets *s, const char *userinfo, 
         char *decoded = malloc(len + 2), *basic = malloc((len + 2) / 3 * 4 + 8);
         bool ok = decoded && basic;
         if (ok) {
-                size_t user_len = percent_decode(userinfo, colon ? (size_t)(colon - userinfo) : len,
-                                                 decoded);
+                size_t user_len =
+                    percent_decode(userinfo, colon ? (size_t)(colon - userinfo) : len, decoded);
                 decoded[user_len] = ':';
-                size_t pass_len = colon ? percent_decode(secret, secret_len,
-                                                         decoded + user_len + 1)
-                                        : 0;
-                size_t basic_len = base64_encode((const unsigned char *)decoded,
-                                                 user_len + 1 + pass_len, basic);
+                size_t pass_len =
+                    colon ? percent_decode(secret, secret_len, decoded + user_len + 1) : 0;
+                size_t basic_len =
+                    base64_encode((const unsigned char *)decoded, user_len + 1 + pass_len, basic);
                 ok = secrets_add(s, userinfo, len) && secrets_add(s, secret, secret_len) &&
                      secrets_add(s, colon ? decoded + user_len + 1 : decoded,
                                  colon ? pass_len : user_len) &&
@@ -497,8 +498,8 @@ static struct {
         const char *(*easy_strerror)(CURLcode code);
         struct curl_slist *(*slist_append)(struct curl_slist *list, const char *text);
         void (*slist_free_all)(struct curl_slist *list);
-        CURLHcode (*easy_header)(CURL *handle, const char *name, size_t index,
-                                 unsigned int origin, int request, struct curl_header **out);
+        CURLHcode (*easy_header)(CURL *handle, const char *name, size_t index, unsigned int origin,
+                                 int request, struct curl_header **out);
 } curl;
 
 /* Loads libcurl once per process; false with why set when it is missing. */
@@ -507,17 +508,17 @@ static bool curl_load(char *why, size_t why_size)
         static bool initialised;
         static const char *const sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", NULL};
         const struct dl_symbol symbols[] = {
-                {"curl_global_init", (void **)&curl.global_init},
-                {"curl_easy_init", (void **)&curl.easy_init},
-                {"curl_easy_setopt", (void **)&curl.easy_setopt},
-                {"curl_easy_perform", (void **)&curl.easy_perform},
-                {"curl_easy_getinfo", (void **)&curl.easy_getinfo},
-                {"curl_easy_cleanup", (void **)&curl.easy_cleanup},
-                {"curl_easy_strerror", (void **)&curl.easy_strerror},
-                {"curl_slist_append", (void **)&curl.slist_append},
-                {"curl_slist_free_all", (void **)&curl.slist_free_all},
-                {"curl_easy_header", (void **)&curl.easy_header},
-                {NULL, NULL},
+            {"curl_global_init", (void **)&curl.global_init},
+            {"curl_easy_init", (void **)&curl.easy_init},
+            {"curl_easy_setopt", (void **)&curl.easy_setopt},
+            {"curl_easy_perform", (void **)&curl.easy_perform},
+            {"curl_easy_getinfo", (void **)&curl.easy_getinfo},
+            {"curl_easy_cleanup", (void **)&curl.easy_cleanup},
+            {"curl_easy_strerror", (void **)&curl.easy_strerror},
+            {"curl_slist_append", (void **)&curl.slist_append},
+            {"curl_slist_free_all", (void **)&curl.slist_free_all},
+            {"curl_easy_header", (void **)&curl.easy_header},
+            {NULL, NULL},
         };
         if (initialised)
                 return true;
@@ -532,7 +533,8 @@ static bool curl_load(char *why, size_t why_size)
         return true;
 }
 
-/* ---- The check -------------------------------------------------------------------------------- */
+/* ---- The check --------------------------------------------------------------------------------
+ */
 
 enum http_method { METHOD_GET, METHOD_HEAD, METHOD_POST };
 static const char *const method_names[] = {"GET", "HEAD", "POST"};
@@ -553,26 +555,25 @@ enum {
 };
 
 static const struct check_option http_options[] = {
-        [OPT_EXPECT_STATUS] = {"expect-status", 0, "LIST",
-                               "statuses that pass: 200, 200-299,301 (default 200-399)"},
-        [OPT_EXPECT_BODY] = {"expect-body", 0, "TEXT",
-                             "the body (its first 64 KiB) must contain TEXT"},
-        [OPT_EXPECT_BODY_REGEX] = {"expect-body-regex", 0, "RE",
-                                   "the body (first 64 KiB) must match RE (POSIX ERE, ^ $ per line)"},
-        [OPT_EXPECT_HEADER] = {"expect-header", 0, "HEADER",
-                               "'Name: value' must be in the answer ('Name': any value); "
-                               "repeatable"},
-        [OPT_METHOD] = {"method", 'X', "METHOD", "GET (default), HEAD or POST (empty body)"},
-        [OPT_HEADER] = {"header", 'H', "HEADER",
-                        "send 'Name: value' (the value is never shown); repeatable"},
-        [OPT_FOLLOW] = {"follow", 'L', NULL, "follow redirects (http and https only, at most 10)"},
-        [OPT_UNIX_SOCKET] = {"unix-socket", 0, "PATH", "connect to this unix socket instead"},
-        [OPT_CACERT] = {"cacert", 0, "FILE", "trust the CA certificates in FILE (PEM)"},
-        [OPT_CERT] = {"cert", 0, "FILE", "client certificate (PEM)"},
-        [OPT_KEY] = {"key", 0, "FILE", "the client certificate's private key (PEM)"},
-        [OPT_INSECURE] = {"insecure", 'k', NULL,
-                          "do not verify the server's certificate (testing only)"},
-        {NULL, 0, NULL, NULL},
+    [OPT_EXPECT_STATUS] = {"expect-status", 0, "LIST",
+                           "statuses that pass: 200, 200-299,301 (default 200-399)"},
+    [OPT_EXPECT_BODY] = {"expect-body", 0, "TEXT", "the body (its first 64 KiB) must contain TEXT"},
+    [OPT_EXPECT_BODY_REGEX] = {"expect-body-regex", 0, "RE",
+                               "the body (first 64 KiB) must match RE (POSIX ERE, ^ $ per line)"},
+    [OPT_EXPECT_HEADER] = {"expect-header", 0, "HEADER",
+                           "'Name: value' must be in the answer ('Name': any value); "
+                           "repeatable"},
+    [OPT_METHOD] = {"method", 'X', "METHOD", "GET (default), HEAD or POST (empty body)"},
+    [OPT_HEADER] = {"header", 'H', "HEADER",
+                    "send 'Name: value' (the value is never shown); repeatable"},
+    [OPT_FOLLOW] = {"follow", 'L', NULL, "follow redirects (http and https only, at most 10)"},
+    [OPT_UNIX_SOCKET] = {"unix-socket", 0, "PATH", "connect to this unix socket instead"},
+    [OPT_CACERT] = {"cacert", 0, "FILE", "trust the CA certificates in FILE (PEM)"},
+    [OPT_CERT] = {"cert", 0, "FILE", "client certificate (PEM)"},
+    [OPT_KEY] = {"key", 0, "FILE", "the client certificate's private key (PEM)"},
+    [OPT_INSECURE] = {"insecure", 'k', NULL,
+                      "do not verify the server's certificate (testing only)"},
+    {NULL, 0, NULL, NULL},
 };
 
 struct http_config {
@@ -636,8 +637,9 @@ static int parse_regex(struct http_config *cfg, const char *value, struct pf_err
         if (rc != 0) {
                 regerror(rc, &re, why, sizeof(why));
                 regfree(&re);
-                return pf_error_set(err, "--expect-body-regex: '%s' is not a valid regular "
-                                         "expression: %s",
+                return pf_error_set(err,
+                                    "--expect-body-regex: '%s' is not a valid regular "
+                                    "expression: %s",
                                     text_quote_hiding_userinfo(value, q, sizeof(q)), why);
         }
         if (cfg->body_regex_text)
@@ -647,8 +649,7 @@ static int parse_regex(struct http_config *cfg, const char *value, struct pf_err
         return PF_OK;
 }
 
-static int http_parse_option(void *config, unsigned option, const char *value,
-                             struct pf_error *err)
+static int http_parse_option(void *config, unsigned option, const char *value, struct pf_error *err)
 {
         struct http_config *cfg = config;
         switch (option) {
@@ -690,8 +691,9 @@ static int http_parse_option(void *config, unsigned option, const char *value,
                 if (!*value)
                         return pf_error_set(err, "--unix-socket: an empty path");
                 if (strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path))
-                        return pf_error_set(err, "--unix-socket: the path is longer than a unix "
-                                                 "socket path may be (%zu bytes)",
+                        return pf_error_set(err,
+                                            "--unix-socket: the path is longer than a unix "
+                                            "socket path may be (%zu bytes)",
                                             sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
                 cfg->unix_socket = value;
                 return PF_OK;
@@ -777,9 +779,8 @@ static void copy_printable(char *dst, size_t size, const char *src)
         if (size == 0)
                 return;
         for (; src[i] && i + 1 < size; i++)
-                dst[i] = ((unsigned char)src[i] < 0x20 || (unsigned char)src[i] >= 0x7f)
-                                 ? '?'
-                                 : src[i];
+                dst[i] =
+                    ((unsigned char)src[i] < 0x20 || (unsigned char)src[i] >= 0x7f) ? '?' : src[i];
         dst[i] = '\0';
         while (i > 0 && (dst[i - 1] == '?' || dst[i - 1] == ' ' || dst[i - 1] == '.'))
                 dst[--i] = '\0'; /* curl ends some messages with a line break */
@@ -792,10 +793,10 @@ struct exchange {
         struct curl_slist *headers;
         struct body body;
         char error[CURL_ERROR_SIZE];
-        char *url;          /* the URL of the current hop (owned) */
-        unsigned redirects; /* hops followed */
+        char *url;            /* the URL of the current hop (owned) */
+        unsigned redirects;   /* hops followed */
         bool headers_dropped; /* a redirect went to another origin: --header not sent there */
-        bool hop_https; /* the current hop's URL is https */
+        bool hop_https;       /* the current hop's URL is https */
         struct http_secrets secrets;
 };
 
@@ -993,8 +994,9 @@ static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t sta
         /* Whatever libcurl says after the deadline (a resolver giving up, say), time ran out. */
         if (rc == CURLE_OPERATION_TIMEDOUT || deadline_passed(attempt->deadline_us)) {
                 if (attempt->number > 1) /* under --wait: this attempt had what was left */
-                        result_set(res, PF_HTTP_TIMEOUT, "timed out %s (attempt %u, its last "
-                                                         "%.1fs)",
+                        result_set(res, PF_HTTP_TIMEOUT,
+                                   "timed out %s (attempt %u, its last "
+                                   "%.1fs)",
                                    stuck_step(ex), attempt->number, seconds);
                 else
                         result_set(res, PF_HTTP_TIMEOUT, "timed out after %.1fs %s", seconds,
@@ -1005,8 +1007,9 @@ static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t sta
                 if (is_tls_error(rc) || strstr(why, "alert"))
                         result_set(res, PF_HTTP_TLS, "TLS failure: %s", why);
                 else
-                        result_set(res, PF_HTTP_TLS, "TLS failure: the server closed the "
-                                                     "connection right after the handshake (%s)",
+                        result_set(res, PF_HTTP_TLS,
+                                   "TLS failure: the server closed the "
+                                   "connection right after the handshake (%s)",
                                    why);
                 if (rc == CURLE_PEER_FAILED_VERIFICATION)
                         result_fix(res, "give the CA that signed the server's certificate with "
@@ -1026,8 +1029,9 @@ static void transfer_failed(const struct exchange *ex, CURLcode rc, uint64_t sta
         case CURLE_OUT_OF_MEMORY:
                 /* libcurl 7.88 says so, too, of a header line over its 100 KiB limit. */
                 if (info_long(ex->handle, CURLINFO_RESPONSE_CODE) > 0) {
-                        result_set(res, PF_HTTP_UNREACHABLE, "no usable answer: a header line "
-                                                             "longer than libcurl accepts");
+                        result_set(res, PF_HTTP_UNREACHABLE,
+                                   "no usable answer: a header line "
+                                   "longer than libcurl accepts");
                         return;
                 }
                 result_set(res, PF_INTERNAL, "out of memory");
@@ -1085,8 +1089,8 @@ static void body_excerpt(const struct exchange *ex, char *buf, size_t size)
         char q[QUOTE_BUF], start[96];
         /* Enough input that a secret starting in what is shown is seen whole, and hidden. */
         size_t window = sizeof(start) + ex->secrets.longest;
-        http_secrets_hide(&ex->secrets, ex->body.data, ex->body.len < window ? ex->body.len : window,
-                          start, sizeof(start));
+        http_secrets_hide(&ex->secrets, ex->body.data,
+                          ex->body.len < window ? ex->body.len : window, start, sizeof(start));
         size_t len = strlen(start);
         while (len > 0 && isspace((unsigned char)start[len - 1]))
                 start[--len] = '\0'; /* a trailing line break says nothing */
@@ -1173,8 +1177,9 @@ static bool next_hop(struct exchange *ex, long status, struct check_result *res)
                 return false;
         }
         if (ex->redirects >= HTTP_MAX_REDIRECTS) {
-                result_set(res, PF_HTTP_STATUS, "answered %ld after %u redirects, and would go on "
-                                                "(at most %d are followed)",
+                result_set(res, PF_HTTP_STATUS,
+                           "answered %ld after %u redirects, and would go on "
+                           "(at most %d are followed)",
                            status, ex->redirects, HTTP_MAX_REDIRECTS);
                 return false;
         }
@@ -1228,8 +1233,8 @@ static void describe_exchange(const struct exchange *ex, struct check_result *re
                       "bytes of body read%s%s",
                       version, peer, info_long(h, CURLINFO_PRIMARY_PORT),
                       (double)info_time_us(h, CURLINFO_CONNECT_TIME_T) / 1000.0,
-                      (double)info_time_us(h, CURLINFO_STARTTRANSFER_TIME_T) / 1000.0,
-                      ex->body.len, ex->body.capped ? " (then stopped: 64 KiB is enough)" : "",
+                      (double)info_time_us(h, CURLINFO_STARTTRANSFER_TIME_T) / 1000.0, ex->body.len,
+                      ex->body.capped ? " (then stopped: 64 KiB is enough)" : "",
                       ex->headers_dropped ? "; --header not sent after the redirect to another "
                                             "origin"
                                           : "");
@@ -1272,8 +1277,9 @@ static void http_run(const void *config, const char *target, const struct attemp
         }
         CURLcode rc = exchange_setup(&ex);
         if (rc == CURLE_UNKNOWN_OPTION || rc == CURLE_NOT_BUILT_IN) {
-                result_set(res, PF_NO_LIBRARY, "this libcurl lacks a feature the check needs "
-                                               "(%s); it needs libcurl 7.87 or later",
+                result_set(res, PF_NO_LIBRARY,
+                           "this libcurl lacks a feature the check needs "
+                           "(%s); it needs libcurl 7.87 or later",
                            curl.easy_strerror(rc));
                 result_fix(res, "apt-get install %s", HTTP_DEBIAN_PACKAGE);
                 exchange_free(&ex);
@@ -1300,8 +1306,8 @@ static void http_run(const void *config, const char *target, const struct attemp
                 }
                 long status = info_long(ex.handle, CURLINFO_RESPONSE_CODE);
                 struct curl_header *length;
-                if (curl.easy_header(ex.handle, "Content-Length", 0, CURLH_HEADER, -1,
-                                     &length) == CURLHE_OK &&
+                if (curl.easy_header(ex.handle, "Content-Length", 0, CURLH_HEADER, -1, &length) ==
+                        CURLHE_OK &&
                     !http_content_length_valid(length->value)) {
                         char q[QUOTE_BUF];
                         result_set(res, PF_HTTP_UNREACHABLE,
@@ -1321,29 +1327,29 @@ static void http_run(const void *config, const char *target, const struct attemp
 }
 
 const struct check check_http = {
-        .name = "http",
-        .summary = "does this URL answer as a ready service answers?",
-        .usage = "URL... [--expect-status LIST] [--expect-body TEXT] [--follow]",
-        .help = "Sends one request (GET unless --method says otherwise) and passes when the answer "
-                "has an\nexpected status (200-399 by default, as Kubernetes probes) and every "
-                "--expect-* holds.\nOnly http:// and https:// are used, also after redirects, "
-                "which are followed only\nwith --follow (10 at most). The first 64 KiB of the "
-                "body are matched; the rest is not\nread. Proxy variables are ignored. Values of "
-                "--header and passwords in the URL are\nnever shown. Codes: 50 unreachable, 51 "
-                "timed out, 52 unexpected status, 53 body or\nheader mismatch, 54 TLS failure, 5 "
-                "libcurl missing (apt-get install libcurl4).",
-        .options = http_options,
-        .min_targets = 1,
-        .max_targets = 16,
-        .timeout_code = PF_HTTP_TIMEOUT,
-        /* With --invert, the answer a ready service gives is the one not wanted: reported as an
-         * unexpected status, a transient code, so --invert --wait waits for it to change. */
-        .inverted_code = PF_HTTP_STATUS,
-        .config_size = sizeof(struct http_config),
-        .init = http_init,
-        .parse_option = http_parse_option,
-        .validate_target = http_validate_target,
-        .finish = http_finish,
-        .run = http_run,
-        .release = http_release,
+    .name = "http",
+    .summary = "does this URL answer as a ready service answers?",
+    .usage = "URL... [--expect-status LIST] [--expect-body TEXT] [--follow]",
+    .help = "Sends one request (GET unless --method says otherwise) and passes when the answer "
+            "has an\nexpected status (200-399 by default, as Kubernetes probes) and every "
+            "--expect-* holds.\nOnly http:// and https:// are used, also after redirects, "
+            "which are followed only\nwith --follow (10 at most). The first 64 KiB of the "
+            "body are matched; the rest is not\nread. Proxy variables are ignored. Values of "
+            "--header and passwords in the URL are\nnever shown. Codes: 50 unreachable, 51 "
+            "timed out, 52 unexpected status, 53 body or\nheader mismatch, 54 TLS failure, 5 "
+            "libcurl missing (apt-get install libcurl4).",
+    .options = http_options,
+    .min_targets = 1,
+    .max_targets = 16,
+    .timeout_code = PF_HTTP_TIMEOUT,
+    /* With --invert, the answer a ready service gives is the one not wanted: reported as an
+     * unexpected status, a transient code, so --invert --wait waits for it to change. */
+    .inverted_code = PF_HTTP_STATUS,
+    .config_size = sizeof(struct http_config),
+    .init = http_init,
+    .parse_option = http_parse_option,
+    .validate_target = http_validate_target,
+    .finish = http_finish,
+    .run = http_run,
+    .release = http_release,
 };

@@ -39,9 +39,9 @@ int http_validate_request_header(const char *text, struct pf_error *err);
 /* What the check needs to know of a URL: its scheme and origin, and where its userinfo is. */
 struct http_url {
         bool https;
-        char host[256];       /* lower case, IPv6 with its brackets */
-        unsigned port;        /* explicit, or 80/443 */
-        size_t userinfo_at;   /* offset of "user:pass" in the URL, when has_userinfo */
+        char host[256];     /* lower case, IPv6 with its brackets */
+        unsigned port;      /* explicit, or 80/443 */
+        size_t userinfo_at; /* offset of "user:pass" in the URL, when has_userinfo */
         size_t userinfo_len;
         bool has_userinfo;
 };

@@ -121,7 +121,7 @@ static int read_table(const struct table_file *table, enum procnet_proto proto,
 
 /* Appends to a message, never past its end (what does not fit is cut). */
 __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size, size_t *used,
-                                                          const char *fmt, ...)
+                                                         const char *fmt, ...)
 {
         va_list ap;
         if (*used >= size - 1)
@@ -175,8 +175,8 @@ static void report_in_use(struct check_result *res, const struct procnet_socket 
                            qualifier);
         else if (holder.deadline)
                 result_set(res, PF_PORT_IN_USE,
-                           "in use on %s%s (the deadline came before its process was found)",
-                           where, qualifier);
+                           "in use on %s%s (the deadline came before its process was found)", where,
+                           qualifier);
         else if (holder.hidden > 0)
                 result_set(res, PF_PORT_IN_USE,
                            "in use on %s%s (holder not visible to this user; the socket belongs "
@@ -262,8 +262,10 @@ static bool may_bind(const struct port_spec *spec, struct check_result *res, cha
                            start);
                 return false;
         }
-        snprintf(note, note_size, "; ports below %lu need CAP_NET_BIND_SERVICE, which this "
-                                  "process has", start);
+        snprintf(note, note_size,
+                 "; ports below %lu need CAP_NET_BIND_SERVICE, which this "
+                 "process has",
+                 start);
         return true;
 }
 
@@ -286,13 +288,12 @@ static void port_run(const void *config, const char *target, const struct attemp
         struct port_search search = {.spec = &spec};
         if (!spec.every_address && spec.addr.family == AF_INET6) {
                 unsigned long v6only = 0; /* absent: IPv6 is off, and nothing to take */
-                search.v6_wildcard_takes_v4 = !read_sysctl(SYSCTL_BINDV6ONLY, &v6only) ||
-                                              v6only == 0;
+                search.v6_wildcard_takes_v4 =
+                    !read_sysctl(SYSCTL_BINDV6ONLY, &v6only) || v6only == 0;
         }
         const struct table_file *tables = spec.proto == PROCNET_TCP ? tcp_tables : udp_tables;
         for (int i = 0; i < 2; i++) {
-                int r = read_table(&tables[i], spec.proto, attempt->deadline_us, &search,
-                                   &how[i]);
+                int r = read_table(&tables[i], spec.proto, attempt->deadline_us, &search, &how[i]);
                 if (r == -ETIMEDOUT) {
                         result_set(res, PF_PORT_IN_USE,
                                    "the sockets of %s were not listed before the deadline",
@@ -323,11 +324,11 @@ static void port_run(const void *config, const char *target, const struct attemp
                 procnet_format_endpoint(&spec.addr, spec.port, bound, sizeof(bound));
                 switch (probe_ipv4_bind(&spec, &error)) {
                 case PROBE_BINDS:
-                        snprintf(free_note, sizeof(free_note),
-                                 " (the socket on %s is IPv6-only)", where);
+                        snprintf(free_note, sizeof(free_note), " (the socket on %s is IPv6-only)",
+                                 where);
                         snprintf(note, sizeof(note),
-                                 "; binding %s succeeded, so the socket on %s is IPv6-only",
-                                 bound, where);
+                                 "; binding %s succeeded, so the socket on %s is IPv6-only", bound,
+                                 where);
                         break;
                 case PROBE_IN_USE:
                         result_detail(res, "%s; binding %s failed: %s", detail, bound,
@@ -337,8 +338,9 @@ static void port_run(const void *config, const char *target, const struct attemp
                                       attempt->deadline_us);
                         return;
                 case PROBE_UNSURE:
-                        snprintf(note, sizeof(note), " (unless it is IPv6-only: binding %s to "
-                                                     "find out failed: %s)",
+                        snprintf(note, sizeof(note),
+                                 " (unless it is IPv6-only: binding %s to "
+                                 "find out failed: %s)",
                                  bound, strerror(error));
                         result_detail(res, "%s", detail);
                         report_in_use(res, &search.unless_v6only, note, attempt->deadline_us);
@@ -358,27 +360,27 @@ static void port_run(const void *config, const char *target, const struct attemp
 }
 
 const struct check check_port = {
-        .name = "port",
-        .summary = "is this port free for the service to bind, and may this process bind it?",
-        .usage = "SPEC... (PORT, ADDR:PORT or [V6]:PORT, each with an optional /tcp or /udp)",
-        .help = "SPEC is PORT (free on every address), ADDR:PORT or [V6]:PORT, with /tcp (the "
-                "default) or\n/udp: 8080, 127.0.0.1:8080, [::]:8443, 53/udp. Fails with 20 when "
-                "a socket would make the\nbind fail: the same address, or a wildcard (0.0.0.0, "
-                "::) on either side, and names the\nprocess that holds it when this user can "
-                "see it. TCP counts listening sockets (a server\nbinds with SO_REUSEADDR), "
-                "listed by sock_diag or else read from /proc/net/tcp and tcp6;\nUDP counts "
-                "every bound socket in /proc/net/udp and udp6. A [::] listener blocks IPv4 "
-                "unless\nit is IPv6-only, which preflight tells with a bind it closes at once; "
-                "a [::] SPEC takes\nIPv4 too unless net.ipv6.bindv6only=1. A free port below "
-                "net.ipv4.ip_unprivileged_port_start\nthat this process may not bind (no "
-                "CAP_NET_BIND_SERVICE) fails with 21.\n--invert passes when the port is in use "
-                "(--invert --wait waits for a listener); a port\nstill free then fails with 20.",
-        .options = NULL,
-        .min_targets = 1,
-        .max_targets = 128,
-        .timeout_code = PF_PORT_IN_USE,
-        .inverted_code = PF_PORT_IN_USE,
-        .config_size = 0,
-        .validate_target = port_validate_target,
-        .run = port_run,
+    .name = "port",
+    .summary = "is this port free for the service to bind, and may this process bind it?",
+    .usage = "SPEC... (PORT, ADDR:PORT or [V6]:PORT, each with an optional /tcp or /udp)",
+    .help = "SPEC is PORT (free on every address), ADDR:PORT or [V6]:PORT, with /tcp (the "
+            "default) or\n/udp: 8080, 127.0.0.1:8080, [::]:8443, 53/udp. Fails with 20 when "
+            "a socket would make the\nbind fail: the same address, or a wildcard (0.0.0.0, "
+            "::) on either side, and names the\nprocess that holds it when this user can "
+            "see it. TCP counts listening sockets (a server\nbinds with SO_REUSEADDR), "
+            "listed by sock_diag or else read from /proc/net/tcp and tcp6;\nUDP counts "
+            "every bound socket in /proc/net/udp and udp6. A [::] listener blocks IPv4 "
+            "unless\nit is IPv6-only, which preflight tells with a bind it closes at once; "
+            "a [::] SPEC takes\nIPv4 too unless net.ipv6.bindv6only=1. A free port below "
+            "net.ipv4.ip_unprivileged_port_start\nthat this process may not bind (no "
+            "CAP_NET_BIND_SERVICE) fails with 21.\n--invert passes when the port is in use "
+            "(--invert --wait waits for a listener); a port\nstill free then fails with 20.",
+    .options = NULL,
+    .min_targets = 1,
+    .max_targets = 128,
+    .timeout_code = PF_PORT_IN_USE,
+    .inverted_code = PF_PORT_IN_USE,
+    .config_size = 0,
+    .validate_target = port_validate_target,
+    .run = port_run,
 };

@@ -97,13 +97,15 @@ static int parse_unix(const char *text, struct redis_target *out, struct pf_erro
         else
                 snprintf(out->display, sizeof(out->display), "%s", text);
         if (path[0] != '/')
-                return pf_error_set(err, "'%s': the socket path must be absolute (unix:/run/redis/"
-                                         "redis-server.sock)",
+                return pf_error_set(err,
+                                    "'%s': the socket path must be absolute (unix:/run/redis/"
+                                    "redis-server.sock)",
                                     text_quote(out->display, q, sizeof(q)));
         if (url)
-                return pf_error_set(err, "'%s': a user or password in a unix:// URL is not "
-                                         "supported: give unix:/PATH, and the password with "
-                                         "REDISCLI_AUTH or --password-file",
+                return pf_error_set(err,
+                                    "'%s': a user or password in a unix:// URL is not "
+                                    "supported: give unix:/PATH, and the password with "
+                                    "REDISCLI_AUTH or --password-file",
                                     text_quote(out->display, q, sizeof(q)));
         if (has_control_characters(path))
                 return pf_error_set(err, "'%s': control characters in the socket path",
@@ -214,11 +216,12 @@ int redis_parse_target(const char *text, struct redis_target *out, struct pf_err
         if (scheme && is_scheme(text, scheme)) {
                 char name[32];
                 size_t len = (size_t)(scheme - text) < sizeof(name) - 1 ? (size_t)(scheme - text)
-                                                                         : sizeof(name) - 1;
+                                                                        : sizeof(name) - 1;
                 memcpy(name, text, len);
                 name[len] = '\0';
-                return pf_error_set(err, "'%s://...': only redis:// URLs are targets (or "
-                                         "HOST[:PORT], unix:/path)",
+                return pf_error_set(err,
+                                    "'%s://...': only redis:// URLs are targets (or "
+                                    "HOST[:PORT], unix:/path)",
                                     text_quote(name, q, sizeof(q)));
         }
         if (strchr(text, '@'))
@@ -356,8 +359,9 @@ static int classify_role(const redisReply *reply, enum redis_role role, const ch
         }
         if (strcmp(state, "connected") != 0) {
                 /* A replica still syncing, or cut off, serves stale or no data: not ready. */
-                snprintf(why, size, "replica of %s:%lld, but its link to the master is '%s', not "
-                                    "'connected'",
+                snprintf(why, size,
+                         "replica of %s:%lld, but its link to the master is '%s', not "
+                         "'connected'",
                          host, port, state);
                 return PF_REDIS_NOT_READY;
         }
@@ -366,8 +370,8 @@ static int classify_role(const redisReply *reply, enum redis_role role, const ch
 }
 
 int redis_classify_reply(enum redis_step step, const redisReply *reply, enum redis_role role,
-                         const char *secret, size_t secret_len, bool *superfluous_auth,
-                         char *why, size_t why_size)
+                         const char *secret, size_t secret_len, bool *superfluous_auth, char *why,
+                         size_t why_size)
 {
         char said[200];
         *superfluous_auth = false;
@@ -449,15 +453,15 @@ static bool load_hiredis(char *why, size_t why_size)
         /* The soname of Debian 12's libhiredis0.14 first; the dev symlink as a fallback. */
         static const char *const sonames[] = {"libhiredis.so.0.14", "libhiredis.so", NULL};
         const struct dl_symbol symbols[] = {
-                {"redisConnectFd", (void **)&hiredis.connect_fd},
-                {"redisSetTimeout", (void **)&hiredis.set_timeout},
-                {"redisAppendCommandArgv", (void **)&hiredis.append_command_argv},
-                {"redisBufferWrite", (void **)&hiredis.buffer_write},
-                {"redisBufferRead", (void **)&hiredis.buffer_read},
-                {"redisGetReplyFromReader", (void **)&hiredis.get_reply_from_reader},
-                {"freeReplyObject", (void **)&hiredis.free_reply},
-                {"redisFree", (void **)&hiredis.free_context},
-                {NULL, NULL},
+            {"redisConnectFd", (void **)&hiredis.connect_fd},
+            {"redisSetTimeout", (void **)&hiredis.set_timeout},
+            {"redisAppendCommandArgv", (void **)&hiredis.append_command_argv},
+            {"redisBufferWrite", (void **)&hiredis.buffer_write},
+            {"redisBufferRead", (void **)&hiredis.buffer_read},
+            {"redisGetReplyFromReader", (void **)&hiredis.get_reply_from_reader},
+            {"freeReplyObject", (void **)&hiredis.free_reply},
+            {"redisFree", (void **)&hiredis.free_context},
+            {NULL, NULL},
         };
         return dl_load(sonames, symbols, why, why_size);
 }
@@ -499,15 +503,15 @@ static void bound_arrays(redisContext *ctx, bool *refused)
 enum { OPT_USER, OPT_PASSWORD_FILE, OPT_PASSWORD, OPT_DB, OPT_ROLE };
 
 static const struct check_option redis_options[] = {
-        [OPT_USER] = {"user", 0, "NAME", "AUTH as this ACL user (Redis 6 and later)"},
-        [OPT_PASSWORD_FILE] = {"password-file", 0, "FILE",
-                               "read the password from FILE (default: $REDISCLI_AUTH)"},
-        [OPT_PASSWORD] = {"password", 0, "PASS",
-                          "the password itself (shows in ps: prefer --password-file)"},
-        [OPT_DB] = {"db", 0, "N", "SELECT database N before PING"},
-        [OPT_ROLE] = {"role", 0, "ROLE",
-                      "master, or replica (with its link to the master up); checked with ROLE"},
-        {NULL, 0, NULL, NULL},
+    [OPT_USER] = {"user", 0, "NAME", "AUTH as this ACL user (Redis 6 and later)"},
+    [OPT_PASSWORD_FILE] = {"password-file", 0, "FILE",
+                           "read the password from FILE (default: $REDISCLI_AUTH)"},
+    [OPT_PASSWORD] = {"password", 0, "PASS",
+                      "the password itself (shows in ps: prefer --password-file)"},
+    [OPT_DB] = {"db", 0, "N", "SELECT database N before PING"},
+    [OPT_ROLE] = {"role", 0, "ROLE",
+                  "master, or replica (with its link to the master up); checked with ROLE"},
+    {NULL, 0, NULL, NULL},
 };
 
 enum password_source { PASSWORD_NONE, PASSWORD_ENV, PASSWORD_FILE, PASSWORD_OPTION };
@@ -590,8 +594,9 @@ static int read_password_file(struct redis_config *cfg, const char *path, struct
                 len--;
         int r = PF_OK;
         if (len > REDIS_SECRET_MAX)
-                r = pf_error_set(err, "--password-file: '%s' is longer than a password (%d bytes "
-                                      "at most)",
+                r = pf_error_set(err,
+                                 "--password-file: '%s' is longer than a password (%d bytes "
+                                 "at most)",
                                  text_quote(path, q, sizeof(q)), REDIS_SECRET_MAX);
         else if (len == 0)
                 r = pf_error_set(err, "--password-file: '%s' is empty",
@@ -692,8 +697,7 @@ struct transcript {
         size_t used;
 };
 
-__attribute__((format(printf, 2, 3))) static void note(struct transcript *t, const char *fmt,
-                                                        ...)
+__attribute__((format(printf, 2, 3))) static void note(struct transcript *t, const char *fmt, ...)
 {
         va_list ap;
         if (t->used >= sizeof(t->text) - 1)
@@ -745,7 +749,7 @@ static void bound_socket_calls(redisContext *ctx, uint64_t deadline_us)
                 return; /* no deadline */
         struct timeval tv = {.tv_sec = ms / 1000, .tv_usec = (ms % 1000) * 1000};
         if (ms == 0)
-                tv.tv_usec = 1000; /* zero would mean "no timeout" to the kernel */
+                tv.tv_usec = 1000;          /* zero would mean "no timeout" to the kernel */
         (void)hiredis.set_timeout(ctx, tv); /* on failure, poll() still bounds every wait */
 }
 
@@ -765,16 +769,15 @@ static enum io_status send_commands(redisContext *ctx, int fd, uint64_t deadline
 
 /* Reads until one whole reply is parsed; *received counts the bytes of the whole attempt, which
  * stop at REDIS_ANSWER_MAX. */
-static enum io_status read_reply(redisContext *ctx, int fd, uint64_t deadline_us,
-                                 size_t *received, redisReply **reply)
+static enum io_status read_reply(redisContext *ctx, int fd, uint64_t deadline_us, size_t *received,
+                                 redisReply **reply)
 {
         *reply = NULL;
         for (;;) {
                 void *parsed = NULL;
                 if (hiredis.get_reply_from_reader(ctx, &parsed) != REDIS_OK)
-                        return ctx->reader->privdata && *(bool *)ctx->reader->privdata
-                                       ? IO_TOO_LONG
-                                       : IO_FAILED;
+                        return ctx->reader->privdata && *(bool *)ctx->reader->privdata ? IO_TOO_LONG
+                                                                                       : IO_FAILED;
                 if (parsed) {
                         *reply = parsed;
                         return IO_OK;
@@ -816,8 +819,8 @@ static void io_failure(enum io_status status, const redisContext *ctx, const cha
                 return;
         }
         if (ctx->err == 0) {
-                result_set(res, PF_INTERNAL, "waiting for the answer to %s failed: %s",
-                           waiting_for, strerror(errno));
+                result_set(res, PF_INTERNAL, "waiting for the answer to %s failed: %s", waiting_for,
+                           strerror(errno));
                 return;
         }
         server_text(ctx->errstr, strnlen(ctx->errstr, sizeof(ctx->errstr)), NULL, 0, said,
@@ -827,8 +830,7 @@ static void io_failure(enum io_status status, const redisContext *ctx, const cha
                 result_set(res, PF_INTERNAL, "out of memory");
                 return;
         case REDIS_ERR_PROTOCOL:
-                result_set(res, PF_REDIS_UNREACHABLE, "answers, but not as Redis does (%s)",
-                           said);
+                result_set(res, PF_REDIS_UNREACHABLE, "answers, but not as Redis does (%s)", said);
                 result_fix(res, "is this the Redis port? Something else is listening there");
                 return;
         case REDIS_ERR_EOF:
@@ -843,8 +845,8 @@ static void io_failure(enum io_status status, const redisContext *ctx, const cha
 }
 
 /* What to do about a refused or failing reply. */
-static void reply_fix(const char *said_code_word, int code, enum redis_step step,
-                      const char *user, bool have_password, struct check_result *res)
+static void reply_fix(const char *said_code_word, int code, enum redis_step step, const char *user,
+                      bool have_password, struct check_result *res)
 {
         if (code == PF_REDIS_NOT_READY) {
                 if (strstr(said_code_word, "LOADING"))
@@ -870,8 +872,9 @@ static void reply_fix(const char *said_code_word, int code, enum redis_step step
                         result_fix(res, "protected mode: give the server a password, or bind "
                                         "it where this host may connect");
                 else if (!have_password)
-                        result_fix(res, "give the password: REDISCLI_AUTH in the environment, "
-                                        "or --password-file FILE%s",
+                        result_fix(res,
+                                   "give the password: REDISCLI_AUTH in the environment, "
+                                   "or --password-file FILE%s",
                                    user ? "" : " (and --user NAME for an ACL user)");
                 else
                         result_fix(res, "check the password and the user name%s",
@@ -955,8 +958,7 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
                 }
                 bool superfluous = false;
                 int code = redis_classify_reply(steps[i], reply, ex->role, ex->password,
-                                                ex->password_len, &superfluous, why,
-                                                sizeof(why));
+                                                ex->password_len, &superfluous, why, sizeof(why));
                 hiredis.free_reply(reply);
                 superfluous_auth = superfluous_auth || superfluous;
                 if (code != PF_OK) {
@@ -1015,8 +1017,7 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
 }
 
 /* Connects to unix:/path before the deadline; false with res set otherwise. */
-static bool connect_unix(const char *path, uint64_t deadline_us, int *fd,
-                         struct check_result *res)
+static bool connect_unix(const char *path, uint64_t deadline_us, int *fd, struct check_result *res)
 {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -1055,8 +1056,9 @@ static bool connect_unix(const char *path, uint64_t deadline_us, int *fd,
         close(s);
         switch (error) {
         case EAGAIN:
-                result_set(res, PF_REDIS_TIMEOUT, "the server did not accept the connection in "
-                                                  "time (its accept queue is full)");
+                result_set(res, PF_REDIS_TIMEOUT,
+                           "the server did not accept the connection in "
+                           "time (its accept queue is full)");
                 break;
         case ENOENT:
                 result_set(res, PF_REDIS_UNREACHABLE, "no socket at %s", path);
@@ -1081,8 +1083,8 @@ static bool connect_unix(const char *path, uint64_t deadline_us, int *fd,
         return false;
 }
 
-static bool connect_tcp(const struct host_port *address, uint64_t deadline_us, int *fd,
-                        char *peer, size_t peer_size, struct check_result *res)
+static bool connect_tcp(const struct host_port *address, uint64_t deadline_us, int *fd, char *peer,
+                        size_t peer_size, struct check_result *res)
 {
         char why[512];
         switch (net_connect(address->host, address->port, deadline_us, fd, peer, peer_size, why,
@@ -1146,10 +1148,10 @@ static void probe(const struct redis_config *cfg, const struct redis_target *tar
                 return;
         }
         struct exchange ex = {
-                .user = target->has_user ? target->user : cfg->user,
-                .select = (target->has_db ? target->db : cfg->db) != 0,
-                .db = target->has_db ? target->db : cfg->db,
-                .role = cfg->role,
+            .user = target->has_user ? target->user : cfg->user,
+            .select = (target->has_db ? target->db : cfg->db) != 0,
+            .db = target->has_db ? target->db : cfg->db,
+            .role = cfg->role,
         };
         if (target->has_password) {
                 ex.password = target->password;
@@ -1186,31 +1188,31 @@ static void redis_run(const void *config, const char *text, const struct attempt
 }
 
 const struct check check_redis = {
-        .name = "redis",
-        .summary = "does this Redis answer PING with PONG, authenticated, and is it ready?",
-        .usage = "TARGET... [--user NAME] [--password-file FILE] [--db N] "
-                 "[--role master|replica]",
-        .help = "TARGET is HOST[:PORT], :PORT, [V6]:PORT, unix:/PATH or\n"
-                "redis://[USER[:PASS]@]HOST[:PORT][/DB]; the default port is 6379.\n"
-                "Connects, sends AUTH (when a password or user is given), SELECT (--db), PING\n"
-                "and ROLE (--role) in one round trip, and passes when PING answers PONG.\n"
-                "LOADING, BUSY, MASTERDOWN and a wrong role are 'not ready' (42, retried under\n"
-                "--wait); NOAUTH, WRONGPASS, NOPERM are 'denied' (43, never retried); refused\n"
-                "or unresolvable is 40; the deadline (-t) is 41 and bounds name resolution,\n"
-                "connecting and every reply. The password comes from the URL, --password or\n"
-                "--password-file, else REDISCLI_AUTH; it is never shown. No TLS (hiredis 0.14).",
-        .options = redis_options,
-        .min_targets = 1,
-        /* No limit: core would echo the extra target, and a target may hold a password. */
-        .max_targets = (unsigned)-1,
-        .timeout_code = PF_REDIS_TIMEOUT,
-        /* --invert fails when Redis still answers: the host is not ready for the service yet
-         * (transient, retried under --wait). 40 would claim the opposite of what was seen. */
-        .inverted_code = PF_REDIS_NOT_READY,
-        .config_size = sizeof(struct redis_config),
-        .parse_option = redis_parse_option,
-        .validate_target = redis_validate_target,
-        .finish = redis_finish,
-        .run = redis_run,
-        .release = redis_release,
+    .name = "redis",
+    .summary = "does this Redis answer PING with PONG, authenticated, and is it ready?",
+    .usage = "TARGET... [--user NAME] [--password-file FILE] [--db N] "
+             "[--role master|replica]",
+    .help = "TARGET is HOST[:PORT], :PORT, [V6]:PORT, unix:/PATH or\n"
+            "redis://[USER[:PASS]@]HOST[:PORT][/DB]; the default port is 6379.\n"
+            "Connects, sends AUTH (when a password or user is given), SELECT (--db), PING\n"
+            "and ROLE (--role) in one round trip, and passes when PING answers PONG.\n"
+            "LOADING, BUSY, MASTERDOWN and a wrong role are 'not ready' (42, retried under\n"
+            "--wait); NOAUTH, WRONGPASS, NOPERM are 'denied' (43, never retried); refused\n"
+            "or unresolvable is 40; the deadline (-t) is 41 and bounds name resolution,\n"
+            "connecting and every reply. The password comes from the URL, --password or\n"
+            "--password-file, else REDISCLI_AUTH; it is never shown. No TLS (hiredis 0.14).",
+    .options = redis_options,
+    .min_targets = 1,
+    /* No limit: core would echo the extra target, and a target may hold a password. */
+    .max_targets = (unsigned)-1,
+    .timeout_code = PF_REDIS_TIMEOUT,
+    /* --invert fails when Redis still answers: the host is not ready for the service yet
+     * (transient, retried under --wait). 40 would claim the opposite of what was seen. */
+    .inverted_code = PF_REDIS_NOT_READY,
+    .config_size = sizeof(struct redis_config),
+    .parse_option = redis_parse_option,
+    .validate_target = redis_validate_target,
+    .finish = redis_finish,
+    .run = redis_run,
+    .release = redis_release,
 };

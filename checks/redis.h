@@ -26,7 +26,7 @@ struct redis_target {
         struct host_port address; /* REDIS_TCP */
         char socket_path[108];    /* REDIS_UNIX: fits sockaddr_un.sun_path with its NUL */
         bool has_user, has_password, has_db;
-        char user[256];                   /* percent-decoded */
+        char user[256];                      /* percent-decoded */
         char password[REDIS_SECRET_MAX + 1]; /* percent-decoded; may not be a C string's end */
         size_t password_len;
         unsigned long db;
@@ -56,8 +56,8 @@ enum redis_role { REDIS_ROLE_ANY, REDIS_ROLE_MASTER, REDIS_ROLE_REPLICA };
  * role is used for REDIS_STEP_ROLE only.
  */
 int redis_classify_reply(enum redis_step step, const redisReply *reply, enum redis_role role,
-                         const char *secret, size_t secret_len, bool *superfluous_auth,
-                         char *why, size_t why_size);
+                         const char *secret, size_t secret_len, bool *superfluous_auth, char *why,
+                         size_t why_size);
 
 /* Whether an array of this many elements, as a reply announces it, could be part of an answer
  * (REDIS_ANSWER_MAX bytes hold at most that many 3-byte elements). */

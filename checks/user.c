@@ -13,11 +13,11 @@
 enum { OPT_GROUP, OPT_MEMBER, OPT_NOT_ROOT };
 
 static const struct check_option user_options[] = {
-        [OPT_GROUP] = {"group", 'g', "GROUP", "the effective group must be GROUP (name or gid)"},
-        [OPT_MEMBER] = {"member", 'm', "GROUP",
-                        "GROUP must be among the supplementary groups (repeatable)"},
-        [OPT_NOT_ROOT] = {"not-root", 0, NULL, "fail when running as root (uid 0)"},
-        {NULL, 0, NULL, NULL},
+    [OPT_GROUP] = {"group", 'g', "GROUP", "the effective group must be GROUP (name or gid)"},
+    [OPT_MEMBER] = {"member", 'm', "GROUP",
+                    "GROUP must be among the supplementary groups (repeatable)"},
+    [OPT_NOT_ROOT] = {"not-root", 0, NULL, "fail when running as root (uid 0)"},
+    {NULL, 0, NULL, NULL},
 };
 
 #define MAX_MEMBER 16
@@ -53,8 +53,7 @@ static int validate_name(const char *where, const char *kind, const char *name,
         return PF_OK;
 }
 
-static int user_parse_option(void *config, unsigned option, const char *value,
-                             struct pf_error *err)
+static int user_parse_option(void *config, unsigned option, const char *value, struct pf_error *err)
 {
         struct user_config *cfg = config;
         switch (option) {
@@ -104,11 +103,12 @@ static bool lookup_group(const char *name, gid_t *gid, char *label, size_t label
         if (is_number(name, &number)) {
                 *gid = (gid_t)number;
                 gr = getgrgid(*gid);
-                snprintf(label, label_size, "%s%sgid %lu%s", gr ? gr->gr_name : "",
-                         gr ? " (" : "", number, gr ? ")" : "");
+                snprintf(label, label_size, "%s%sgid %lu%s", gr ? gr->gr_name : "", gr ? " (" : "",
+                         number, gr ? ")" : "");
                 return true;
         }
-        result_set(res, PF_USER_MISSING, "group '%s' does not exist", text_quote(name, q, sizeof(q)));
+        result_set(res, PF_USER_MISSING, "group '%s' does not exist",
+                   text_quote(name, q, sizeof(q)));
         result_fix(res, "create it (groupadd, or sysusers.d) or fix the name");
         return false;
 }
@@ -226,20 +226,20 @@ static void user_run(const void *config, const char *target, const struct attemp
 }
 
 const struct check check_user = {
-        .name = "user",
-        .summary = "does this process run as the expected user (and group)?",
-        .usage = "[USER|UID] [--group GROUP] [--member GROUP] [--not-root]",
-        .help = "Compares the effective user and group of this process (what User= and Group= "
-                "of the unit\nset) with the names or numbers given. A name that does not exist "
-                "fails with 11.",
-        .options = user_options,
-        .min_targets = 0,
-        .max_targets = 1,
-        .timeout_code = PF_USER_WRONG,
-        .inverted_code = PF_USER_WRONG,
-        .config_size = sizeof(struct user_config),
-        .parse_option = user_parse_option,
-        .validate_target = user_validate_target,
-        .finish = user_finish,
-        .run = user_run,
+    .name = "user",
+    .summary = "does this process run as the expected user (and group)?",
+    .usage = "[USER|UID] [--group GROUP] [--member GROUP] [--not-root]",
+    .help = "Compares the effective user and group of this process (what User= and Group= "
+            "of the unit\nset) with the names or numbers given. A name that does not exist "
+            "fails with 11.",
+    .options = user_options,
+    .min_targets = 0,
+    .max_targets = 1,
+    .timeout_code = PF_USER_WRONG,
+    .inverted_code = PF_USER_WRONG,
+    .config_size = sizeof(struct user_config),
+    .parse_option = user_parse_option,
+    .validate_target = user_validate_target,
+    .finish = user_finish,
+    .run = user_run,
 };

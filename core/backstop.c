@@ -28,8 +28,10 @@ void backstop_arm(uint64_t deadline_us, const char *check_name, int exit_code)
         int n = snprintf(backstop_message, sizeof(backstop_message),
                          "FAIL %s still running past its deadline; stopped [%d]\n", check_name,
                          exit_code);
-        backstop_message_len = n < 0 ? 0 : (size_t)n < sizeof(backstop_message) ? (size_t)n
-                                                                                 : sizeof(backstop_message) - 1;
+        backstop_message_len = n < 0 ? 0
+                               : (size_t)n < sizeof(backstop_message)
+                                   ? (size_t)n
+                                   : sizeof(backstop_message) - 1;
         backstop_code = exit_code;
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));

@@ -61,7 +61,7 @@ static void chain_release(struct chain *chain);
 
 /* "preflight: run: FILE:LINE: message", and the code of a chain-file error. */
 __attribute__((format(printf, 3, 4))) static int chain_error(const struct chain *chain,
-                                                              unsigned line, const char *fmt, ...)
+                                                             unsigned line, const char *fmt, ...)
 {
         char msg[1024];
         va_list ap;
@@ -303,10 +303,10 @@ static const char *environment_lookup(const char *name, void *ctx)
 /* The options of a defaults line are checked as the options every check takes: a check that
  * takes no arguments and no options of its own. */
 static const struct check defaults_check = {
-        .name = "CHECK",
-        .summary = "",
-        .usage = "",
-        .max_targets = 0,
+    .name = "CHECK",
+    .summary = "",
+    .usage = "",
+    .max_targets = 0,
 };
 
 static int add_defaults(struct chain *chain, const struct chainfile_line *line)

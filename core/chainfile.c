@@ -29,7 +29,7 @@ struct parser {
 };
 
 __attribute__((format(printf, 3, 4))) static int fail(struct parser *p, unsigned line,
-                                                       const char *fmt, ...)
+                                                      const char *fmt, ...)
 {
         va_list ap;
         p->err->line = line;
@@ -133,7 +133,7 @@ static int end_line(struct parser *p)
         for (unsigned i = 0; i < p->n_words; i++)
                 words[i] = text + p->word_start[i];
         p->out->lines[p->out->n_lines++] = (struct chainfile_line){
-                .number = p->line_number, .n_words = p->n_words, .words = words, .text = text};
+            .number = p->line_number, .n_words = p->n_words, .words = words, .text = text};
         p->len = 0;
         p->n_words = 0;
         return PF_OK;
@@ -332,8 +332,9 @@ static int parse_all(struct parser *p)
                         p->pos += cont;
                         p->line++;
                 } else if (c == '\\' && p->pos + 1 >= p->size) {
-                        r = fail(p, p->line, "the file ends with a backslash that continues "
-                                             "nothing");
+                        r = fail(p, p->line,
+                                 "the file ends with a backslash that continues "
+                                 "nothing");
                 } else if (c == '#') {
                         /* As in sh, a comment runs to the end of the line, backslash or not. */
                         while (p->pos < p->size && p->text[p->pos] != '\n')
@@ -350,8 +351,13 @@ int chainfile_parse(const char *text, size_t size, chainfile_lookup lookup, void
 {
         *out = (struct chainfile){0};
         *err = (struct chainfile_error){0};
-        struct parser p = {.text = text, .size = size, .line = 1, .lookup = lookup, .ctx = ctx,
-                           .err = err, .out = out};
+        struct parser p = {.text = text,
+                           .size = size,
+                           .line = 1,
+                           .lookup = lookup,
+                           .ctx = ctx,
+                           .err = err,
+                           .out = out};
         int r;
         if (size > CHAINFILE_MAX_BYTES) {
                 r = fail(&p, 0, "larger than %u KiB", CHAINFILE_MAX_BYTES / 1024);

@@ -30,20 +30,20 @@ struct check_option {
 
 /* What one attempt found. message is always set; fix only when there is something to do. */
 struct check_result {
-        int code;           /* PF_OK, or one of the check's failure codes */
-        char target[256];   /* as shown to the user: "8080/tcp", "127.0.0.1:6379" */
-        char message[768];  /* "free", "in use by nginx (pid 812) on 0.0.0.0:8080" */
-        char fix[384];      /* "add AmbientCapabilities=CAP_NET_BIND_SERVICE to the unit" */
-        char detail[768];   /* extra facts shown with --verbose only */
-        bool warning;       /* passed, but something deserves a look (printed with priority 4) */
+        int code;          /* PF_OK, or one of the check's failure codes */
+        char target[256];  /* as shown to the user: "8080/tcp", "127.0.0.1:6379" */
+        char message[768]; /* "free", "in use by nginx (pid 812) on 0.0.0.0:8080" */
+        char fix[384];     /* "add AmbientCapabilities=CAP_NET_BIND_SERVICE to the unit" */
+        char detail[768];  /* extra facts shown with --verbose only */
+        bool warning;      /* passed, but something deserves a look (printed with priority 4) */
 };
 
 __attribute__((format(printf, 3, 4))) void result_set(struct check_result *res, int code,
-                                                       const char *fmt, ...);
+                                                      const char *fmt, ...);
 __attribute__((format(printf, 2, 3))) void result_fix(struct check_result *res, const char *fmt,
-                                                       ...);
-__attribute__((format(printf, 2, 3))) void result_detail(struct check_result *res,
-                                                          const char *fmt, ...);
+                                                      ...);
+__attribute__((format(printf, 2, 3))) void result_detail(struct check_result *res, const char *fmt,
+                                                         ...);
 
 /* What core gives to each attempt. */
 struct attempt {
@@ -56,20 +56,19 @@ struct attempt {
 struct check {
         const char *name;
         const char *summary; /* one line, for `preflight list` */
-        const char *usage;   /* the arguments after the check's name: "[USER|UID] [--group GROUP]" */
-        const char *help;    /* a paragraph for `preflight CHECK --help`, may be NULL */
+        const char *usage; /* the arguments after the check's name: "[USER|UID] [--group GROUP]" */
+        const char *help;  /* a paragraph for `preflight CHECK --help`, may be NULL */
         const struct check_option *options; /* terminated by an entry with long_name NULL */
         unsigned min_targets, max_targets;  /* positional arguments the check takes */
-        int timeout_code;  /* exit code when the deadline passes mid-attempt (41, 51, 61, ...) */
-        int inverted_code; /* exit code when --invert is given and the check passes */
+        int timeout_code;   /* exit code when the deadline passes mid-attempt (41, 51, 61, ...) */
+        int inverted_code;  /* exit code when --invert is given and the check passes */
         size_t config_size; /* core allocates and zeroes this much for the check's options */
 
         /* Optional: defaults before options are parsed. */
         void (*init)(void *config);
         /* One check-specific option (index into options[]); value is NULL for a flag.
          * Returns PF_OK or PF_USAGE with err set; the message names the option. */
-        int (*parse_option)(void *config, unsigned option, const char *value,
-                            struct pf_error *err);
+        int (*parse_option)(void *config, unsigned option, const char *value, struct pf_error *err);
         /* Validates one positional argument before anything runs. NULL: any text is fine. */
         int (*validate_target)(const void *config, const char *target, struct pf_error *err);
         /* Optional: checks the options as a whole once they are all parsed (PF_OK or PF_USAGE). */

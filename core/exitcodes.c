@@ -7,56 +7,56 @@
 #define TRANS PF_KIND_TRANSIENT
 
 static const struct pf_code_info codes[] = {
-        {0, "OK", "every check passed", PF_KIND_NONE, "nothing to do"},
-        {1, "INTERNAL", "internal error (out of memory, unexpected system failure)", PF_KIND_NONE,
-         "read the message before the code; run the check again with --verbose"},
-        {2, "USAGE", "usage: unknown check, bad option or argument", PERM,
-         "fix the command line; preflight CHECK --help shows what it takes"},
-        {5, "NO_LIBRARY", "a library this check needs (libcurl, hiredis) is not installed", PERM,
-         "install the package the message names (libcurl4, libhiredis0.14)"},
-        {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
-         "fix the file and line the message names; as root the file must be owned by root and "
-         "not writable by group or others"},
-        {10, "USER_WRONG", "user: running as another user or group", PERM,
-         "set User= and Group= (or SupplementaryGroups=) in the unit"},
-        {11, "USER_MISSING", "user: the named user or group does not exist", PERM,
-         "create the user or group (useradd, or DynamicUser=/sysusers.d), or fix the name"},
-        {20, "PORT_IN_USE", "port: in use", TRANS,
-         "stop the process the message names, or move one of the services to another port"},
-        {21, "PORT_DENIED", "port: free, but this process may not bind it", PERM,
-         "give the service CAP_NET_BIND_SERVICE (AmbientCapabilities= in the unit) or use a port "
-         "at or above net.ipv4.ip_unprivileged_port_start"},
-        {30, "CAP_MISSING", "cap: capability missing", PERM,
-         "AmbientCapabilities= (with CapabilityBoundingSet= allowing it) in the unit, or setcap "
-         "on the file"},
-        {40, "REDIS_UNREACHABLE", "redis: unreachable (refused, unresolvable)", TRANS,
-         "start Redis, or fix the host and port; --wait waits for it"},
-        {41, "REDIS_TIMEOUT", "redis: timed out", TRANS,
-         "Redis or the network is too slow or blocked by a firewall; raise --timeout or look at the "
-         "server"},
-        {42, "REDIS_NOT_READY", "redis: not ready (LOADING, BUSY, MASTERDOWN, wrong role)", TRANS,
-         "wait for Redis to finish loading or for its master (--wait), or fix --role"},
-        {43, "REDIS_DENIED", "redis: denied (NOAUTH, WRONGPASS, NOPERM)", PERM,
-         "give the right password (REDISCLI_AUTH, --password-file) and user, or fix the ACL"},
-        {50, "HTTP_UNREACHABLE", "http: unreachable", TRANS,
-         "start the service behind the URL, or fix the host and port; --wait waits for it"},
-        {51, "HTTP_TIMEOUT", "http: timed out", TRANS,
-         "the service or the network is too slow; raise --timeout or look at the service"},
-        {52, "HTTP_STATUS", "http: unexpected status", TRANS,
-         "the service answers but is not ready (or --expect-status is wrong)"},
-        {53, "HTTP_MISMATCH", "http: body or header mismatch", TRANS,
-         "the service answers but not as expected; compare the excerpt in the message"},
-        {54, "HTTP_TLS", "http: TLS failure", PERM,
-         "fix the certificate chain or give --cacert; --insecure only for testing"},
-        {60, "TCP_UNREACHABLE", "tcp: unreachable", TRANS,
-         "start the service, or fix the host and port; --wait waits for it"},
-        {61, "TCP_TIMEOUT", "tcp: timed out", TRANS,
-         "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
-         "--timeout or look at the network"},
-        {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE,
-         "check the COMMAND's permissions and format (chmod +x, the #! line)"},
-        {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE,
-         "give the COMMAND's absolute path, as systemd does for ExecStart="},
+    {0, "OK", "every check passed", PF_KIND_NONE, "nothing to do"},
+    {1, "INTERNAL", "internal error (out of memory, unexpected system failure)", PF_KIND_NONE,
+     "read the message before the code; run the check again with --verbose"},
+    {2, "USAGE", "usage: unknown check, bad option or argument", PERM,
+     "fix the command line; preflight CHECK --help shows what it takes"},
+    {5, "NO_LIBRARY", "a library this check needs (libcurl, hiredis) is not installed", PERM,
+     "install the package the message names (libcurl4, libhiredis0.14)"},
+    {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
+     "fix the file and line the message names; as root the file must be owned by root and "
+     "not writable by group or others"},
+    {10, "USER_WRONG", "user: running as another user or group", PERM,
+     "set User= and Group= (or SupplementaryGroups=) in the unit"},
+    {11, "USER_MISSING", "user: the named user or group does not exist", PERM,
+     "create the user or group (useradd, or DynamicUser=/sysusers.d), or fix the name"},
+    {20, "PORT_IN_USE", "port: in use", TRANS,
+     "stop the process the message names, or move one of the services to another port"},
+    {21, "PORT_DENIED", "port: free, but this process may not bind it", PERM,
+     "give the service CAP_NET_BIND_SERVICE (AmbientCapabilities= in the unit) or use a port "
+     "at or above net.ipv4.ip_unprivileged_port_start"},
+    {30, "CAP_MISSING", "cap: capability missing", PERM,
+     "AmbientCapabilities= (with CapabilityBoundingSet= allowing it) in the unit, or setcap "
+     "on the file"},
+    {40, "REDIS_UNREACHABLE", "redis: unreachable (refused, unresolvable)", TRANS,
+     "start Redis, or fix the host and port; --wait waits for it"},
+    {41, "REDIS_TIMEOUT", "redis: timed out", TRANS,
+     "Redis or the network is too slow or blocked by a firewall; raise --timeout or look at the "
+     "server"},
+    {42, "REDIS_NOT_READY", "redis: not ready (LOADING, BUSY, MASTERDOWN, wrong role)", TRANS,
+     "wait for Redis to finish loading or for its master (--wait), or fix --role"},
+    {43, "REDIS_DENIED", "redis: denied (NOAUTH, WRONGPASS, NOPERM)", PERM,
+     "give the right password (REDISCLI_AUTH, --password-file) and user, or fix the ACL"},
+    {50, "HTTP_UNREACHABLE", "http: unreachable", TRANS,
+     "start the service behind the URL, or fix the host and port; --wait waits for it"},
+    {51, "HTTP_TIMEOUT", "http: timed out", TRANS,
+     "the service or the network is too slow; raise --timeout or look at the service"},
+    {52, "HTTP_STATUS", "http: unexpected status", TRANS,
+     "the service answers but is not ready (or --expect-status is wrong)"},
+    {53, "HTTP_MISMATCH", "http: body or header mismatch", TRANS,
+     "the service answers but not as expected; compare the excerpt in the message"},
+    {54, "HTTP_TLS", "http: TLS failure", PERM,
+     "fix the certificate chain or give --cacert; --insecure only for testing"},
+    {60, "TCP_UNREACHABLE", "tcp: unreachable", TRANS,
+     "start the service, or fix the host and port; --wait waits for it"},
+    {61, "TCP_TIMEOUT", "tcp: timed out", TRANS,
+     "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
+     "--timeout or look at the network"},
+    {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE,
+     "check the COMMAND's permissions and format (chmod +x, the #! line)"},
+    {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE,
+     "give the COMMAND's absolute path, as systemd does for ExecStart="},
 };
 
 const struct pf_code_info *pf_code_table(size_t *count)
@@ -85,7 +85,9 @@ void pf_print_exit_codes(FILE *out)
         for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
                 const struct pf_code_info *c = &codes[i];
                 fprintf(out, "%-5d %-18s %-10s %s\n", c->code, c->name,
-                        c->kind == PERM ? "permanent" : c->kind == TRANS ? "transient" : "",
+                        c->kind == PERM    ? "permanent"
+                        : c->kind == TRANS ? "transient"
+                                           : "",
                         c->meaning);
         }
         fputs("\nStop a restart loop on a permanent misconfiguration (with ExecStart=preflight ... "
@@ -103,90 +105,86 @@ void pf_print_exit_codes(FILE *out)
 
 /* LSB init-script codes as systemd names them (status=6/NOTCONFIGURED). */
 static const char *const lsb_names[] = {
-        [1] = "FAILURE",     [2] = "INVALIDARGUMENT", [3] = "NOTIMPLEMENTED",
-        [4] = "NOPERMISSION", [5] = "NOTINSTALLED",   [6] = "NOTCONFIGURED",
-        [7] = "NOTRUNNING",
+    [1] = "FAILURE",      [2] = "INVALIDARGUMENT", [3] = "NOTIMPLEMENTED", [4] = "NOPERMISSION",
+    [5] = "NOTINSTALLED", [6] = "NOTCONFIGURED",   [7] = "NOTRUNNING",
 };
 static const char *const lsb_meanings[] = {
-        [1] = "generic or unspecified error",
-        [2] = "invalid or excess arguments",
-        [3] = "unimplemented feature",
-        [4] = "user had insufficient privilege",
-        [5] = "program is not installed",
-        [6] = "program is not configured",
-        [7] = "program is not running",
+    [1] = "generic or unspecified error", [2] = "invalid or excess arguments",
+    [3] = "unimplemented feature",        [4] = "user had insufficient privilege",
+    [5] = "program is not installed",     [6] = "program is not configured",
+    [7] = "program is not running",
 };
 
 /* sysexits.h, 64..78. */
 static const char *const sysexits[][2] = {
-        {"USAGE", "command line usage error"},
-        {"DATAERR", "data format error"},
-        {"NOINPUT", "cannot open input"},
-        {"NOUSER", "addressee unknown"},
-        {"NOHOST", "host name unknown"},
-        {"UNAVAILABLE", "service unavailable"},
-        {"SOFTWARE", "internal software error"},
-        {"OSERR", "system error (e.g., can't fork)"},
-        {"OSFILE", "critical OS file missing"},
-        {"CANTCREAT", "can't create (user) output file"},
-        {"IOERR", "input/output error"},
-        {"TEMPFAIL", "temporary failure; the user is invited to retry"},
-        {"PROTOCOL", "remote error in protocol"},
-        {"NOPERM", "permission denied"},
-        {"CONFIG", "configuration error"},
+    {"USAGE", "command line usage error"},
+    {"DATAERR", "data format error"},
+    {"NOINPUT", "cannot open input"},
+    {"NOUSER", "addressee unknown"},
+    {"NOHOST", "host name unknown"},
+    {"UNAVAILABLE", "service unavailable"},
+    {"SOFTWARE", "internal software error"},
+    {"OSERR", "system error (e.g., can't fork)"},
+    {"OSFILE", "critical OS file missing"},
+    {"CANTCREAT", "can't create (user) output file"},
+    {"IOERR", "input/output error"},
+    {"TEMPFAIL", "temporary failure; the user is invited to retry"},
+    {"PROTOCOL", "remote error in protocol"},
+    {"NOPERM", "permission denied"},
+    {"CONFIG", "configuration error"},
 };
 
 /* systemd's own codes for a failure while setting up a process, before it ran (exit-status.h
  * of systemd 252). Each names the setting in the unit that could not be applied. */
 static const char *const systemd_codes[][2] = {
-        {"CHDIR", "could not change to WorkingDirectory="},
-        {"NICE", "could not apply Nice="},
-        {"FDS", "could not close or set up file descriptors"},
-        {"EXEC", "could not execute the command: check the path in ExecStart=/ExecStartPre=, its "
-                 "x bit, its #! line and that User= may run it"},
-        {"MEMORY", "out of memory while setting up the process"},
-        {"LIMITS", "could not apply a Limit*= setting"},
-        {"OOM_ADJUST", "could not apply OOMScoreAdjust="},
-        {"SIGNAL_MASK", "could not set the signal mask"},
-        {"STDIN", "could not set up StandardInput="},
-        {"STDOUT", "could not set up StandardOutput="},
-        {"CHROOT", "could not change to RootDirectory=/RootImage="},
-        {"IOPRIO", "could not apply IOSchedulingClass=/IOSchedulingPriority="},
-        {"TIMERSLACK", "could not apply TimerSlackNSec="},
-        {"SECUREBITS", "could not apply SecureBits="},
-        {"SETSCHEDULER", "could not apply CPUSchedulingPolicy="},
-        {"CPUAFFINITY", "could not apply CPUAffinity="},
-        {"GROUP", "could not resolve or apply Group=/SupplementaryGroups= (does the group exist?)"},
-        {"USER", "could not resolve or apply User= (does the user exist?)"},
-        {"CAPABILITIES", "could not apply CapabilityBoundingSet=/AmbientCapabilities="},
-        {"CGROUP", "could not set up the control group"},
-        {"SETSID", "could not create a new session"},
-        {"CONFIRM", "execution was refused at the confirmation prompt"},
-        {"STDERR", "could not set up StandardError="},
-        {NULL, NULL}, /* 223: reserved */
-        {"PAM", "could not set up the PAM session (PAMName=)"},
-        {"NETWORK", "could not set up PrivateNetwork="},
-        {"NAMESPACE", "could not set up the mount namespace (ProtectSystem=, ReadWritePaths=, "
-                      "PrivateTmp=...): does every listed path exist?"},
-        {"NO_NEW_PRIVILEGES", "could not apply NoNewPrivileges="},
-        {"SECCOMP", "could not apply SystemCallFilter= or a related seccomp setting"},
-        {"SELINUX_CONTEXT", "could not apply SELinuxContext="},
-        {"PERSONALITY", "could not apply Personality="},
-        {"APPARMOR", "could not apply AppArmorProfile="},
-        {"ADDRESS_FAMILIES", "could not apply RestrictAddressFamilies="},
-        {"RUNTIME_DIRECTORY", "could not create RuntimeDirectory="},
-        {NULL, NULL}, /* 234: reserved */
-        {"CHOWN", "could not change the owner of a socket or directory"},
-        {"SMACK_PROCESS_LABEL", "could not apply SmackProcessLabel="},
-        {"KEYRING", "could not set up the kernel keyring (KeyringMode=)"},
-        {"STATE_DIRECTORY", "could not create StateDirectory="},
-        {"CACHE_DIRECTORY", "could not create CacheDirectory="},
-        {"LOGS_DIRECTORY", "could not create LogsDirectory="},
-        {"CONFIGURATION_DIRECTORY", "could not create ConfigurationDirectory="},
-        {"NUMA_POLICY", "could not apply NUMAPolicy=/NUMAMask="},
-        {"CREDENTIALS", "could not set up LoadCredential=/SetCredential="},
-        {NULL, NULL}, /* 244: unassigned */
-        {"BPF", "could not set up a BPF program (IPAddressAllow=, RestrictFileSystems=, ...)"},
+    {"CHDIR", "could not change to WorkingDirectory="},
+    {"NICE", "could not apply Nice="},
+    {"FDS", "could not close or set up file descriptors"},
+    {"EXEC", "could not execute the command: check the path in ExecStart=/ExecStartPre=, its "
+             "x bit, its #! line and that User= may run it"},
+    {"MEMORY", "out of memory while setting up the process"},
+    {"LIMITS", "could not apply a Limit*= setting"},
+    {"OOM_ADJUST", "could not apply OOMScoreAdjust="},
+    {"SIGNAL_MASK", "could not set the signal mask"},
+    {"STDIN", "could not set up StandardInput="},
+    {"STDOUT", "could not set up StandardOutput="},
+    {"CHROOT", "could not change to RootDirectory=/RootImage="},
+    {"IOPRIO", "could not apply IOSchedulingClass=/IOSchedulingPriority="},
+    {"TIMERSLACK", "could not apply TimerSlackNSec="},
+    {"SECUREBITS", "could not apply SecureBits="},
+    {"SETSCHEDULER", "could not apply CPUSchedulingPolicy="},
+    {"CPUAFFINITY", "could not apply CPUAffinity="},
+    {"GROUP", "could not resolve or apply Group=/SupplementaryGroups= (does the group exist?)"},
+    {"USER", "could not resolve or apply User= (does the user exist?)"},
+    {"CAPABILITIES", "could not apply CapabilityBoundingSet=/AmbientCapabilities="},
+    {"CGROUP", "could not set up the control group"},
+    {"SETSID", "could not create a new session"},
+    {"CONFIRM", "execution was refused at the confirmation prompt"},
+    {"STDERR", "could not set up StandardError="},
+    {NULL, NULL}, /* 223: reserved */
+    {"PAM", "could not set up the PAM session (PAMName=)"},
+    {"NETWORK", "could not set up PrivateNetwork="},
+    {"NAMESPACE", "could not set up the mount namespace (ProtectSystem=, ReadWritePaths=, "
+                  "PrivateTmp=...): does every listed path exist?"},
+    {"NO_NEW_PRIVILEGES", "could not apply NoNewPrivileges="},
+    {"SECCOMP", "could not apply SystemCallFilter= or a related seccomp setting"},
+    {"SELINUX_CONTEXT", "could not apply SELinuxContext="},
+    {"PERSONALITY", "could not apply Personality="},
+    {"APPARMOR", "could not apply AppArmorProfile="},
+    {"ADDRESS_FAMILIES", "could not apply RestrictAddressFamilies="},
+    {"RUNTIME_DIRECTORY", "could not create RuntimeDirectory="},
+    {NULL, NULL}, /* 234: reserved */
+    {"CHOWN", "could not change the owner of a socket or directory"},
+    {"SMACK_PROCESS_LABEL", "could not apply SmackProcessLabel="},
+    {"KEYRING", "could not set up the kernel keyring (KeyringMode=)"},
+    {"STATE_DIRECTORY", "could not create StateDirectory="},
+    {"CACHE_DIRECTORY", "could not create CacheDirectory="},
+    {"LOGS_DIRECTORY", "could not create LogsDirectory="},
+    {"CONFIGURATION_DIRECTORY", "could not create ConfigurationDirectory="},
+    {"NUMA_POLICY", "could not apply NUMAPolicy=/NUMAMask="},
+    {"CREDENTIALS", "could not set up LoadCredential=/SetCredential="},
+    {NULL, NULL}, /* 244: unassigned */
+    {"BPF", "could not set up a BPF program (IPAddressAllow=, RestrictFileSystems=, ...)"},
 };
 
 static void explain_signal(FILE *out, int status)
@@ -195,13 +193,15 @@ static void explain_signal(FILE *out, int status)
         const char *abbrev = sigabbrev_np(sig);
         const char *desc = sigdescr_np(sig);
         if (!abbrev) {
-                fprintf(out, "%d: 128+%d, a process killed by signal %d (no such signal on this "
-                             "system), or a program that chose to exit with %d.\n",
+                fprintf(out,
+                        "%d: 128+%d, a process killed by signal %d (no such signal on this "
+                        "system), or a program that chose to exit with %d.\n",
                         status, sig, sig, status);
                 return;
         }
-        fprintf(out, "%d: 128+%d = SIG%s (%s): the process was killed by this signal, or a shell "
-                     "or runtime reported it so.\n",
+        fprintf(out,
+                "%d: 128+%d = SIG%s (%s): the process was killed by this signal, or a shell "
+                "or runtime reported it so.\n",
                 status, sig, abbrev, desc ? desc : "");
         if (sig == SIGTERM)
                 fputs("SIGTERM is what systemd sends to stop a unit. A JVM (and other runtimes) "
@@ -239,7 +239,7 @@ bool pf_explain(FILE *out, long status)
         }
         if (pf && s != 1) {
                 fprintf(out, "%d: preflight %s: %s%s.\nWhat to do: %s.\n", s, pf->name, pf->meaning,
-                        pf->kind == PERM   ? " (permanent: retrying will not help)"
+                        pf->kind == PERM    ? " (permanent: retrying will not help)"
                         : pf->kind == TRANS ? " (transient: --wait or a restart may fix it)"
                                             : "",
                         pf->advice);
@@ -268,9 +268,10 @@ bool pf_explain(FILE *out, long status)
                 return true;
         }
         if (s >= 200 && s <= 245 && systemd_codes[s - 200][0]) {
-                fprintf(out, "%d: systemd %s: %s.\nsystemd failed while setting up the process, "
-                             "before the program itself ran; systemctl shows status=%d/%s and "
-                             "the journal has the reason (journalctl -u UNIT).\n",
+                fprintf(out,
+                        "%d: systemd %s: %s.\nsystemd failed while setting up the process, "
+                        "before the program itself ran; systemctl shows status=%d/%s and "
+                        "the journal has the reason (journalctl -u UNIT).\n",
                         s, systemd_codes[s - 200][0], systemd_codes[s - 200][1], s,
                         systemd_codes[s - 200][0]);
                 return true;
@@ -291,8 +292,9 @@ bool pf_explain(FILE *out, long status)
                 explain_signal(out, s);
                 return true;
         }
-        fprintf(out, "%d: not a code preflight, LSB, sysexits or systemd define; it is the "
-                     "program's own.\nLook at its documentation and the unit's journal.\n",
+        fprintf(out,
+                "%d: not a code preflight, LSB, sysexits or systemd define; it is the "
+                "program's own.\nLook at its documentation and the unit's journal.\n",
                 s);
         return true;
 }

@@ -38,7 +38,7 @@ struct pf_code_info {
         const char *name;    /* short upper-case tag, e.g. "PORT_IN_USE" */
         const char *meaning; /* one line, as in the table of DESIGN.md §4 */
         enum pf_code_kind kind;
-        const char *advice;  /* what an administrator does about it */
+        const char *advice; /* what an administrator does about it */
 };
 
 /* The row for a preflight code, or NULL when preflight never exits with it. */

@@ -22,16 +22,16 @@ enum common_option {
 };
 
 static const struct check_option common_options[] = {
-        [OPT_TIMEOUT] = {"timeout", 't', "SPAN",
-                         "hard deadline: 500ms, 5s, 1min 30s (default 5s, 60s with --wait)"},
-        [OPT_WAIT] = {"wait", 'w', NULL, "retry until the check passes or the deadline comes"},
-        [OPT_INTERVAL] = {"interval", 'i', "SPAN", "pause between attempts (default 500ms)"},
-        [OPT_INVERT] = {"invert", 0, NULL, "pass when the check would fail"},
-        [OPT_QUIET] = {"quiet", 'q', NULL, "no output on success"},
-        [OPT_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts"},
-        [OPT_JSON] = {"json", 0, NULL, "one JSON object per target on stdout"},
-        [OPT_HELP] = {"help", 'h', NULL, "show this help"},
-        {NULL, 0, NULL, NULL},
+    [OPT_TIMEOUT] = {"timeout", 't', "SPAN",
+                     "hard deadline: 500ms, 5s, 1min 30s (default 5s, 60s with --wait)"},
+    [OPT_WAIT] = {"wait", 'w', NULL, "retry until the check passes or the deadline comes"},
+    [OPT_INTERVAL] = {"interval", 'i', "SPAN", "pause between attempts (default 500ms)"},
+    [OPT_INVERT] = {"invert", 0, NULL, "pass when the check would fail"},
+    [OPT_QUIET] = {"quiet", 'q', NULL, "no output on success"},
+    [OPT_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts"},
+    [OPT_JSON] = {"json", 0, NULL, "one JSON object per target on stdout"},
+    [OPT_HELP] = {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
 };
 
 /* Where an option was found: the common table or the check's own. */
@@ -71,8 +71,8 @@ static bool find_short(const struct check *check, char c, struct option_ref *ref
         return false;
 }
 
-static int parse_span_option(const char *name, const char *value, uint64_t min_us,
-                             uint64_t *out, struct pf_error *err)
+static int parse_span_option(const char *name, const char *value, uint64_t min_us, uint64_t *out,
+                             struct pf_error *err)
 {
         char q[QUOTE_BUF];
         uint64_t us;
@@ -232,8 +232,7 @@ static int parse_words(struct invocation *inv, int argc, char **argv, struct pf_
                 } else if (inv->n_targets >= inv->check->max_targets) {
                         if (inv->check->max_targets == 0)
                                 return pf_error_set(err, "takes no arguments, got '%s'",
-                                                    text_quote_hiding_userinfo(word, q,
-                                                                               sizeof(q)));
+                                                    text_quote_hiding_userinfo(word, q, sizeof(q)));
                         return pf_error_set(err, "takes at most %u argument%s, got '%s' too",
                                             inv->check->max_targets,
                                             inv->check->max_targets == 1 ? "" : "s",
@@ -302,7 +301,8 @@ static void print_options(const struct check_option *table, FILE *out)
                 char left[64];
                 snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
                          o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
-                         o->long_name, o->value_name ? " " : "", o->value_name ? o->value_name : "");
+                         o->long_name, o->value_name ? " " : "",
+                         o->value_name ? o->value_name : "");
                 fprintf(out, "  %-28s %s\n", left, o->help);
         }
 }
@@ -355,9 +355,8 @@ static bool worth_retrying(const struct invocation *inv, const struct outcome *o
 static void run_target(const struct invocation *inv, const char *target, uint64_t deadline_us,
                        uint64_t started_us, struct outcome *o)
 {
-        struct attempt attempt = {.deadline_us = deadline_us,
-                                  .verbose = inv->style.verbose,
-                                  .inverted = inv->invert};
+        struct attempt attempt = {
+            .deadline_us = deadline_us, .verbose = inv->style.verbose, .inverted = inv->invert};
         /* The last answer that was not a timeout: when the deadline cuts the final attempt
          * short, "answered 503" says more than "timed out". */
         struct check_result *last_answer = NULL;

@@ -15,7 +15,7 @@
 
 struct invocation {
         const struct check *check;
-        void *config; /* check->config_size bytes, owned */
+        void *config;   /* check->config_size bytes, owned */
         char **targets; /* point into the argv given to invocation_parse */
         unsigned n_targets;
         uint64_t timeout_us; /* SPAN_INFINITY for none */

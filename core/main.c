@@ -44,7 +44,8 @@ static int run_explain(int argc, char **argv)
                         report_error("explain", "needs one exit status, got '%s' too",
                                      text_quote(argv[1], q, sizeof(q)));
                 else
-                        report_error("explain", "needs one exit status, e.g. preflight explain 143");
+                        report_error("explain",
+                                     "needs one exit status, e.g. preflight explain 143");
                 return PF_USAGE;
         }
         if (!text_parse_ulong(argv[0], 0, 255, &status)) {
@@ -148,7 +149,8 @@ int main(int argc, char **argv)
                 return chain_main(rest_argc, rest);
         const struct check *check = check_find(verb);
         if (!check) {
-                report_error(NULL, "unknown check or command '%s' (preflight list shows the checks)",
+                report_error(NULL,
+                             "unknown check or command '%s' (preflight list shows the checks)",
                              text_quote(verb, q, sizeof(q)));
                 return PF_USAGE;
         }

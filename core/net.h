@@ -10,7 +10,7 @@
 #include "core/check.h"
 
 struct host_port {
-        char host[256];     /* without brackets: "127.0.0.1", "::1", "db.internal" */
+        char host[256]; /* without brackets: "127.0.0.1", "::1", "db.internal" */
         unsigned short port;
         bool has_port;
 };

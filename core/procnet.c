@@ -131,8 +131,7 @@ bool procnet_parse_line(const char *line, enum procnet_proto proto, int family,
                 return false;
         *out = (struct procnet_socket){.proto = proto};
         if (!parse_endpoint(&fields[FIELD_LOCAL], family, &out->local, &out->port) ||
-            fields[FIELD_STATE].len != 2 ||
-            !parse_hex(fields[FIELD_STATE].start, 2, &state) ||
+            fields[FIELD_STATE].len != 2 || !parse_hex(fields[FIELD_STATE].start, 2, &state) ||
             !parse_decimal(&fields[FIELD_UID], (uid_t)-1, &uid) ||
             !parse_decimal(&fields[FIELD_INODE], (unsigned long)-1, &inode))
                 return false;
@@ -172,12 +171,11 @@ static bool handle_line(struct table_reader *r, const char *line)
 }
 
 int procnet_read(int fd, enum procnet_proto proto, int family, bool listen_only,
-                 uint64_t deadline_us, procnet_visit visit, void *ctx,
-                 struct procnet_stats *stats)
+                 uint64_t deadline_us, procnet_visit visit, void *ctx, struct procnet_stats *stats)
 {
         *stats = (struct procnet_stats){0};
         struct table_reader r = {proto, family, listen_only, visit, ctx, stats, false};
-        size_t held = 0;       /* bytes of an unfinished line kept at the start of buf */
+        size_t held = 0;         /* bytes of an unfinished line kept at the start of buf */
         bool discarding = false; /* inside a line longer than the buffer: skip to its end */
         int rc = 0;
 
@@ -254,15 +252,14 @@ static int handle_diag_reply(const char *buf, size_t len, uint32_t seq, procnet_
                 if (*stopped || m->idiag_state != PROCNET_STATE_LISTEN)
                         continue;
                 struct procnet_socket sock = {
-                        .proto = PROCNET_TCP,
-                        .local = {.family = m->idiag_family},
-                        .port = ntohs(m->id.idiag_sport),
-                        .state = m->idiag_state,
-                        .uid = m->idiag_uid,
-                        .inode = m->idiag_inode,
+                    .proto = PROCNET_TCP,
+                    .local = {.family = m->idiag_family},
+                    .port = ntohs(m->id.idiag_sport),
+                    .state = m->idiag_state,
+                    .uid = m->idiag_uid,
+                    .inode = m->idiag_inode,
                 };
-                memcpy(sock.local.bytes, m->id.idiag_src,
-                       m->idiag_family == AF_INET ? 4 : 16);
+                memcpy(sock.local.bytes, m->id.idiag_src, m->idiag_family == AF_INET ? 4 : 16);
                 normalize_v4_mapped(&sock.local);
                 stats->entries++;
                 /* Keep reading to the end of the dump even when told to stop: the rest of it
@@ -280,13 +277,13 @@ int procnet_diag_listeners(int family, uint64_t deadline_us, procnet_visit visit
                 struct nlmsghdr header;
                 struct inet_diag_req_v2 request;
         } req = {
-                .header = {.nlmsg_len = sizeof(req),
-                           .nlmsg_type = SOCK_DIAG_BY_FAMILY,
-                           .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-                           .nlmsg_seq = seq},
-                .request = {.sdiag_family = (uint8_t)family,
-                            .sdiag_protocol = IPPROTO_TCP,
-                            .idiag_states = 1u << PROCNET_STATE_LISTEN},
+            .header = {.nlmsg_len = sizeof(req),
+                       .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                       .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
+                       .nlmsg_seq = seq},
+            .request = {.sdiag_family = (uint8_t)family,
+                        .sdiag_protocol = IPPROTO_TCP,
+                        .idiag_states = 1u << PROCNET_STATE_LISTEN},
         };
         struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
         bool stopped = false;
@@ -399,8 +396,7 @@ int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *er
         } else {
                 char *colon = strchr(work, ':');
                 if (colon && strchr(colon + 1, ':'))
-                        return spec_error(err, text,
-                                          "an IPv6 address goes in brackets: [V6]:PORT");
+                        return spec_error(err, text, "an IPv6 address goes in brackets: [V6]:PORT");
                 if (colon) {
                         *colon = '\0';
                         if (work[0] == '\0')
@@ -426,14 +422,12 @@ int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *er
         if (!out->every_address) {
                 char a[INET6_ADDRSTRLEN];
                 inet_ntop(out->addr.family, out->addr.bytes, a, sizeof(a));
-                snprintf(shown_addr, sizeof(shown_addr), out->addr.family == AF_INET6 ? "[%s]"
-                                                                                        : "%s",
-                         a);
+                snprintf(shown_addr, sizeof(shown_addr),
+                         out->addr.family == AF_INET6 ? "[%s]" : "%s", a);
                 normalize_v4_mapped(&out->addr);
         }
-        snprintf(out->shown, sizeof(out->shown), "%s%s%u/%s", shown_addr,
-                 shown_addr[0] ? ":" : "", (unsigned)out->port,
-                 out->proto == PROCNET_UDP ? "udp" : "tcp");
+        snprintf(out->shown, sizeof(out->shown), "%s%s%u/%s", shown_addr, shown_addr[0] ? ":" : "",
+                 (unsigned)out->port, out->proto == PROCNET_UDP ? "udp" : "tcp");
         return PF_OK;
 }
 
@@ -462,17 +456,15 @@ enum port_conflict port_conflict(const struct port_spec *want, const struct proc
                 return PORT_CONFLICT;
         if (a->family == b->family)
                 return addr_equal(a, b) || addr_is_wildcard(a) || addr_is_wildcard(b)
-                               ? PORT_CONFLICT
-                               : PORT_FREE_OF;
+                           ? PORT_CONFLICT
+                           : PORT_FREE_OF;
         if (a->family == AF_INET6) /* the service's [::] socket takes IPv4 too, unless v6-only */
-                return addr_is_wildcard(a) && v6_wildcard_takes_v4 ? PORT_CONFLICT
-                                                                     : PORT_FREE_OF;
+                return addr_is_wildcard(a) && v6_wildcard_takes_v4 ? PORT_CONFLICT : PORT_FREE_OF;
         /* An IPv4 bind against an IPv6 socket: only a wildcard one can take IPv4. */
         return addr_is_wildcard(b) ? PORT_CONFLICT_UNLESS_V6ONLY : PORT_FREE_OF;
 }
 
-void procnet_format_endpoint(const struct procnet_addr *addr, uint16_t port, char *buf,
-                             size_t size)
+void procnet_format_endpoint(const struct procnet_addr *addr, uint16_t port, char *buf, size_t size)
 {
         char a[INET6_ADDRSTRLEN];
         if (!inet_ntop(addr->family, addr->bytes, a, sizeof(a)))
@@ -552,8 +544,7 @@ void procnet_find_holder(const char *proc_root, unsigned long inode, uint64_t de
                         out->deadline = true;
                         break;
                 }
-                if (process_holds(dirfd(proc), pid, want, (size_t)want_len, deadline_us,
-                                  out)) {
+                if (process_holds(dirfd(proc), pid, want, (size_t)want_len, deadline_us, out)) {
                         out->pid = (long)pid;
                         read_comm(dirfd(proc), pid, out->name, sizeof(out->name));
                         break;

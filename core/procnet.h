@@ -59,8 +59,7 @@ struct procnet_stats {
  * -ETIMEDOUT when the deadline (0: none) passed between reads, or -errno of a failed read.
  */
 int procnet_read(int fd, enum procnet_proto proto, int family, bool listen_only,
-                 uint64_t deadline_us, procnet_visit visit, void *ctx,
-                 struct procnet_stats *stats);
+                 uint64_t deadline_us, procnet_visit visit, void *ctx, struct procnet_stats *stats);
 
 /*
  * Visits the listening TCP sockets of one family (AF_INET or AF_INET6) as the kernel's sock_diag
@@ -77,9 +76,9 @@ int procnet_diag_listeners(int family, uint64_t deadline_us, procnet_visit visit
 struct port_spec {
         enum procnet_proto proto;
         uint16_t port;
-        bool every_address;      /* a bare port: free on every address, IPv4 and IPv6 */
+        bool every_address;       /* a bare port: free on every address, IPv4 and IPv6 */
         struct procnet_addr addr; /* unless every_address */
-        char shown[72];          /* "8080/tcp", "127.0.0.1:8080/tcp", "[::1]:53/udp" */
+        char shown[72];           /* "8080/tcp", "127.0.0.1:8080/tcp", "[::1]:53/udp" */
 };
 
 /*
@@ -90,8 +89,8 @@ struct port_spec {
 int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *err);
 
 enum port_conflict {
-        PORT_FREE_OF,              /* this socket does not stand in the way */
-        PORT_CONFLICT,             /* this socket makes the bind fail */
+        PORT_FREE_OF,                /* this socket does not stand in the way */
+        PORT_CONFLICT,               /* this socket makes the bind fail */
         PORT_CONFLICT_UNLESS_V6ONLY, /* an IPv6 wildcard socket against an IPv4 bind: it blocks
                                       * it unless it set IPV6_V6ONLY, which no table shows */
 };
@@ -110,10 +109,10 @@ void procnet_format_endpoint(const struct procnet_addr *addr, uint16_t port, cha
                              size_t size);
 
 struct procnet_holder {
-        long pid;       /* 0 when not found */
-        char name[32];  /* comm of that process, as the kernel keeps it (may be hostile text) */
+        long pid;        /* 0 when not found */
+        char name[32];   /* comm of that process, as the kernel keeps it (may be hostile text) */
         unsigned hidden; /* processes whose descriptors this user may not read */
-        bool deadline;  /* the search stopped at the deadline */
+        bool deadline;   /* the search stopped at the deadline */
 };
 
 /*

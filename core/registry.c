@@ -6,7 +6,7 @@
 extern const struct check check_user, check_port, check_cap, check_redis, check_http, check_tcp;
 
 const struct check *const pf_checks[] = {
-        &check_user, &check_port, &check_cap, &check_redis, &check_http, &check_tcp, NULL,
+    &check_user, &check_port, &check_cap, &check_redis, &check_http, &check_tcp, NULL,
 };
 
 const struct check *check_find(const char *name)

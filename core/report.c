@@ -159,7 +159,7 @@ void report_info(const char *fmt, ...)
 }
 
 __attribute__((format(printf, 3, 0))) static void report_message(int priority, const char *what,
-                                                                const char *fmt, va_list ap)
+                                                                 const char *fmt, va_list ap)
 {
         line_start(priority);
         fputs("preflight: ", stderr);

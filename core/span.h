@@ -1,4 +1,5 @@
-/* Time spans as systemd.time(7) writes them: "500ms", "5s", "1min 30s", a bare number is seconds. */
+/* Time spans as systemd.time(7) writes them: "500ms", "5s", "1min 30s", a bare number is seconds.
+ */
 #ifndef PREFLIGHT_SPAN_H
 #define PREFLIGHT_SPAN_H
 

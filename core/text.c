@@ -126,8 +126,7 @@ bool text_equal_nocase(const char *a, const char *b)
         return *a == *b;
 }
 
-bool text_parse_ulong(const char *text, unsigned long min, unsigned long max,
-                      unsigned long *value)
+bool text_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *value)
 {
         if (!text || !isdigit((unsigned char)text[0]))
                 return false;

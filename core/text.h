@@ -33,7 +33,6 @@ void text_write_safe(FILE *f, const char *text);
 bool text_equal_nocase(const char *a, const char *b);
 
 /* Parses a whole decimal number in [min, max]; no sign, space or trailing junk. */
-bool text_parse_ulong(const char *text, unsigned long min, unsigned long max,
-                      unsigned long *value);
+bool text_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *value);
 
 #endif

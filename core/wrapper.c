@@ -35,7 +35,7 @@ int wrapper_exec(char **command)
                 path = "/usr/local/bin:/usr/bin:/bin";
         size_t name_len = strlen(name);
         int saved = ENOENT;
-        for (const char *p = path;; ) {
+        for (const char *p = path;;) {
                 const char *colon = strchr(p, ':');
                 size_t dir_len = colon ? (size_t)(colon - p) : strlen(p);
                 char *full = malloc(dir_len + name_len + 3);

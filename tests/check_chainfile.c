@@ -16,11 +16,8 @@ static const char *test_lookup(const char *name, void *ctx)
 {
         (void)ctx;
         static const char *const table[][2] = {
-                {"HOST", "db.internal"},
-                {"EMPTY", ""},
-                {"SPACED", "a b  c"},
-                {"QUOTEY", "'\"$x\\ #y"},
-                {"REDIS_PORT", "6380"},
+            {"HOST", "db.internal"},  {"EMPTY", ""},          {"SPACED", "a b  c"},
+            {"QUOTEY", "'\"$x\\ #y"}, {"REDIS_PORT", "6380"},
         };
         if (strcmp(name, "BIG") == 0) {
                 if (!big_value[0])
@@ -216,9 +213,9 @@ START_TEST(expansion_of_set_unset_and_empty_variables)
 {
         expect_parse("redis ${HOST}:${REDIS_PORT} ${UNSET:-127.0.0.1} ${EMPTY:-fallback} "
                      "${EMPTY} x${EMPTY}y ${HOST:-ignored}\n");
-        expect_line(0, 1,
-                    WORDS("redis", "db.internal:6380", "127.0.0.1", "fallback", "", "xy",
-                          "db.internal"));
+        expect_line(
+            0, 1,
+            WORDS("redis", "db.internal:6380", "127.0.0.1", "fallback", "", "xy", "db.internal"));
 }
 END_TEST
 
@@ -363,7 +360,8 @@ START_TEST(expansion_past_the_file_bound_is_refused)
         for (unsigned i = 0; i < lines; i++)
                 memcpy(text + (size_t)i * 9, "x ${BIG}\n", 9);
         text[size - 1] = '\0';
-        expect_error(text, CHAINFILE_MAX_TOTAL_BYTES / (BIG_VALUE_BYTES + 3) + 1, "more than 4 MiB");
+        expect_error(text, CHAINFILE_MAX_TOTAL_BYTES / (BIG_VALUE_BYTES + 3) + 1,
+                     "more than 4 MiB");
         free(text);
 }
 END_TEST

@@ -20,12 +20,24 @@ static const struct {
         const char *text;
         uint64_t usec;
 } good_spans[] = {
-        {"5", 5000000ULL},           {"5s", 5000000ULL},          {"500ms", 500000ULL},
-        {"1min 30s", 90000000ULL},   {"1min30s", 90000000ULL},    {"1.5s", 1500000ULL},
-        {"2h", 7200000000ULL},       {"1 sec", 1000000ULL},       {"250 msec", 250000ULL},
-        {"10us", 10ULL},             {"1d", 86400000000ULL},      {"1w", 604800000000ULL},
-        {"0", 0ULL},                 {" 3s ", 3000000ULL},        {"2minutes", 120000000ULL},
-        {"1h 2min 3s 4ms", 3723004000ULL}, {"0.5", 500000ULL},    {"infinity", SPAN_INFINITY},
+    {"5", 5000000ULL},
+    {"5s", 5000000ULL},
+    {"500ms", 500000ULL},
+    {"1min 30s", 90000000ULL},
+    {"1min30s", 90000000ULL},
+    {"1.5s", 1500000ULL},
+    {"2h", 7200000000ULL},
+    {"1 sec", 1000000ULL},
+    {"250 msec", 250000ULL},
+    {"10us", 10ULL},
+    {"1d", 86400000000ULL},
+    {"1w", 604800000000ULL},
+    {"0", 0ULL},
+    {" 3s ", 3000000ULL},
+    {"2minutes", 120000000ULL},
+    {"1h 2min 3s 4ms", 3723004000ULL},
+    {"0.5", 500000ULL},
+    {"infinity", SPAN_INFINITY},
 };
 
 START_TEST(test_span_good)
@@ -37,9 +49,24 @@ START_TEST(test_span_good)
 END_TEST
 
 static const char *const bad_spans[] = {
-        "",     " ",      "-5s",  "5x",    "s",     "1.s",       "abc",  "5s junk", "1e3",
-        "+5",   "5 5 x",  ".5s",  "0x10",  "5ss",   "99999999999999999999s",
-        "999999999999999999s",  "5s\n",    "infinityx",
+    "",
+    " ",
+    "-5s",
+    "5x",
+    "s",
+    "1.s",
+    "abc",
+    "5s junk",
+    "1e3",
+    "+5",
+    "5 5 x",
+    ".5s",
+    "0x10",
+    "5ss",
+    "99999999999999999999s",
+    "999999999999999999s",
+    "5s\n",
+    "infinityx",
 };
 
 START_TEST(test_span_bad)
@@ -73,14 +100,14 @@ START_TEST(test_code_table)
                 int code;
                 enum pf_code_kind kind;
         } expected[] = {
-                {0, PF_KIND_NONE},       {1, PF_KIND_NONE},       {2, PF_KIND_PERMANENT},
-                {5, PF_KIND_PERMANENT},  {6, PF_KIND_PERMANENT},  {10, PF_KIND_PERMANENT},
-                {11, PF_KIND_PERMANENT}, {20, PF_KIND_TRANSIENT}, {21, PF_KIND_PERMANENT},
-                {30, PF_KIND_PERMANENT}, {40, PF_KIND_TRANSIENT}, {41, PF_KIND_TRANSIENT},
-                {42, PF_KIND_TRANSIENT}, {43, PF_KIND_PERMANENT}, {50, PF_KIND_TRANSIENT},
-                {51, PF_KIND_TRANSIENT}, {52, PF_KIND_TRANSIENT}, {53, PF_KIND_TRANSIENT},
-                {54, PF_KIND_PERMANENT}, {60, PF_KIND_TRANSIENT}, {61, PF_KIND_TRANSIENT},
-                {126, PF_KIND_NONE},     {127, PF_KIND_NONE},
+            {0, PF_KIND_NONE},       {1, PF_KIND_NONE},       {2, PF_KIND_PERMANENT},
+            {5, PF_KIND_PERMANENT},  {6, PF_KIND_PERMANENT},  {10, PF_KIND_PERMANENT},
+            {11, PF_KIND_PERMANENT}, {20, PF_KIND_TRANSIENT}, {21, PF_KIND_PERMANENT},
+            {30, PF_KIND_PERMANENT}, {40, PF_KIND_TRANSIENT}, {41, PF_KIND_TRANSIENT},
+            {42, PF_KIND_TRANSIENT}, {43, PF_KIND_PERMANENT}, {50, PF_KIND_TRANSIENT},
+            {51, PF_KIND_TRANSIENT}, {52, PF_KIND_TRANSIENT}, {53, PF_KIND_TRANSIENT},
+            {54, PF_KIND_PERMANENT}, {60, PF_KIND_TRANSIENT}, {61, PF_KIND_TRANSIENT},
+            {126, PF_KIND_NONE},     {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -114,38 +141,38 @@ static const struct {
         long status;
         const char *contains;
 } explanations[] = {
-        {0, "success"},
-        {1, "FAILURE"},
-        {2, "USAGE"},
-        {2, "INVALIDARGUMENT"},
-        {3, "NOTIMPLEMENTED"},
-        {6, "NOTCONFIGURED"},
-        {7, "NOTRUNNING"},
-        {20, "PORT_IN_USE"},
-        {21, "AmbientCapabilities="},
-        {43, "permanent"},
-        {61, "transient"},
-        {64, "EX_USAGE"},
-        {75, "EX_TEMPFAIL"},
-        {78, "EX_CONFIG"},
-        {124, "timeout(1)"},
-        {126, "not executable"},
-        {127, "not found"},
-        {130, "SIGINT"},
-        {137, "SIGKILL"},
-        {139, "SIGSEGV"},
-        {143, "SIGTERM"},
-        {143, "SuccessExitStatus=143"},
-        {200, "CHDIR"},
-        {203, "EXEC"},
-        {203, "status=203/EXEC"},
-        {217, "USER"},
-        {226, "NAMESPACE"},
-        {243, "CREDENTIALS"},
-        {245, "BPF"},
-        {255, "EXCEPTION"},
-        {100, "not a code preflight"},
-        {223, "not a code preflight"},
+    {0, "success"},
+    {1, "FAILURE"},
+    {2, "USAGE"},
+    {2, "INVALIDARGUMENT"},
+    {3, "NOTIMPLEMENTED"},
+    {6, "NOTCONFIGURED"},
+    {7, "NOTRUNNING"},
+    {20, "PORT_IN_USE"},
+    {21, "AmbientCapabilities="},
+    {43, "permanent"},
+    {61, "transient"},
+    {64, "EX_USAGE"},
+    {75, "EX_TEMPFAIL"},
+    {78, "EX_CONFIG"},
+    {124, "timeout(1)"},
+    {126, "not executable"},
+    {127, "not found"},
+    {130, "SIGINT"},
+    {137, "SIGKILL"},
+    {139, "SIGSEGV"},
+    {143, "SIGTERM"},
+    {143, "SuccessExitStatus=143"},
+    {200, "CHDIR"},
+    {203, "EXEC"},
+    {203, "status=203/EXEC"},
+    {217, "USER"},
+    {226, "NAMESPACE"},
+    {243, "CREDENTIALS"},
+    {245, "BPF"},
+    {255, "EXCEPTION"},
+    {100, "not a code preflight"},
+    {223, "not a code preflight"},
 };
 
 START_TEST(test_explain)
@@ -195,11 +222,15 @@ START_TEST(test_quote)
         ck_assert_str_eq(text_quote("caf\xc3\xa9", buf, sizeof(buf)), "caf\xc3\xa9");
         ck_assert_str_eq(text_quote("\xff\xfe", buf, sizeof(buf)), "\\xff\\xfe");
         /* Characters that show as nothing are shown as bytes: a name never hides one. */
-        ck_assert_str_eq(text_quote("\xef\xbb\xbfuser", buf, sizeof(buf)),
-                         "\\xef\\xbb\\xbfuser");
-        ck_assert_str_eq(text_quote("us\xe2\x80\x8b" "er", buf, sizeof(buf)),
+        ck_assert_str_eq(text_quote("\xef\xbb\xbfuser", buf, sizeof(buf)), "\\xef\\xbb\\xbfuser");
+        ck_assert_str_eq(text_quote("us\xe2\x80\x8b"
+                                    "er",
+                                    buf, sizeof(buf)),
                          "us\\xe2\\x80\\x8ber");
-        ck_assert_str_eq(text_quote("a\xe2\x81\xa0" "b", buf, sizeof(buf)), "a\\xe2\\x81\\xa0b");
+        ck_assert_str_eq(text_quote("a\xe2\x81\xa0"
+                                    "b",
+                                    buf, sizeof(buf)),
+                         "a\\xe2\\x81\\xa0b");
         ck_assert_str_eq(text_quote("ro\xc2\xadot", buf, sizeof(buf)), "ro\\xc2\\xadot");
         ck_assert_str_eq(text_quote("\xe2\x80\x90", buf, sizeof(buf)), "\xe2\x80\x90"); /* hyphen */
         ck_assert_str_eq(text_quote(NULL, buf, sizeof(buf)), "");
@@ -260,13 +291,13 @@ static char *json_of(const char *s)
 START_TEST(test_json_string)
 {
         static const char *const cases[][2] = {
-                {"plain", "\"plain\""},
-                {"q\"b\\", "\"q\\\"b\\\\\""},
-                {"a\nb\tc", "\"a\\u000ab\\u0009c\""},
-                {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
-                {"bad\xff", "\"bad\\ufffd\""},
-                {"cut\xe2\x82", "\"cut\\ufffd\""},
-                {"\x7f", "\"\\u007f\""},
+            {"plain", "\"plain\""},
+            {"q\"b\\", "\"q\\\"b\\\\\""},
+            {"a\nb\tc", "\"a\\u000ab\\u0009c\""},
+            {"caf\xc3\xa9", "\"caf\xc3\xa9\""},
+            {"bad\xff", "\"bad\\ufffd\""},
+            {"cut\xe2\x82", "\"cut\\ufffd\""},
+            {"\x7f", "\"\\u007f\""},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 char *out = json_of(cases[i][0]);
@@ -337,20 +368,14 @@ static const struct {
         const char *line;
         const char *message_part;
 } bad_lines[] = {
-        {"root --nope", "'--nope'"},
-        {"root -x", "'-x'"},
-        {"root -q=1", "'-=' in '-q='"},     /* the cluster it is in, up to the unknown letter */
-        {"root -wqS3cret", "'-S' in '-wqS'"}, /* and not what follows: it may be a value */
-        {"root -t", "needs a value"},
-        {"root -t 0", "too short"},
-        {"root -t 5parsecs", "'5parsecs'"},
-        {"root -i 1ms", "too short"},
-        {"root -i infinity", "finite"},
-        {"root --wait=1", "takes no value"},
-        {"root other", "at most 1"},
-        {"root --", "COMMAND"},
-        {"--group", "needs a value"},
-        {"", "nothing to check"},
+    {"root --nope", "'--nope'"},          {"root -x", "'-x'"},
+    {"root -q=1", "'-=' in '-q='"},       /* the cluster it is in, up to the unknown letter */
+    {"root -wqS3cret", "'-S' in '-wqS'"}, /* and not what follows: it may be a value */
+    {"root -t", "needs a value"},         {"root -t 0", "too short"},
+    {"root -t 5parsecs", "'5parsecs'"},   {"root -i 1ms", "too short"},
+    {"root -i infinity", "finite"},       {"root --wait=1", "takes no value"},
+    {"root other", "at most 1"},          {"root --", "COMMAND"},
+    {"--group", "needs a value"},         {"", "nothing to check"},
 };
 
 START_TEST(test_options_bad)
@@ -374,23 +399,23 @@ START_TEST(test_words_with_userinfo)
         static const struct {
                 const char *line, *shown;
         } cases[] = {
-                {"root --nope_2-x", "'--nope_2-x' ("},
-                {"root --user:s3cret@host", "'--user...' ("},
-                {"root --https://u:s3cret@host/", "'--https...' ("},
-                {"root --s3cret@host=x", "'--s3cret...' ("}, /* only what precedes '=' at all */
-                {"root --:s3cret@host", "'--...' ("},
-                /* A forgotten value: the next word, a URL, became it. */
-                {"root --timeout https://u:s3cret@h/", "'***@h/' is not a time span"},
-                {"root -i u:s3cret@h", "'***@h' is not a time span"},
-                {"root other:s3cret@h", "got '***@h' too"},
+            {"root --nope_2-x", "'--nope_2-x' ("},
+            {"root --user:s3cret@host", "'--user...' ("},
+            {"root --https://u:s3cret@host/", "'--https...' ("},
+            {"root --s3cret@host=x", "'--s3cret...' ("}, /* only what precedes '=' at all */
+            {"root --:s3cret@host", "'--...' ("},
+            /* A forgotten value: the next word, a URL, became it. */
+            {"root --timeout https://u:s3cret@h/", "'***@h/' is not a time span"},
+            {"root -i u:s3cret@h", "'***@h' is not a time span"},
+            {"root other:s3cret@h", "got '***@h' too"},
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct invocation inv;
                 struct pf_error err = {{0}};
                 char *storage;
                 ck_assert_int_eq(parse_words(&inv, cases[i].line, &err, &storage), PF_USAGE);
-                ck_assert_msg(strstr(err.msg, cases[i].shown), "'%s': message '%s'",
-                              cases[i].line, err.msg);
+                ck_assert_msg(strstr(err.msg, cases[i].shown), "'%s': message '%s'", cases[i].line,
+                              err.msg);
                 free(storage);
         }
 }

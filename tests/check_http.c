@@ -43,9 +43,9 @@ START_TEST(test_status_lists)
 END_TEST
 
 static const char *const bad_status_lists[] = {
-        "",        "2xx",     "20",      "2000",   "099",      "600",     "200-",
-        "-200",    "299-200", "200,,301", "200,",  ",200",     "200 301", "200;301",
-        "+200",    "200-300-400", "1e2",  "200\n",  "0x0c8",
+    "",     "2xx",         "20",       "2000",  "099",   "600",     "200-",
+    "-200", "299-200",     "200,,301", "200,",  ",200",  "200 301", "200;301",
+    "+200", "200-300-400", "1e2",      "200\n", "0x0c8",
 };
 
 START_TEST(test_status_list_bad)
@@ -84,9 +84,8 @@ START_TEST(test_header_expectations)
         ck_assert_str_eq(want.name, "X-Ready");
         ck_assert_str_eq(want.value, "yes");
         free(want.name);
-        ck_assert_int_eq(http_parse_header_expectation("Content-Type:  text/plain; a=b \t",
-                                                       &want, &err),
-                         PF_OK);
+        ck_assert_int_eq(
+            http_parse_header_expectation("Content-Type:  text/plain; a=b \t", &want, &err), PF_OK);
         ck_assert_str_eq(want.name, "Content-Type");
         ck_assert_str_eq(want.value, "text/plain; a=b");
         free(want.name);
@@ -101,8 +100,9 @@ START_TEST(test_header_expectations)
         ck_assert_str_eq(want.value, "\"a:b\"");
         free(want.name);
 
-        static const char *const bad[] = {"", ": yes", "X Ready: yes", "X-Ready yes",
-                                          "X-Ready: a\r\nX-Evil: 1", "Na(me): v", "\x01: v"};
+        static const char *const bad[] = {
+            "",          ": yes",  "X Ready: yes", "X-Ready yes", "X-Ready: a\r\nX-Evil: 1",
+            "Na(me): v", "\x01: v"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 ck_assert_msg(http_parse_header_expectation(bad[i], &want, &err) == PF_USAGE,
                               "'%s' accepted", bad[i]);
@@ -142,16 +142,16 @@ static const struct {
         const char *host;
         unsigned port;
 } good_urls[] = {
-        {"http://127.0.0.1:9000/healthz", false, "127.0.0.1", 9000},
-        {"https://example.test/", true, "example.test", 443},
-        {"HTTP://Example.TEST", false, "example.test", 80},
-        {"http://[::1]:8080/x?y=1#z", false, "[::1]", 8080},
-        {"https://[fe80::1%25eth0]/", true, "[fe80::1%25eth0]", 443},
-        {"http://user:pa:ss@host:81/", false, "host", 81},
-        {"http://a@b@host/", false, "host", 80},
-        {"http://host:/", false, "host", 80},
-        {"http://host?q", false, "host", 80},
-        {"http://localhost/ok", false, "localhost", 80},
+    {"http://127.0.0.1:9000/healthz", false, "127.0.0.1", 9000},
+    {"https://example.test/", true, "example.test", 443},
+    {"HTTP://Example.TEST", false, "example.test", 80},
+    {"http://[::1]:8080/x?y=1#z", false, "[::1]", 8080},
+    {"https://[fe80::1%25eth0]/", true, "[fe80::1%25eth0]", 443},
+    {"http://user:pa:ss@host:81/", false, "host", 81},
+    {"http://a@b@host/", false, "host", 80},
+    {"http://host:/", false, "host", 80},
+    {"http://host?q", false, "host", 80},
+    {"http://localhost/ok", false, "localhost", 80},
 };
 
 START_TEST(test_url_good)
@@ -170,27 +170,27 @@ static const struct {
         const char *url;
         const char *message_part;
 } bad_urls[] = {
-        {"ftp://host/", "only http:// and https://"},
-        {"file:///etc/passwd", "only http:// and https://"},
-        {"gopher://host:70/", "only http:// and https://"},
-        {"127.0.0.1:8080", "is not a URL"},
-        {"http:/host", "is not a URL"},
-        {"://host", "is not a URL"},
-        {"http://", "no host"},
-        {"http:///path", "no host"},
-        {"http://user@/path", "no host"},
-        {"http://host:0/", "1-65535"},
-        {"http://host:65536/", "1-65535"},
-        {"http://host:80x/", "1-65535"},
-        {"http://host:-1/", "1-65535"},
-        {"http://[::1/", "closing ']'"},
-        {"http://[::1]x/", "1-65535"},
-        {"http://ho st/", "spaces or control"},
-        {"http://host/\x1b[31m", "spaces or control"},
-        {"http://host/\n", "spaces or control"},
-        {"http://1.2.3.4.5/", "not an IPv4 address"},
-        {"http://127.1:8080/", "not an IPv4 address"},
-        {"http://8080/", "not an IPv4 address"},
+    {"ftp://host/", "only http:// and https://"},
+    {"file:///etc/passwd", "only http:// and https://"},
+    {"gopher://host:70/", "only http:// and https://"},
+    {"127.0.0.1:8080", "is not a URL"},
+    {"http:/host", "is not a URL"},
+    {"://host", "is not a URL"},
+    {"http://", "no host"},
+    {"http:///path", "no host"},
+    {"http://user@/path", "no host"},
+    {"http://host:0/", "1-65535"},
+    {"http://host:65536/", "1-65535"},
+    {"http://host:80x/", "1-65535"},
+    {"http://host:-1/", "1-65535"},
+    {"http://[::1/", "closing ']'"},
+    {"http://[::1]x/", "1-65535"},
+    {"http://ho st/", "spaces or control"},
+    {"http://host/\x1b[31m", "spaces or control"},
+    {"http://host/\n", "spaces or control"},
+    {"http://1.2.3.4.5/", "not an IPv4 address"},
+    {"http://127.1:8080/", "not an IPv4 address"},
+    {"http://8080/", "not an IPv4 address"},
 };
 
 START_TEST(test_url_bad)
@@ -221,14 +221,14 @@ END_TEST
 START_TEST(test_url_redact)
 {
         static const char *const cases[][2] = {
-                {"http://host/", "http://host/"},
-                {"http://user:pass@host/p?q=a@b", "http://user:***@host/p?q=a@b"},
-                {"https://token@host:8443/", "https://***@host:8443/"},
-                {"http://a:b@c@host/", "http://a:***@host/"},
-                {"http://:pass@host/", "http://:***@host/"},
-                {"file:///etc/passwd", "file:///etc/passwd"},
-                {"not a url", "not a url"},
-                {"http://user:pass@host", "http://user:***@host"},
+            {"http://host/", "http://host/"},
+            {"http://user:pass@host/p?q=a@b", "http://user:***@host/p?q=a@b"},
+            {"https://token@host:8443/", "https://***@host:8443/"},
+            {"http://a:b@c@host/", "http://a:***@host/"},
+            {"http://:pass@host/", "http://:***@host/"},
+            {"file:///etc/passwd", "file:///etc/passwd"},
+            {"not a url", "not a url"},
+            {"http://user:pass@host", "http://user:***@host"},
         };
         char buf[256];
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -291,8 +291,8 @@ static char *hide(const struct http_secrets *s, const char *text)
 
 START_TEST(test_secrets_from_headers)
 {
-        const char *headers[] = {"Authorization: Bearer abc123", "X-Key:k3y ", "X-Empty:",
-                                 "X-Token: abc123-longer"};
+        const char *headers[] = {"Authorization: Bearer abc123", "X-Key:k3y ",
+                                 "X-Empty:", "X-Token: abc123-longer"};
         struct http_secrets s;
         ck_assert(http_secrets_collect(&s, headers, 4, "http://host/"));
         ck_assert_str_eq(hide(&s, "GET /\nAuthorization: Bearer abc123\nX-Key: k3y\n"),
@@ -358,18 +358,35 @@ START_TEST(test_options_good)
 {
         struct invocation inv;
         struct pf_error err = {{0}};
-        const char *argv[] = {"http://127.0.0.1:9000/healthz", "--expect-status", "200-299,301",
-                              "--expect-body", "ok", "--expect-body-regex", "^(ok|ready)$",
-                              "--expect-header", "X-Ready: yes", "-H", "X-Token: t", "-L",
-                              "-X", "post", "--unix-socket", "/run/app.sock", "-t", "2s", NULL};
+        const char *argv[] = {"http://127.0.0.1:9000/healthz",
+                              "--expect-status",
+                              "200-299,301",
+                              "--expect-body",
+                              "ok",
+                              "--expect-body-regex",
+                              "^(ok|ready)$",
+                              "--expect-header",
+                              "X-Ready: yes",
+                              "-H",
+                              "X-Token: t",
+                              "-L",
+                              "-X",
+                              "post",
+                              "--unix-socket",
+                              "/run/app.sock",
+                              "-t",
+                              "2s",
+                              NULL};
         ck_assert_int_eq(parse_argv(&inv, argv, &err), PF_OK);
         ck_assert_uint_eq(inv.n_targets, 1);
         ck_assert_uint_eq(inv.timeout_us, 2000000);
         invocation_release(&inv);
 
-        const char *later_wins[] = {"http://h/", "--expect-body-regex", "a", "--expect-body-regex",
-                                    "b", "--expect-status", "200", "--expect-status", "503",
-                                    NULL};
+        const char *later_wins[] = {"http://h/", "--expect-body-regex",
+                                    "a",         "--expect-body-regex",
+                                    "b",         "--expect-status",
+                                    "200",       "--expect-status",
+                                    "503",       NULL};
         ck_assert_int_eq(parse_argv(&inv, later_wins, &err), PF_OK);
         invocation_release(&inv);
 
@@ -384,21 +401,21 @@ static const struct {
         const char *argv[8];
         const char *message_part;
 } bad_options[] = {
-        {{"http://h/", "--expect-body-regex", "a(", NULL}, "not a valid regular expression: "},
-        {{"http://h/", "--expect-body-regex", "[z-a]", NULL}, "Invalid range end"},
-        {{"http://h/", "--expect-status", "2xx", NULL}, "'2xx'"},
-        {{"http://h/", "--method", "DELETE", NULL}, "'DELETE' is not GET, HEAD or POST"},
-        {{"http://h/", "-X", "HEAD", "--expect-body", "x", NULL}, "HEAD gets no body"},
-        {{"http://h/", "--key", "/etc/hostname", NULL}, "--key needs --cert"},
-        {{"https://h/", "-k", "--cacert", "/etc/hostname", NULL}, "contradict"},
-        {{"https://h/", "--cacert", "/no/such/ca.pem", NULL}, "'/no/such/ca.pem': No such file"},
-        {{"https://h/", "--cert", "/no/such.pem", NULL}, "--cert: cannot read"},
-        {{"http://h/", "--expect-body", "", NULL}, "empty TEXT"},
-        {{"http://h/", "--unix-socket", "", NULL}, "empty path"},
-        {{"http://h/", "--header", "Bearer sekrit", NULL}, "not shown"},
-        {{"ftp://h/", NULL}, "only http:// and https://"},
-        {{"--follow", NULL}, "needs at least 1 argument"},
-        {{"http://h/", "--expect-header", "X Y", NULL}, "--expect-header"},
+    {{"http://h/", "--expect-body-regex", "a(", NULL}, "not a valid regular expression: "},
+    {{"http://h/", "--expect-body-regex", "[z-a]", NULL}, "Invalid range end"},
+    {{"http://h/", "--expect-status", "2xx", NULL}, "'2xx'"},
+    {{"http://h/", "--method", "DELETE", NULL}, "'DELETE' is not GET, HEAD or POST"},
+    {{"http://h/", "-X", "HEAD", "--expect-body", "x", NULL}, "HEAD gets no body"},
+    {{"http://h/", "--key", "/etc/hostname", NULL}, "--key needs --cert"},
+    {{"https://h/", "-k", "--cacert", "/etc/hostname", NULL}, "contradict"},
+    {{"https://h/", "--cacert", "/no/such/ca.pem", NULL}, "'/no/such/ca.pem': No such file"},
+    {{"https://h/", "--cert", "/no/such.pem", NULL}, "--cert: cannot read"},
+    {{"http://h/", "--expect-body", "", NULL}, "empty TEXT"},
+    {{"http://h/", "--unix-socket", "", NULL}, "empty path"},
+    {{"http://h/", "--header", "Bearer sekrit", NULL}, "not shown"},
+    {{"ftp://h/", NULL}, "only http:// and https://"},
+    {{"--follow", NULL}, "needs at least 1 argument"},
+    {{"http://h/", "--expect-header", "X Y", NULL}, "--expect-header"},
 };
 
 START_TEST(test_options_bad)

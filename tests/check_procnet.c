@@ -108,45 +108,42 @@ static const struct {
         const char *line;
         int family;
 } bad_lines[] = {
-        {"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
-         "timeout inode",
-         AF_INET},
-        {"", AF_INET},
-        {"   0: 0100007F:1F91", AF_INET},
-        /* an IPv6 address in an IPv4 table, and the other way round */
-        {"   0: 00000000000000000000000001000000:2383 00000000000000000000000000000000:0000 0A "
-         "00000000:00000000 00:00000000 00000000     0        0 1 1",
-         AF_INET},
-        {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0    "
-         "    0 1 1",
-         AF_INET6},
-        {"   0: 0100007G:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
-         AF_INET},
-        {"   0: 0100007F-1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
-         AF_INET},
-        {"   0: 0100007F:1F9 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
-         AF_INET},
-        {"   0: 0100007F:1F91 00000000:0000 A 00000000:00000000 00:00000000 00000000 0 0 1 1",
-         AF_INET},
-        {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 x 0 1 1",
-         AF_INET},
-        {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 -1 1",
-         AF_INET},
-        {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 "
-         "99999999999999999999999 1",
-         AF_INET},
-        {"   0 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
-         AF_INET},
-        {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
-         AF_UNIX},
+    {"  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  "
+     "timeout inode",
+     AF_INET},
+    {"", AF_INET},
+    {"   0: 0100007F:1F91", AF_INET},
+    /* an IPv6 address in an IPv4 table, and the other way round */
+    {"   0: 00000000000000000000000001000000:2383 00000000000000000000000000000000:0000 0A "
+     "00000000:00000000 00:00000000 00000000     0        0 1 1",
+     AF_INET},
+    {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0    "
+     "    0 1 1",
+     AF_INET6},
+    {"   0: 0100007G:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
+     AF_INET},
+    {"   0: 0100007F-1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
+     AF_INET},
+    {"   0: 0100007F:1F9 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1", AF_INET},
+    {"   0: 0100007F:1F91 00000000:0000 A 00000000:00000000 00:00000000 00000000 0 0 1 1", AF_INET},
+    {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 x 0 1 1",
+     AF_INET},
+    {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 -1 1",
+     AF_INET},
+    {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 "
+     "99999999999999999999999 1",
+     AF_INET},
+    {"   0 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1", AF_INET},
+    {"   0: 0100007F:1F91 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 1 1",
+     AF_UNIX},
 };
 
 START_TEST(test_parse_bad_line)
 {
         struct procnet_socket s;
-        ck_assert_msg(!procnet_parse_line(bad_lines[_i].line, PROCNET_TCP, bad_lines[_i].family,
-                                          &s),
-                      "accepted: %s", bad_lines[_i].line);
+        ck_assert_msg(
+            !procnet_parse_line(bad_lines[_i].line, PROCNET_TCP, bad_lines[_i].family, &s),
+            "accepted: %s", bad_lines[_i].line);
 }
 END_TEST
 
@@ -191,9 +188,8 @@ START_TEST(test_read_tcp_stops_after_listeners)
 {
         struct seen seen = {.n = 0};
         struct procnet_stats stats = {0};
-        ck_assert_int_eq(read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, true, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, true, 0, &seen, &stats), 0);
         ck_assert_uint_eq(stats.entries, 3);
         ck_assert_uint_eq(seen.n, 3);
         ck_assert(stats.stopped_early);
@@ -208,9 +204,8 @@ START_TEST(test_read_tcp_to_the_end)
 {
         struct seen seen = {.n = 0};
         struct procnet_stats stats = {0};
-        ck_assert_int_eq(read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, false, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, false, 0, &seen, &stats), 0);
         ck_assert_uint_eq(stats.entries, 10); /* 3 listening, 6 established, 1 TIME_WAIT */
         ck_assert(!stats.stopped_early);
         ck_assert_uint_eq(seen.socks[4].state, 0x06); /* TIME_WAIT, inode 0 */
@@ -222,9 +217,8 @@ START_TEST(test_read_tcp6)
 {
         struct seen seen = {.n = 0};
         struct procnet_stats stats = {0};
-        ck_assert_int_eq(read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen, &stats), 0);
         ck_assert_uint_eq(stats.entries, 5);
         ck_assert(stats.stopped_early);
         ck_assert_uint_eq(seen.socks[0].port, 9094);
@@ -241,16 +235,14 @@ START_TEST(test_read_udp_every_state)
 {
         struct seen seen = {.n = 0};
         struct procnet_stats stats = {0};
-        ck_assert_int_eq(read_file(DATA "procnet_udp", PROCNET_UDP, AF_INET, false, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_udp", PROCNET_UDP, AF_INET, false, 0, &seen, &stats), 0);
         ck_assert_uint_eq(stats.entries, 3); /* two bound, one connected: all count */
         ck_assert(seen_port(&seen, 5353) && seen_port(&seen, 5354));
         ck_assert_int_eq(seen.socks[0].proto, PROCNET_UDP);
         memset(&seen, 0, sizeof(seen));
-        ck_assert_int_eq(read_file(DATA "procnet_udp6", PROCNET_UDP, AF_INET6, false, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_udp6", PROCNET_UDP, AF_INET6, false, 0, &seen, &stats), 0);
         ck_assert_uint_eq(stats.entries, 2);
         assert_addr(&seen.socks[0].local, "::");
         ck_assert_uint_eq(seen.socks[0].port, 5355);
@@ -262,9 +254,8 @@ START_TEST(test_read_visitor_stops)
 {
         struct seen seen = {.n = 0, .stop_after = 1};
         struct procnet_stats stats = {0};
-        ck_assert_int_eq(read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, false, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_tcp", PROCNET_TCP, AF_INET, false, 0, &seen, &stats), 0);
         ck_assert_uint_eq(seen.n, 1);
         ck_assert_uint_eq(stats.entries, 1);
 }
@@ -452,9 +443,9 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         assert_addr(&by_proc.found.local, addr);
 
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(procnet_diag_listeners(family, deadline_after(5000000), find_inode,
-                                                &by_diag, &stats),
-                         0);
+        ck_assert_int_eq(
+            procnet_diag_listeners(family, deadline_after(5000000), find_inode, &by_diag, &stats),
+            0);
         ck_assert_msg(by_diag.seen, "%s:%u not listed by sock_diag", addr, port);
         ck_assert_uint_eq(by_diag.found.port, port);
         ck_assert_uint_eq(by_diag.found.state, PROCNET_STATE_LISTEN);
@@ -524,20 +515,19 @@ static const struct {
         const char *addr; /* as inet_ntop writes the normalized address */
         const char *shown;
 } good_specs[] = {
-        {"8080", PROCNET_TCP, 8080, true, NULL, "8080/tcp"},
-        {"8080/tcp", PROCNET_TCP, 8080, true, NULL, "8080/tcp"},
-        {"53/udp", PROCNET_UDP, 53, true, NULL, "53/udp"},
-        {"53/UDP", PROCNET_UDP, 53, true, NULL, "53/udp"},
-        {"1", PROCNET_TCP, 1, true, NULL, "1/tcp"},
-        {"65535", PROCNET_TCP, 65535, true, NULL, "65535/tcp"},
-        {"127.0.0.1:8080", PROCNET_TCP, 8080, false, "127.0.0.1", "127.0.0.1:8080/tcp"},
-        {"0.0.0.0:53/udp", PROCNET_UDP, 53, false, "0.0.0.0", "0.0.0.0:53/udp"},
-        {"[::1]:8443", PROCNET_TCP, 8443, false, "::1", "[::1]:8443/tcp"},
-        {"[::]:8443/tcp", PROCNET_TCP, 8443, false, "::", "[::]:8443/tcp"},
-        {"[0:0::0]:80", PROCNET_TCP, 80, false, "::", "[::]:80/tcp"},
-        {"[FD00::1]:80/udp", PROCNET_UDP, 80, false, "fd00::1", "[fd00::1]:80/udp"},
-        {"[::ffff:127.0.0.1]:80", PROCNET_TCP, 80, false, "127.0.0.1",
-         "[::ffff:127.0.0.1]:80/tcp"},
+    {"8080", PROCNET_TCP, 8080, true, NULL, "8080/tcp"},
+    {"8080/tcp", PROCNET_TCP, 8080, true, NULL, "8080/tcp"},
+    {"53/udp", PROCNET_UDP, 53, true, NULL, "53/udp"},
+    {"53/UDP", PROCNET_UDP, 53, true, NULL, "53/udp"},
+    {"1", PROCNET_TCP, 1, true, NULL, "1/tcp"},
+    {"65535", PROCNET_TCP, 65535, true, NULL, "65535/tcp"},
+    {"127.0.0.1:8080", PROCNET_TCP, 8080, false, "127.0.0.1", "127.0.0.1:8080/tcp"},
+    {"0.0.0.0:53/udp", PROCNET_UDP, 53, false, "0.0.0.0", "0.0.0.0:53/udp"},
+    {"[::1]:8443", PROCNET_TCP, 8443, false, "::1", "[::1]:8443/tcp"},
+    {"[::]:8443/tcp", PROCNET_TCP, 8443, false, "::", "[::]:8443/tcp"},
+    {"[0:0::0]:80", PROCNET_TCP, 80, false, "::", "[::]:80/tcp"},
+    {"[FD00::1]:80/udp", PROCNET_UDP, 80, false, "fd00::1", "[fd00::1]:80/udp"},
+    {"[::ffff:127.0.0.1]:80", PROCNET_TCP, 80, false, "127.0.0.1", "[::ffff:127.0.0.1]:80/tcp"},
 };
 
 START_TEST(test_spec_good)
@@ -559,34 +549,34 @@ static const struct {
         const char *text;
         const char *why; /* part of the message */
 } bad_specs[] = {
-        {"0", "port must be 1-65535"},
-        {"65536", "port must be 1-65535"},
-        {"99999999999999999999999", "port must be 1-65535"},
-        {"abc", "not a port"},
-        {"-1", "not a port"},
-        {"+80", "not a port"},
-        {" 80", "not a port"},
-        {"80 ", "not a port"},
-        {"0x50", "not a port"},
-        {"1.2.3.4:", "the port is missing"},
-        {"1.2.3.4:99999", "port must be 1-65535"},
-        {"1.2.3.4:0", "port must be 1-65535"},
-        {"[::1", "missing ']'"},
-        {"[::1]", "expected [V6]:PORT"},
-        {"[::1]80", "expected [V6]:PORT"},
-        {"[::1]:", "the port is missing"},
-        {"[fe80::1%eth0]:80", "not a numeric IPv6 address"},
-        {"[127.0.0.1]:80", "not a numeric IPv6 address"},
-        {"80/sctp", "the protocol must be tcp or udp"},
-        {"80/", "the protocol must be tcp or udp"},
-        {"80/tcp/udp", "not a port"},
-        {"::1:80", "an IPv6 address goes in brackets"},
-        {":80", "the address is missing"},
-        {"localhost:80", "not a numeric IPv4 address"},
-        {"1.2.3:80", "not a numeric IPv4 address"},
-        {"256.1.1.1:80", "not a numeric IPv4 address"},
-        {"", "the port is missing"},
-        {"80\n", "not a port"},
+    {"0", "port must be 1-65535"},
+    {"65536", "port must be 1-65535"},
+    {"99999999999999999999999", "port must be 1-65535"},
+    {"abc", "not a port"},
+    {"-1", "not a port"},
+    {"+80", "not a port"},
+    {" 80", "not a port"},
+    {"80 ", "not a port"},
+    {"0x50", "not a port"},
+    {"1.2.3.4:", "the port is missing"},
+    {"1.2.3.4:99999", "port must be 1-65535"},
+    {"1.2.3.4:0", "port must be 1-65535"},
+    {"[::1", "missing ']'"},
+    {"[::1]", "expected [V6]:PORT"},
+    {"[::1]80", "expected [V6]:PORT"},
+    {"[::1]:", "the port is missing"},
+    {"[fe80::1%eth0]:80", "not a numeric IPv6 address"},
+    {"[127.0.0.1]:80", "not a numeric IPv6 address"},
+    {"80/sctp", "the protocol must be tcp or udp"},
+    {"80/", "the protocol must be tcp or udp"},
+    {"80/tcp/udp", "not a port"},
+    {"::1:80", "an IPv6 address goes in brackets"},
+    {":80", "the address is missing"},
+    {"localhost:80", "not a numeric IPv4 address"},
+    {"1.2.3:80", "not a numeric IPv4 address"},
+    {"256.1.1.1:80", "not a numeric IPv4 address"},
+    {"", "the port is missing"},
+    {"80\n", "not a port"},
 };
 
 START_TEST(test_spec_bad)
@@ -600,8 +590,8 @@ START_TEST(test_spec_bad)
         if (bad_specs[_i].text[0] && !strchr(bad_specs[_i].text, '\n')) {
                 char quoted[160];
                 snprintf(quoted, sizeof(quoted), "'%s'", bad_specs[_i].text);
-                ck_assert_msg(strstr(err.msg, quoted), "'%s' not named in: %s",
-                              bad_specs[_i].text, err.msg);
+                ck_assert_msg(strstr(err.msg, quoted), "'%s' not named in: %s", bad_specs[_i].text,
+                              err.msg);
         }
 }
 END_TEST
@@ -632,57 +622,56 @@ END_TEST
 /* ---- the conflict rules ---- */
 
 static const struct {
-        const char *want;    /* a port spec */
+        const char *want;         /* a port spec */
         enum procnet_proto proto; /* of the held socket */
-        const char *held;    /* its address */
+        const char *held;         /* its address */
         uint16_t held_port;
         bool v6_wildcard_takes_v4;
         enum port_conflict expected;
         const char *why;
 } conflicts[] = {
-        {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "same address"},
-        {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.2", 8080, true, PORT_FREE_OF, "other address"},
-        {"127.0.0.1:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "held wildcard"},
-        {"0.0.0.0:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "wanted wildcard"},
-        {"0.0.0.0:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "both wildcards"},
-        {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.1", 8081, true, PORT_FREE_OF, "other port"},
-        {"0.0.0.0:8080", PROCNET_TCP, "0.0.0.0", 8081, true, PORT_FREE_OF, "other port, wild"},
-        {"8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "bare port, IPv4"},
-        {"8080", PROCNET_TCP, "::1", 8080, false, PORT_CONFLICT, "bare port, IPv6"},
-        {"8080", PROCNET_TCP, "127.0.0.1", 8081, true, PORT_FREE_OF, "bare port, other port"},
-        {"8080/udp", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_FREE_OF, "udp wanted, tcp held"},
-        {"8080", PROCNET_UDP, "0.0.0.0", 8080, true, PORT_FREE_OF, "tcp wanted, udp held"},
-        {"127.0.0.1:53/udp", PROCNET_UDP, "0.0.0.0", 53, true, PORT_CONFLICT, "udp wildcard"},
-        {"127.0.0.1:53/udp", PROCNET_UDP, "127.0.0.2", 53, true, PORT_FREE_OF, "udp other"},
-        {"0.0.0.0:8080", PROCNET_TCP, "::", 8080, true, PORT_CONFLICT_UNLESS_V6ONLY,
-         "[::] held, IPv4 wildcard wanted"},
-        {"127.0.0.1:8080", PROCNET_TCP, "::", 8080, false, PORT_CONFLICT_UNLESS_V6ONLY,
-         "[::] held, IPv4 address wanted"},
-        {"127.0.0.1:8080", PROCNET_TCP, "::1", 8080, true, PORT_FREE_OF, "[::1] against IPv4"},
-        {"[::]:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "[::] dual-stack wanted"},
-        {"[::]:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT,
-         "[::] dual-stack wanted, IPv4 address held"},
-        {"[::]:8080", PROCNET_TCP, "0.0.0.0", 8080, false, PORT_FREE_OF, "bindv6only=1"},
-        {"[::1]:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_FREE_OF, "[::1] vs IPv4"},
-        {"[::1]:8080", PROCNET_TCP, "::", 8080, true, PORT_CONFLICT, "IPv6 held wildcard"},
-        {"[::]:8080", PROCNET_TCP, "::1", 8080, false, PORT_CONFLICT, "IPv6 wanted wildcard"},
-        {"[::1]:8080", PROCNET_TCP, "::1", 8080, true, PORT_CONFLICT, "IPv6 same address"},
-        {"[::1]:8080", PROCNET_TCP, "fd00::1", 8080, true, PORT_FREE_OF, "IPv6 other address"},
-        {"127.0.0.2:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_CONFLICT,
-         "v4-mapped held is its IPv4 address"},
-        {"127.0.0.1:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_FREE_OF,
-         "v4-mapped held, other IPv4 address"},
-        {"0.0.0.0:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_CONFLICT,
-         "v4-mapped held, IPv4 wildcard wanted"},
-        {"[::ffff:127.0.0.2]:9092", PROCNET_TCP, "127.0.0.2", 9092, true, PORT_CONFLICT,
-         "v4-mapped wanted"},
-        {"[::ffff:127.0.0.2]:9092", PROCNET_TCP, "::1", 9092, true, PORT_FREE_OF,
-         "v4-mapped wanted, IPv6 held"},
+    {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "same address"},
+    {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.2", 8080, true, PORT_FREE_OF, "other address"},
+    {"127.0.0.1:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "held wildcard"},
+    {"0.0.0.0:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "wanted wildcard"},
+    {"0.0.0.0:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "both wildcards"},
+    {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.1", 8081, true, PORT_FREE_OF, "other port"},
+    {"0.0.0.0:8080", PROCNET_TCP, "0.0.0.0", 8081, true, PORT_FREE_OF, "other port, wild"},
+    {"8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "bare port, IPv4"},
+    {"8080", PROCNET_TCP, "::1", 8080, false, PORT_CONFLICT, "bare port, IPv6"},
+    {"8080", PROCNET_TCP, "127.0.0.1", 8081, true, PORT_FREE_OF, "bare port, other port"},
+    {"8080/udp", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_FREE_OF, "udp wanted, tcp held"},
+    {"8080", PROCNET_UDP, "0.0.0.0", 8080, true, PORT_FREE_OF, "tcp wanted, udp held"},
+    {"127.0.0.1:53/udp", PROCNET_UDP, "0.0.0.0", 53, true, PORT_CONFLICT, "udp wildcard"},
+    {"127.0.0.1:53/udp", PROCNET_UDP, "127.0.0.2", 53, true, PORT_FREE_OF, "udp other"},
+    {"0.0.0.0:8080", PROCNET_TCP, "::", 8080, true, PORT_CONFLICT_UNLESS_V6ONLY,
+     "[::] held, IPv4 wildcard wanted"},
+    {"127.0.0.1:8080", PROCNET_TCP, "::", 8080, false, PORT_CONFLICT_UNLESS_V6ONLY,
+     "[::] held, IPv4 address wanted"},
+    {"127.0.0.1:8080", PROCNET_TCP, "::1", 8080, true, PORT_FREE_OF, "[::1] against IPv4"},
+    {"[::]:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "[::] dual-stack wanted"},
+    {"[::]:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT,
+     "[::] dual-stack wanted, IPv4 address held"},
+    {"[::]:8080", PROCNET_TCP, "0.0.0.0", 8080, false, PORT_FREE_OF, "bindv6only=1"},
+    {"[::1]:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_FREE_OF, "[::1] vs IPv4"},
+    {"[::1]:8080", PROCNET_TCP, "::", 8080, true, PORT_CONFLICT, "IPv6 held wildcard"},
+    {"[::]:8080", PROCNET_TCP, "::1", 8080, false, PORT_CONFLICT, "IPv6 wanted wildcard"},
+    {"[::1]:8080", PROCNET_TCP, "::1", 8080, true, PORT_CONFLICT, "IPv6 same address"},
+    {"[::1]:8080", PROCNET_TCP, "fd00::1", 8080, true, PORT_FREE_OF, "IPv6 other address"},
+    {"127.0.0.2:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_CONFLICT,
+     "v4-mapped held is its IPv4 address"},
+    {"127.0.0.1:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_FREE_OF,
+     "v4-mapped held, other IPv4 address"},
+    {"0.0.0.0:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_CONFLICT,
+     "v4-mapped held, IPv4 wildcard wanted"},
+    {"[::ffff:127.0.0.2]:9092", PROCNET_TCP, "127.0.0.2", 9092, true, PORT_CONFLICT,
+     "v4-mapped wanted"},
+    {"[::ffff:127.0.0.2]:9092", PROCNET_TCP, "::1", 9092, true, PORT_FREE_OF,
+     "v4-mapped wanted, IPv6 held"},
 };
 
 /* A held socket as procnet_parse_line() gives it: v4-mapped addresses already IPv4. */
-static struct procnet_socket held_socket(enum procnet_proto proto, const char *addr,
-                                         uint16_t port)
+static struct procnet_socket held_socket(enum procnet_proto proto, const char *addr, uint16_t port)
 {
         struct procnet_socket s = {.proto = proto, .port = port, .state = PROCNET_STATE_LISTEN};
         s.local = addr_of(addr);
@@ -700,9 +689,9 @@ START_TEST(test_conflict_rules)
         struct pf_error err = {{0}};
         ck_assert_int_eq(port_spec_parse(conflicts[_i].want, &want, &err), PF_OK);
         struct procnet_socket held =
-                held_socket(conflicts[_i].proto, conflicts[_i].held, conflicts[_i].held_port);
+            held_socket(conflicts[_i].proto, conflicts[_i].held, conflicts[_i].held_port);
         ck_assert_msg(port_conflict(&want, &held, conflicts[_i].v6_wildcard_takes_v4) ==
-                              conflicts[_i].expected,
+                          conflicts[_i].expected,
                       "%s: want %s, held %s:%u", conflicts[_i].why, conflicts[_i].want,
                       conflicts[_i].held, conflicts[_i].held_port);
 }
@@ -715,9 +704,8 @@ START_TEST(test_conflict_from_fixture)
         struct procnet_stats stats = {0};
         struct port_spec want;
         struct pf_error err = {{0}};
-        ck_assert_int_eq(read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen,
-                                   &stats),
-                         0);
+        ck_assert_int_eq(
+            read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen, &stats), 0);
         ck_assert_int_eq(port_spec_parse("127.0.0.2:9092", &want, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[1], true), PORT_CONFLICT);
         ck_assert_int_eq(port_spec_parse("127.0.0.1:9090", &want, &err), PF_OK);

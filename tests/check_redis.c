@@ -25,31 +25,28 @@ static const struct {
         long db; /* -1: none */
         const char *display;
 } good_targets[] = {
-        {"127.0.0.1", REDIS_TCP, "127.0.0.1", 6379, NULL, NULL, -1, "127.0.0.1"},
-        {"127.0.0.1:6380", REDIS_TCP, "127.0.0.1", 6380, NULL, NULL, -1, "127.0.0.1:6380"},
-        {":7000", REDIS_TCP, "127.0.0.1", 7000, NULL, NULL, -1, ":7000"},
-        {"[::1]:6381", REDIS_TCP, "::1", 6381, NULL, NULL, -1, "[::1]:6381"},
-        {"::1", REDIS_TCP, "::1", 6379, NULL, NULL, -1, "::1"},
-        {"cache.internal", REDIS_TCP, "cache.internal", 6379, NULL, NULL, -1, "cache.internal"},
-        {"unix:/run/redis/redis-server.sock", REDIS_UNIX, "/run/redis/redis-server.sock", 0, NULL,
-         NULL, -1, "unix:/run/redis/redis-server.sock"},
-        {"redis://127.0.0.1", REDIS_TCP, "127.0.0.1", 6379, NULL, NULL, -1, "redis://127.0.0.1"},
-        {"redis://db.internal:6390/3", REDIS_TCP, "db.internal", 6390, NULL, NULL, 3,
-         "redis://db.internal:6390/3"},
-        {"redis://[::1]:6390/0", REDIS_TCP, "::1", 6390, NULL, NULL, 0, "redis://[::1]:6390/0"},
-        {"redis://h/", REDIS_TCP, "h", 6379, NULL, NULL, -1, "redis://h/"},
-        {"REDIS://h:1", REDIS_TCP, "h", 1, NULL, NULL, -1, "REDIS://h:1"},
-        {"redis://app:sekrit@127.0.0.1:6379/0", REDIS_TCP, "127.0.0.1", 6379, "app", "sekrit", 0,
-         "redis://app:***@127.0.0.1:6379/0"},
-        {"redis://:sekrit@h", REDIS_TCP, "h", 6379, NULL, "sekrit", -1, "redis://:***@h"},
-        {"redis://app@h:6400", REDIS_TCP, "h", 6400, "app", NULL, -1, "redis://app@h:6400"},
-        /* A password may hold '@', ':' and '/' as typed; the last '@' ends it. */
-        {"redis://u:se:k@r/it@h:1/2", REDIS_TCP, "h", 1, "u", "se:k@r/it", 2,
-         "redis://u:***@h:1/2"},
-        {"redis://u%40x:p%3Ass%25@h", REDIS_TCP, "h", 6379, "u@x", "p:ss%", -1,
-         "redis://u%40x:***@h"},
-        {"redis://h/2147483647", REDIS_TCP, "h", 6379, NULL, NULL, 2147483647L,
-         "redis://h/2147483647"},
+    {"127.0.0.1", REDIS_TCP, "127.0.0.1", 6379, NULL, NULL, -1, "127.0.0.1"},
+    {"127.0.0.1:6380", REDIS_TCP, "127.0.0.1", 6380, NULL, NULL, -1, "127.0.0.1:6380"},
+    {":7000", REDIS_TCP, "127.0.0.1", 7000, NULL, NULL, -1, ":7000"},
+    {"[::1]:6381", REDIS_TCP, "::1", 6381, NULL, NULL, -1, "[::1]:6381"},
+    {"::1", REDIS_TCP, "::1", 6379, NULL, NULL, -1, "::1"},
+    {"cache.internal", REDIS_TCP, "cache.internal", 6379, NULL, NULL, -1, "cache.internal"},
+    {"unix:/run/redis/redis-server.sock", REDIS_UNIX, "/run/redis/redis-server.sock", 0, NULL, NULL,
+     -1, "unix:/run/redis/redis-server.sock"},
+    {"redis://127.0.0.1", REDIS_TCP, "127.0.0.1", 6379, NULL, NULL, -1, "redis://127.0.0.1"},
+    {"redis://db.internal:6390/3", REDIS_TCP, "db.internal", 6390, NULL, NULL, 3,
+     "redis://db.internal:6390/3"},
+    {"redis://[::1]:6390/0", REDIS_TCP, "::1", 6390, NULL, NULL, 0, "redis://[::1]:6390/0"},
+    {"redis://h/", REDIS_TCP, "h", 6379, NULL, NULL, -1, "redis://h/"},
+    {"REDIS://h:1", REDIS_TCP, "h", 1, NULL, NULL, -1, "REDIS://h:1"},
+    {"redis://app:sekrit@127.0.0.1:6379/0", REDIS_TCP, "127.0.0.1", 6379, "app", "sekrit", 0,
+     "redis://app:***@127.0.0.1:6379/0"},
+    {"redis://:sekrit@h", REDIS_TCP, "h", 6379, NULL, "sekrit", -1, "redis://:***@h"},
+    {"redis://app@h:6400", REDIS_TCP, "h", 6400, "app", NULL, -1, "redis://app@h:6400"},
+    /* A password may hold '@', ':' and '/' as typed; the last '@' ends it. */
+    {"redis://u:se:k@r/it@h:1/2", REDIS_TCP, "h", 1, "u", "se:k@r/it", 2, "redis://u:***@h:1/2"},
+    {"redis://u%40x:p%3Ass%25@h", REDIS_TCP, "h", 6379, "u@x", "p:ss%", -1, "redis://u%40x:***@h"},
+    {"redis://h/2147483647", REDIS_TCP, "h", 6379, NULL, NULL, 2147483647L, "redis://h/2147483647"},
 };
 
 START_TEST(test_target_good)
@@ -88,41 +85,41 @@ static const struct {
         const char *text;
         const char *message; /* a part of the error */
 } bad_targets[] = {
-        {"", "empty target"},
-        {"127.0.0.1:99999", "port must be 1-65535"},
-        {"127.0.0.1:", "port is missing"},
-        {"host:abc", "must be a number"},
-        {"fe80::1:6379x", "IPv6"},
-        {"[::1", "without its ']'"},
-        {"bad host", "only letters"},
-        {"unix:", "must be absolute"},
-        {"unix:relative.sock", "must be absolute"},
-        {"unix:u:sekrit@h", "'unix:***@h': the socket path must be absolute"},
-        {"unix://:sekrit@/run/redis.sock", "'unix:***@/run/redis.sock': a user or password"},
-        {"unix:/tmp/a\nb", "control characters"},
-        {"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-         "at most 107 bytes"},
-        {"rediss://:sekrit@h:6380", "TLS"},
-        {"http://u:sekrit@h/", "only redis:// URLs"},
-        {"app:sekrit@127.0.0.1:6379", "must be a URL"},
-        /* A "://" after the password: what precedes it is no scheme to name. */
-        {"app:sekrit@h://x", "must be a URL"},
-        {"redis:/u:sekrit@h/x://y", "must be a URL"},
-        {"redis://", "host is missing"},
-        {"redis://:sekrit@", "host is missing"},
-        {"redis://:sekrit@/3", "host is missing"},
-        {"redis://:sekrit@h:99999", "port must be 1-65535"},
-        {"redis://:sekrit@h/x", "must be a number"},
-        {"redis://:sekrit@h/-1", "must be a number"},
-        {"redis://:sekrit@h/2147483648", "must be a number"},
-        {"redis://:sekrit@h/1?timeout=5", "parameters"},
-        {"redis://u:@h", "password after ':' is empty"},
-        {"redis://u:sekrit%zz@h", "password is malformed"},
-        {"redis://u:sekrit%4@h", "password is malformed"},
-        {"redis://u%00x:sekrit@h", "user name is malformed"},
-        {"redis://u%0ax:sekrit@h", "user name is malformed"},
-        {"redis://:sekrit@bad_host!", "only letters"},
+    {"", "empty target"},
+    {"127.0.0.1:99999", "port must be 1-65535"},
+    {"127.0.0.1:", "port is missing"},
+    {"host:abc", "must be a number"},
+    {"fe80::1:6379x", "IPv6"},
+    {"[::1", "without its ']'"},
+    {"bad host", "only letters"},
+    {"unix:", "must be absolute"},
+    {"unix:relative.sock", "must be absolute"},
+    {"unix:u:sekrit@h", "'unix:***@h': the socket path must be absolute"},
+    {"unix://:sekrit@/run/redis.sock", "'unix:***@/run/redis.sock': a user or password"},
+    {"unix:/tmp/a\nb", "control characters"},
+    {"unix:/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+     "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+     "at most 107 bytes"},
+    {"rediss://:sekrit@h:6380", "TLS"},
+    {"http://u:sekrit@h/", "only redis:// URLs"},
+    {"app:sekrit@127.0.0.1:6379", "must be a URL"},
+    /* A "://" after the password: what precedes it is no scheme to name. */
+    {"app:sekrit@h://x", "must be a URL"},
+    {"redis:/u:sekrit@h/x://y", "must be a URL"},
+    {"redis://", "host is missing"},
+    {"redis://:sekrit@", "host is missing"},
+    {"redis://:sekrit@/3", "host is missing"},
+    {"redis://:sekrit@h:99999", "port must be 1-65535"},
+    {"redis://:sekrit@h/x", "must be a number"},
+    {"redis://:sekrit@h/-1", "must be a number"},
+    {"redis://:sekrit@h/2147483648", "must be a number"},
+    {"redis://:sekrit@h/1?timeout=5", "parameters"},
+    {"redis://u:@h", "password after ':' is empty"},
+    {"redis://u:sekrit%zz@h", "password is malformed"},
+    {"redis://u:sekrit%4@h", "password is malformed"},
+    {"redis://u%00x:sekrit@h", "user name is malformed"},
+    {"redis://u%0ax:sekrit@h", "user name is malformed"},
+    {"redis://:sekrit@bad_host!", "only letters"},
 };
 
 START_TEST(test_target_bad)
@@ -201,45 +198,43 @@ static const struct {
         int code;
         bool superfluous;
 } replies[] = {
-        {REDIS_STEP_PING, REDIS_REPLY_STATUS, "PONG", PF_OK, false},
-        {REDIS_STEP_PING, REDIS_REPLY_STRING, "PONG", PF_OK, false},
-        {REDIS_STEP_PING, REDIS_REPLY_STATUS, "PONGX", PF_REDIS_NOT_READY, false},
-        {REDIS_STEP_PING, REDIS_REPLY_STATUS, "OK", PF_REDIS_NOT_READY, false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "LOADING Redis is loading the dataset in memory",
-         PF_REDIS_NOT_READY, false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "BUSY Redis is busy running a script.",
-         PF_REDIS_NOT_READY, false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "MASTERDOWN Link with MASTER is down",
-         PF_REDIS_NOT_READY, false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", PF_REDIS_DENIED,
-         false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "NOPERM this user has no permissions",
-         PF_REDIS_DENIED, false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "DENIED Redis is running in protected mode",
-         PF_REDIS_DENIED, false},
-        {REDIS_STEP_PING, REDIS_REPLY_ERROR, "ERR max number of clients reached",
-         PF_REDIS_NOT_READY, false},
-        {REDIS_STEP_AUTH, REDIS_REPLY_STATUS, "OK", PF_OK, false},
-        {REDIS_STEP_AUTH, REDIS_REPLY_ERROR,
-         "WRONGPASS invalid username-password pair or user is disabled.", PF_REDIS_DENIED, false},
-        {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "ERR invalid password", PF_REDIS_DENIED, false},
-        {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "ERR wrong number of arguments for 'auth' command",
-         PF_REDIS_DENIED, false},
-        {REDIS_STEP_AUTH, REDIS_REPLY_ERROR,
-         "ERR AUTH <password> called without any password configured for the default user. Are "
-         "you sure your configuration is correct?",
-         PF_OK, true},
-        {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "ERR Client sent AUTH, but no password is set", PF_OK,
-         true},
-        {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "LOADING Redis is loading", PF_REDIS_NOT_READY,
-         false},
-        {REDIS_STEP_SELECT, REDIS_REPLY_STATUS, "OK", PF_OK, false},
-        {REDIS_STEP_SELECT, REDIS_REPLY_ERROR, "ERR DB index is out of range", PF_USAGE, false},
-        {REDIS_STEP_SELECT, REDIS_REPLY_ERROR, "NOPERM this user has no permissions to run the "
-                                               "'select' command",
-         PF_REDIS_DENIED, false},
-        {REDIS_STEP_ROLE, REDIS_REPLY_ERROR, "ERR unknown command 'ROLE'", PF_REDIS_NOT_READY,
-         false},
+    {REDIS_STEP_PING, REDIS_REPLY_STATUS, "PONG", PF_OK, false},
+    {REDIS_STEP_PING, REDIS_REPLY_STRING, "PONG", PF_OK, false},
+    {REDIS_STEP_PING, REDIS_REPLY_STATUS, "PONGX", PF_REDIS_NOT_READY, false},
+    {REDIS_STEP_PING, REDIS_REPLY_STATUS, "OK", PF_REDIS_NOT_READY, false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "LOADING Redis is loading the dataset in memory",
+     PF_REDIS_NOT_READY, false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "BUSY Redis is busy running a script.", PF_REDIS_NOT_READY,
+     false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "MASTERDOWN Link with MASTER is down", PF_REDIS_NOT_READY,
+     false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "NOAUTH Authentication required.", PF_REDIS_DENIED, false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "NOPERM this user has no permissions", PF_REDIS_DENIED,
+     false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "DENIED Redis is running in protected mode",
+     PF_REDIS_DENIED, false},
+    {REDIS_STEP_PING, REDIS_REPLY_ERROR, "ERR max number of clients reached", PF_REDIS_NOT_READY,
+     false},
+    {REDIS_STEP_AUTH, REDIS_REPLY_STATUS, "OK", PF_OK, false},
+    {REDIS_STEP_AUTH, REDIS_REPLY_ERROR,
+     "WRONGPASS invalid username-password pair or user is disabled.", PF_REDIS_DENIED, false},
+    {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "ERR invalid password", PF_REDIS_DENIED, false},
+    {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "ERR wrong number of arguments for 'auth' command",
+     PF_REDIS_DENIED, false},
+    {REDIS_STEP_AUTH, REDIS_REPLY_ERROR,
+     "ERR AUTH <password> called without any password configured for the default user. Are "
+     "you sure your configuration is correct?",
+     PF_OK, true},
+    {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "ERR Client sent AUTH, but no password is set", PF_OK,
+     true},
+    {REDIS_STEP_AUTH, REDIS_REPLY_ERROR, "LOADING Redis is loading", PF_REDIS_NOT_READY, false},
+    {REDIS_STEP_SELECT, REDIS_REPLY_STATUS, "OK", PF_OK, false},
+    {REDIS_STEP_SELECT, REDIS_REPLY_ERROR, "ERR DB index is out of range", PF_USAGE, false},
+    {REDIS_STEP_SELECT, REDIS_REPLY_ERROR,
+     "NOPERM this user has no permissions to run the "
+     "'select' command",
+     PF_REDIS_DENIED, false},
+    {REDIS_STEP_ROLE, REDIS_REPLY_ERROR, "ERR unknown command 'ROLE'", PF_REDIS_NOT_READY, false},
 };
 
 START_TEST(test_reply)
@@ -310,9 +305,9 @@ START_TEST(test_reply_text_is_cleaned)
 {
         char why[300];
         bool superfluous;
-        redisReply echo = status_reply(REDIS_REPLY_ERROR,
-                                       "ERR unknown command 'AUTH', with args beginning with: "
-                                       "'sekrit' 'xsekritx'");
+        redisReply echo =
+            status_reply(REDIS_REPLY_ERROR, "ERR unknown command 'AUTH', with args beginning with: "
+                                            "'sekrit' 'xsekritx'");
         ck_assert_int_eq(classify(REDIS_STEP_AUTH, &echo, &superfluous, why, sizeof(why)),
                          PF_REDIS_DENIED);
         ck_assert_ptr_null(strstr(why, "sekrit"));
@@ -365,16 +360,16 @@ START_TEST(test_role)
                                               &superfluous, why, sizeof(why)),
                          PF_OK);
         ck_assert_str_eq(why, "master");
-        ck_assert_int_eq(redis_classify_reply(REDIS_STEP_ROLE, &master, REDIS_ROLE_REPLICA, NULL,
-                                              0, &superfluous, why, sizeof(why)),
+        ck_assert_int_eq(redis_classify_reply(REDIS_STEP_ROLE, &master, REDIS_ROLE_REPLICA, NULL, 0,
+                                              &superfluous, why, sizeof(why)),
                          PF_REDIS_NOT_READY);
         ck_assert_str_eq(why, "role is master, not replica");
         ck_assert_int_eq(redis_classify_reply(REDIS_STEP_ROLE, &replica, REDIS_ROLE_REPLICA, NULL,
                                               0, &superfluous, why, sizeof(why)),
                          PF_OK);
         ck_assert_str_eq(why, "replica of 10.0.0.5:6380");
-        ck_assert_int_eq(redis_classify_reply(REDIS_STEP_ROLE, &replica, REDIS_ROLE_MASTER, NULL,
-                                              0, &superfluous, why, sizeof(why)),
+        ck_assert_int_eq(redis_classify_reply(REDIS_STEP_ROLE, &replica, REDIS_ROLE_MASTER, NULL, 0,
+                                              &superfluous, why, sizeof(why)),
                          PF_REDIS_NOT_READY);
         ck_assert_ptr_nonnull(strstr(why, "not master"));
         /* replica's elements point at state: the classifier reads the new value through them. */
@@ -479,12 +474,9 @@ static const struct {
         int code;
         const char *message;
 } password_files[] = {
-        {"sekrit\n", PF_OK, NULL},
-        {"sekrit\r\n", PF_OK, NULL},
-        {"sekrit", PF_OK, NULL},
-        {"", PF_USAGE, "is empty"},
-        {"\n", PF_USAGE, "is empty"},
-        {"sekrit\nmore\n", PF_USAGE, "more than one line"},
+    {"sekrit\n", PF_OK, NULL},    {"sekrit\r\n", PF_OK, NULL},
+    {"sekrit", PF_OK, NULL},      {"", PF_USAGE, "is empty"},
+    {"\n", PF_USAGE, "is empty"}, {"sekrit\nmore\n", PF_USAGE, "more than one line"},
 };
 
 START_TEST(test_password_file)
@@ -554,8 +546,7 @@ START_TEST(test_validate_target)
 {
         struct pf_error err = {{0}};
         ck_assert_int_eq(check_redis.validate_target(NULL, "127.0.0.1:6379", &err), PF_OK);
-        ck_assert_int_eq(check_redis.validate_target(NULL, "redis://:sekrit@h:0", &err),
-                         PF_USAGE);
+        ck_assert_int_eq(check_redis.validate_target(NULL, "redis://:sekrit@h:0", &err), PF_USAGE);
         ck_assert_ptr_null(strstr(err.msg, "sekrit"));
         ck_assert_int_eq(check_redis.timeout_code, PF_REDIS_TIMEOUT);
         ck_assert_int_eq(check_redis.inverted_code, PF_REDIS_NOT_READY);

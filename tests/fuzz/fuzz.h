@@ -16,15 +16,15 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_REQUIRE(cond, ...)                                                                   \
-        do {                                                                                      \
-                if (!(cond)) {                                                                    \
-                        fprintf(stderr, "fuzz property failed (%s:%d): %s: ", __FILE__, __LINE__, \
-                                #cond);                                                           \
-                        fprintf(stderr, __VA_ARGS__);                                             \
-                        fputc('\n', stderr);                                                      \
-                        abort();                                                                  \
-                }                                                                                 \
+#define FUZZ_REQUIRE(cond, ...)                                                                    \
+        do {                                                                                       \
+                if (!(cond)) {                                                                     \
+                        fprintf(stderr, "fuzz property failed (%s:%d): %s: ", __FILE__, __LINE__,  \
+                                #cond);                                                            \
+                        fprintf(stderr, __VA_ARGS__);                                              \
+                        fputc('\n', stderr);                                                       \
+                        abort();                                                                   \
+                }                                                                                  \
         } while (0)
 
 /* The input as a C string (it stops at the first NUL, as argv words and C strings do). */
@@ -102,8 +102,8 @@ static inline bool fuzz_contains(const char *haystack, const char *needle, size_
              (p = memmem(p, size - (size_t)(p - haystack), needle, len)) != NULL; p++) {
                 bool in_escape = false;
                 for (size_t k = 1; k <= 3 && (size_t)(p - haystack) >= k; k++)
-                        in_escape = in_escape || (p[-(ptrdiff_t)k] == '\\' &&
-                                                  p[1 - (ptrdiff_t)k] == 'x');
+                        in_escape =
+                            in_escape || (p[-(ptrdiff_t)k] == '\\' && p[1 - (ptrdiff_t)k] == 'x');
                 if (!in_escape)
                         return true;
         }

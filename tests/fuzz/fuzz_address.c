@@ -35,7 +35,7 @@ static void check_port_spec(const char *text)
                 FUZZ_REQUIRE(spec.port >= 1, "port 0 accepted");
                 FUZZ_REQUIRE(fuzz_safe_line(spec.shown), "spec shown as '%s'", spec.shown);
                 FUZZ_REQUIRE(spec.every_address || spec.addr.family == AF_INET ||
-                                     spec.addr.family == AF_INET6,
+                                 spec.addr.family == AF_INET6,
                              "family %d", spec.addr.family);
         } else {
                 FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "error '%s'", err.msg);
@@ -57,8 +57,7 @@ static void check_redis_target(const char *text)
         FUZZ_REQUIRE(r == PF_OK || r == PF_USAGE, "code %d", r);
         if (r == PF_OK) {
                 if (target.transport == REDIS_TCP) {
-                        FUZZ_REQUIRE(target.address.host[0] && target.address.port >= 1,
-                                     "address");
+                        FUZZ_REQUIRE(target.address.host[0] && target.address.port >= 1, "address");
                 } else {
                         FUZZ_REQUIRE(target.socket_path[0] == '/', "socket path");
                 }

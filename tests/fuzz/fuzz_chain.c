@@ -37,8 +37,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        static const char *const reads_files[] = {"-file", "cacert", "--cert", "--key",
-                                                  "/proc/", "/dev/"};
+        static const char *const reads_files[] = {"-file", "cacert", "--cert",
+                                                  "--key", "/proc/", "/dev/"};
         for (size_t i = 0; i < sizeof(reads_files) / sizeof(reads_files[0]); i++)
                 if (memmem(data, size, reads_files[i], strlen(reads_files[i])))
                         return 0;

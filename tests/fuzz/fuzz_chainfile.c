@@ -54,8 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                              "line %u after line %u, of %u", line->number, previous,
                              physical_lines);
                 previous = line->number;
-                FUZZ_REQUIRE(line->n_words >= 1 && line->n_words <= CHAINFILE_MAX_WORDS,
-                             "%u words", line->n_words);
+                FUZZ_REQUIRE(line->n_words >= 1 && line->n_words <= CHAINFILE_MAX_WORDS, "%u words",
+                             line->n_words);
                 FUZZ_REQUIRE(line->words[line->n_words] == NULL, "words not NULL-terminated");
                 size_t bytes = 0;
                 for (unsigned w = 0; w < line->n_words; w++) {

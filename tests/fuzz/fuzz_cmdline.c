@@ -28,9 +28,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 /* The options every check takes that have a value (core/invocation.c); a check's own are in
  * its options[]. */
 static const struct check_option common_with_value[] = {
-        {"timeout", 't', "SPAN", ""},
-        {"interval", 'i', "SPAN", ""},
-        {NULL, 0, NULL, NULL},
+    {"timeout", 't', "SPAN", ""},
+    {"interval", 'i', "SPAN", ""},
+    {NULL, 0, NULL, NULL},
 };
 
 static const struct check_option *find_option(const struct check *check, const char *name,
@@ -40,7 +40,7 @@ static const struct check_option *find_option(const struct check *check, const c
         for (size_t t = 0; t < 2; t++)
                 for (const struct check_option *o = tables[t]; o && o->long_name; o++)
                         if (name ? strlen(o->long_name) == len &&
-                                           strncmp(o->long_name, name, len) == 0
+                                       strncmp(o->long_name, name, len) == 0
                                  : o->short_name == short_name)
                                 return o;
         return NULL;
@@ -81,8 +81,8 @@ static void word_roles(const struct check *check, char **words, int n, const cha
 
 /* The secret a word holds, when it holds one: the value of --password and --header, and the
  * userinfo of a URL (wherever it stands: as a target, or taken as another option's value). */
-static const char *secret_in(const char *w, size_t skip, const char *owner,
-                             bool url_credentials, size_t *len)
+static const char *secret_in(const char *w, size_t skip, const char *owner, bool url_credentials,
+                             size_t *len)
 {
         const char *value = NULL;
         size_t at = 0;
@@ -90,8 +90,8 @@ static const char *secret_in(const char *w, size_t skip, const char *owner,
         if (owner && (strcmp(owner, "password") == 0 || strcmp(owner, "header") == 0)) {
                 value = w;
                 password = strcmp(owner, "password") == 0;
-        } else if (!owner && (strncmp(w, "--password=", 11) == 0 ||
-                              strncmp(w, "--header=", 9) == 0)) {
+        } else if (!owner &&
+                   (strncmp(w, "--password=", 11) == 0 || strncmp(w, "--header=", 9) == 0)) {
                 value = strchr(w, '=') + 1;
                 password = strncmp(w, "--password=", 11) == 0;
         } else if (!owner && strncmp(w, "-H", 2) == 0 && w[2]) {
@@ -147,7 +147,8 @@ static size_t option_syntax_length(const struct check *check, const char *w)
 static void check_secrets(const struct check *check, char **words, int n, const char *joined,
                           size_t joined_len, const char *msg)
 {
-        bool url_credentials = strcmp(check->name, "http") == 0 || strcmp(check->name, "redis") == 0;
+        bool url_credentials =
+            strcmp(check->name, "http") == 0 || strcmp(check->name, "redis") == 0;
         const char *owner[MAX_WORDS];
         word_roles(check, words, n, owner);
         for (int i = 0; i < n; i++) {
@@ -157,8 +158,8 @@ static void check_secrets(const struct check *check, char **words, int n, const 
                         continue;
                 /* Given once only: elsewhere it could be shown for what it is there. */
                 const char *first = memmem(joined, joined_len, secret, len);
-                if (!first || memmem(first + 1, joined_len - (size_t)(first + 1 - joined), secret,
-                                     len))
+                if (!first ||
+                    memmem(first + 1, joined_len - (size_t)(first + 1 - joined), secret, len))
                         continue;
                 FUZZ_REQUIRE(!fuzz_contains(msg, secret, len), "a secret shows in '%s'", msg);
         }
@@ -194,14 +195,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_REQUIRE(r == PF_OK || r == PF_USAGE, "%s: code %d (%s)", check->name, r, err.msg);
         if (r == PF_OK) {
                 FUZZ_REQUIRE(inv.n_targets <= check->max_targets &&
-                                     (inv.help || inv.n_targets >= check->min_targets),
+                                 (inv.help || inv.n_targets >= check->min_targets),
                              "%u targets", inv.n_targets);
                 FUZZ_REQUIRE(inv.timeout_us >= 1000, "timeout %llu us",
                              (unsigned long long)inv.timeout_us);
                 invocation_release(&inv);
         } else {
-                FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "%s: error '%s'",
-                             check->name, err.msg);
+                FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "%s: error '%s'", check->name,
+                             err.msg);
                 check_secrets(check, words, n, joined, joined_len, err.msg);
         }
         free(joined);

@@ -21,8 +21,8 @@ static bool visit(const struct procnet_socket *sock, void *ctx)
 {
         struct tally *t = ctx;
         char endpoint[80];
-        FUZZ_REQUIRE(sock->local.family == AF_INET || sock->local.family == AF_INET6,
-                     "family %d", sock->local.family);
+        FUZZ_REQUIRE(sock->local.family == AF_INET || sock->local.family == AF_INET6, "family %d",
+                     sock->local.family);
         procnet_format_endpoint(&sock->local, sock->port, endpoint, sizeof(endpoint));
         FUZZ_REQUIRE(fuzz_safe_line(endpoint), "endpoint text");
         enum port_conflict c = port_conflict(t->spec, sock, t->entries % 2 == 0);
@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Lines longer than the reader's chunk are dropped whole; fuzz inputs stay below it. */
         if (table_size < 32 * 1024)
                 FUZZ_REQUIRE(entries_line_by_line(table, table_size, proto, family) ==
-                                     stats.entries,
+                                 stats.entries,
                              "the reader found %lu entries, line by line finds another count",
                              stats.entries);
         return 0;

@@ -39,7 +39,7 @@ static void free_tree(redisReply *r)
 
 static redisReply *build(struct input *in, unsigned depth)
 {
-        static const int types[] = {REDIS_REPLY_STRING, REDIS_REPLY_ARRAY, REDIS_REPLY_INTEGER,
+        static const int types[] = {REDIS_REPLY_STRING, REDIS_REPLY_ARRAY,  REDIS_REPLY_INTEGER,
                                     REDIS_REPLY_NIL,    REDIS_REPLY_STATUS, REDIS_REPLY_ERROR};
         const uint8_t *b;
         if (!take(in, 1, &b) || b[0] % 7 == 6)
@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int code = redis_classify_reply(step, reply, role, (const char *)secret, secret_len,
                                         &superfluous, why, sizeof(why));
         FUZZ_REQUIRE(code == PF_OK || code == PF_USAGE || code == PF_REDIS_UNREACHABLE ||
-                             code == PF_REDIS_NOT_READY || code == PF_REDIS_DENIED,
+                         code == PF_REDIS_NOT_READY || code == PF_REDIS_DENIED,
                      "code %d", code);
         FUZZ_REQUIRE(!superfluous || (step == REDIS_STEP_AUTH && code == PF_OK),
                      "a superfluous AUTH outside AUTH");

@@ -14,8 +14,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 char shown[64];
                 uint64_t again = 0;
                 span_format(usec, shown, sizeof(shown));
-                FUZZ_REQUIRE(span_parse(shown, &again), "span_format wrote '%s', which does not parse",
-                             shown);
+                FUZZ_REQUIRE(span_parse(shown, &again),
+                             "span_format wrote '%s', which does not parse", shown);
                 /* The written form rounds down to a tenth of a second at most a minute's worth. */
                 FUZZ_REQUIRE(again <= usec, "'%s' reads as more than the span it shows", shown);
                 FUZZ_REQUIRE(usec == SPAN_INFINITY || usec - again < 60000000ULL,

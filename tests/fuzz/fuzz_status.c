@@ -18,14 +18,14 @@ static void check_status_list(const char *text)
         FUZZ_REQUIRE(set.count >= 1 && set.count <= HTTP_STATUS_ITEMS_MAX, "count %u", set.count);
         for (unsigned i = 0; i < set.count; i++) {
                 FUZZ_REQUIRE(set.range[i].low >= 100 && set.range[i].high <= 599 &&
-                                     set.range[i].low <= set.range[i].high,
+                                 set.range[i].low <= set.range[i].high,
                              "range %u-%u", set.range[i].low, set.range[i].high);
                 FUZZ_REQUIRE(http_status_expected(&set, set.range[i].low) &&
-                                     http_status_expected(&set, set.range[i].high),
+                                 http_status_expected(&set, set.range[i].high),
                              "a listed status is not expected");
         }
         FUZZ_REQUIRE(!http_status_expected(&set, 99) && !http_status_expected(&set, 600) &&
-                             !http_status_expected(&set, -1),
+                         !http_status_expected(&set, -1),
                      "a status outside 100-599 is expected");
 }
 

@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_REQUIRE(parsed.host[0] != '\0', "no host");
                 FUZZ_REQUIRE(parsed.port >= 1 && parsed.port <= 65535, "port %u", parsed.port);
                 FUZZ_REQUIRE(!parsed.has_userinfo ||
-                                     parsed.userinfo_at + parsed.userinfo_len <= url_len,
+                                 parsed.userinfo_at + parsed.userinfo_len <= url_len,
                              "userinfo out of the URL");
                 FUZZ_REQUIRE(http_scheme_allowed(url), "accepted, but not http or https");
                 FUZZ_REQUIRE(http_same_origin(url, url), "a URL is not of its own origin");
@@ -73,8 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 /* "***" stands where a secret was: a secret made of stars could be rebuilt. */
                 if (strchr(s, '*'))
                         continue;
-                FUZZ_REQUIRE(!fuzz_contains(out, s, strlen(s)), "secret %u shows in '%s'", i,
-                             out);
+                FUZZ_REQUIRE(!fuzz_contains(out, s, strlen(s)), "secret %u shows in '%s'", i, out);
         }
         char cut[8];
         http_secrets_hide(&secrets, answer, answer_len, cut, sizeof(cut));
