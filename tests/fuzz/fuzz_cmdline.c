@@ -25,18 +25,17 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         return 0;
 }
 
-/* The options every check takes that have a value (core/invocation.c); a check's own are in
- * its options[]. */
-static const struct check_option common_with_value[] = {
-    {"timeout", 't', "SPAN", ""},
-    {"interval", 'i', "SPAN", ""},
-    {NULL, 0, NULL, NULL},
+/* The options every check takes (core/invocation.c); a check's own are in its options[]. */
+static const struct check_option common_options[] = {
+    {"timeout", 't', "SPAN", ""}, {"interval", 'i', "SPAN", ""}, {"wait", 'w', NULL, ""},
+    {"invert", 0, NULL, ""},      {"quiet", 'q', NULL, ""},      {"verbose", 'v', NULL, ""},
+    {"json", 0, NULL, ""},        {"help", 'h', NULL, ""},       {NULL, 0, NULL, NULL},
 };
 
 static const struct check_option *find_option(const struct check *check, const char *name,
                                               size_t len, char short_name)
 {
-        const struct check_option *tables[] = {common_with_value, check->options};
+        const struct check_option *tables[] = {common_options, check->options};
         for (size_t t = 0; t < 2; t++)
                 for (const struct check_option *o = tables[t]; o && o->long_name; o++)
                         if (name ? strlen(o->long_name) == len &&
