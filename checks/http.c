@@ -627,10 +627,124 @@ static int parse_method(const char *value, enum http_method *method, struct pf_e
                             text_quote_hiding_userinfo(value, q, sizeof(q)));
 }
 
+/* An upper bound, in regcomp()'s parse-tree nodes, on what a pattern costs: glibc writes "x+"
+ * as "xx*" and "x{m,n}" as n copies of x, so repetitions multiply the size of what they repeat.
+ * 20000 nodes are a few MB; a readiness pattern needs far fewer. Counts above POSIX's portable
+ * RE_DUP_MAX (255) are refused on their own: "x{1,n}" costs regcomp time and memory that grow
+ * with the square of n (".{1,10000}": 770 MB). */
+enum { REGEX_COST_MAX = 20000, REGEX_COUNT_MAX = 255, REGEX_DEPTH_MAX = 64 };
+
+static size_t cost_add(size_t a, size_t b)
+{
+        return a > SIZE_MAX - b ? SIZE_MAX : a + b;
+}
+
+static size_t cost_mul(size_t a, size_t b)
+{
+        return b != 0 && a > SIZE_MAX / b ? SIZE_MAX : a * b;
+}
+
+/* p is just past '['; returns just past the matching ']' (or the end of the text). */
+static const char *skip_bracket_expression(const char *p)
+{
+        if (*p == '^')
+                p++;
+        if (*p == ']') /* a ']' first is a member, not the end */
+                p++;
+        while (*p && *p != ']') {
+                if (*p == '[' && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+                        const char *end = strchr(p + 2, p[1]);
+                        while (end && end[1] != ']')
+                                end = strchr(end + 1, p[1]);
+                        if (!end)
+                                return p + strlen(p);
+                        p = end + 2;
+                } else {
+                        p++;
+                }
+        }
+        return *p ? p + 1 : p;
+}
+
+/* The cost of the alternation at *p, up to its closing ')' or the end; *p is left there.
+ * *count_too_big is set by a count above REGEX_COUNT_MAX. */
+static size_t regex_cost(const char **p, unsigned depth, bool *count_too_big)
+{
+        size_t total = 1;
+        while (**p && **p != ')') {
+                const char *at = *p;
+                size_t atom = 1;
+                if (*at == '(') {
+                        if (depth >= REGEX_DEPTH_MAX)
+                                return SIZE_MAX;
+                        *p = at + 1;
+                        atom = cost_add(regex_cost(p, depth + 1, count_too_big), 1);
+                        if (**p == ')')
+                                (*p)++;
+                } else if (*at == '[') {
+                        *p = skip_bracket_expression(at + 1);
+                } else {
+                        *p = at + (at[0] == '\\' && at[1] ? 2 : 1);
+                }
+                for (;;) { /* the repetitions after the atom, stacked ones included */
+                        const char *q = *p;
+                        if (*q == '*' || *q == '?') {
+                                atom = cost_add(atom, 1);
+                        } else if (*q == '+') {
+                                atom = cost_add(cost_mul(atom, 2), 1);
+                        } else if (*q == '{' && isdigit((unsigned char)q[1])) {
+                                char *end;
+                                unsigned long low = strtoul(q + 1, &end, 10), high = low;
+                                if (*end == ',' && isdigit((unsigned char)end[1]))
+                                        high = strtoul(end + 1, &end, 10);
+                                else if (*end == ',')
+                                        end++; /* {m,}: m copies and a star, as {m,m} costs */
+                                if (*end != '}')
+                                        break; /* regcomp() says what is wrong with it */
+                                if (low > REGEX_COUNT_MAX || high > REGEX_COUNT_MAX)
+                                        *count_too_big = true;
+                                atom = cost_add(cost_mul(atom, (high > low ? high : low) + 1), 1);
+                                q = end;
+                        } else {
+                                break;
+                        }
+                        *p = q + 1;
+                }
+                total = cost_add(total, atom);
+        }
+        return total;
+}
+
+int http_check_regex_cost(const char *pattern, struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        bool count_too_big = false;
+        size_t cost = 0;
+        for (const char *p = pattern; *p;) {
+                cost = cost_add(cost, regex_cost(&p, 0, &count_too_big));
+                if (*p == ')') /* an unmatched ')': regcomp() judges it */
+                        p++;
+        }
+        if (count_too_big)
+                return pf_error_set(err,
+                                    "--expect-body-regex: '%s' repeats more than %d times "
+                                    "(RE_DUP_MAX); use '*' or '+'",
+                                    text_quote_hiding_userinfo(pattern, q, sizeof(q)),
+                                    REGEX_COUNT_MAX);
+        if (cost > REGEX_COST_MAX)
+                return pf_error_set(err,
+                                    "--expect-body-regex: '%s' is too complex (nested or stacked "
+                                    "repetitions multiply its size); write it more simply",
+                                    text_quote_hiding_userinfo(pattern, q, sizeof(q)));
+        return PF_OK;
+}
+
 static int parse_regex(struct http_config *cfg, const char *value, struct pf_error *err)
 {
         char q[QUOTE_BUF], why[160];
         regex_t re;
+        if (http_check_regex_cost(value, err) != PF_OK)
+                return PF_USAGE;
         /* REG_NEWLINE: ^ and $ match at each line, as grep does, so '^ready$' matches the
          * body "ready\n" that most services send. */
         int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);

@@ -454,6 +454,50 @@ START_TEST(test_option_limits)
 }
 END_TEST
 
+/* ---- --expect-body-regex: patterns regcomp() would spend gigabytes on are refused ---- */
+
+static const char *const cheap_regexes[] = {
+    "^ready$",
+    "\"status\": *\"(ok|up)\"",
+    "^[a-z]+(-[a-z0-9]+)*$",
+    "[0-9]{1,3}(\\.[0-9]{1,3}){3}",
+    ".{0,255}",
+    "(a{100}){100}",
+    "[]{}+*]{3}",          /* repetition characters inside a bracket expression are members */
+    "[[:alpha:]]+[[.-.]]", /* classes and collating elements */
+    "\\{5000\\}",          /* escaped braces are characters */
+    "a{,5}",               /* not an interval: left to regcomp() */
+    "a)b",                 /* an unmatched ')': left to regcomp() */
+    "x{255}",
+};
+
+static const char *const costly_regexes[] = {
+    "a++++++++++++++++++++", /* found by fuzz_cmdline: gigabytes in regcomp() */
+    "((a{100}){100}){100}",  /* counts multiply */
+    "((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", /* so do nested '+' */
+    ".{1,256}",                                           /* above RE_DUP_MAX */
+    ".{1,10000}",                                         /* 770 MB: the square of the count */
+    "a{99999999999999999999999}",                         /* overflow saturates */
+    "(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a)))))))))))))))))))))"
+    "))))))))))))))))))))))))))))))))))))))))))))))",
+};
+
+START_TEST(test_regex_cheap)
+{
+        struct pf_error err = {{0}};
+        ck_assert_msg(http_check_regex_cost(cheap_regexes[_i], &err) == PF_OK, "%s: %s",
+                      cheap_regexes[_i], err.msg);
+}
+END_TEST
+
+START_TEST(test_regex_costly)
+{
+        struct pf_error err = {{0}};
+        ck_assert_int_eq(http_check_regex_cost(costly_regexes[_i], &err), PF_USAGE);
+        ck_assert_ptr_nonnull(strstr(err.msg, "--expect-body-regex"));
+}
+END_TEST
+
 Suite *suite_http(void)
 {
         Suite *s = suite_create("http");
@@ -466,6 +510,12 @@ Suite *suite_http(void)
         tc = tcase_create("headers");
         tcase_add_test(tc, test_header_expectations);
         tcase_add_test(tc, test_request_headers);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("regex cost");
+        tcase_add_loop_test(tc, test_regex_cheap, 0,
+                            sizeof(cheap_regexes) / sizeof(cheap_regexes[0]));
+        tcase_add_loop_test(tc, test_regex_costly, 0,
+                            sizeof(costly_regexes) / sizeof(costly_regexes[0]));
         suite_add_tcase(s, tc);
         tc = tcase_create("urls");
         tcase_add_loop_test(tc, test_url_good, 0, sizeof(good_urls) / sizeof(good_urls[0]));
