@@ -38,19 +38,22 @@ static void print_usage(FILE *out)
 static int run_explain(int argc, char **argv)
 {
         char q[QUOTE_BUF];
-        unsigned long status;
-        if (argc != 1) {
-                if (argc > 1)
-                        report_error("explain", "needs one exit status, got '%s' too",
-                                     text_quote(argv[1], q, sizeof(q)));
-                else
-                        report_error("explain",
-                                     "needs one exit status, e.g. preflight explain 143");
+        unsigned long status = 0, other;
+        if (argc == 0) {
+                report_error("explain", "needs one exit status, e.g. preflight explain 143");
                 return PF_USAGE;
         }
-        if (!text_parse_ulong(argv[0], 0, 255, &status)) {
-                report_error("explain", "'%s' is not an exit status (0-255)",
-                             text_quote(argv[0], q, sizeof(q)));
+        /* The first word that is not a status is named first: "explain --json 3" is about
+         * '--json', not about a second status. */
+        for (int i = 0; i < argc; i++)
+                if (!text_parse_ulong(argv[i], 0, 255, i == 0 ? &status : &other)) {
+                        report_error("explain", "'%s' is not an exit status (0-255)",
+                                     text_quote(argv[i], q, sizeof(q)));
+                        return PF_USAGE;
+                }
+        if (argc > 1) {
+                report_error("explain", "needs one exit status, got '%s' too",
+                             text_quote(argv[1], q, sizeof(q)));
                 return PF_USAGE;
         }
         pf_explain(stdout, (long)status);

@@ -210,6 +210,8 @@ done <<'ROWS'
 2 | '99999999999999999999' is not an exit status | explain 99999999999999999999
 2 | '0x10' is not an exit status | explain 0x10
 2 | got '2' too | explain 1 2
+2 | '--json' is not an exit status | explain --json 3
+2 | 'x' is not an exit status | explain 3 x
 2 | '\x1b[31m' is not an exit status | explain $'\e[31m'
 2 | 'aaaaaaaaaaaaaaaaaaaa | explain "$LONG"
 2 | exit-codes: takes no arguments, got 'x' | exit-codes x
