@@ -216,7 +216,7 @@ LINT_C := $(wildcard core/*.[ch] checks/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] te
 CLANG_BUILD ?= $(BUILD)-clang
 lint: deps
 	cppcheck -q --std=c11 --enable=warning,style,performance,portability --inline-suppr \
-		--error-exitcode=1 --suppress=variableScope --include=tests/cppcheck.h \
+		--error-exitcode=1 --include=tests/cppcheck.h \
 		-I. -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"' core checks tests
 	$(MAKE) --no-print-directory CC=clang BUILD=$(CLANG_BUILD) $(CLANG_BUILD)/preflight \
 		$(CLANG_BUILD)/check_runner $(addprefix $(CLANG_BUILD)/bench/,spawn_timer socket_load no_netlink)

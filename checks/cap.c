@@ -211,14 +211,15 @@ static void run_process(const struct cap_config *cfg, cap_value_t value, const c
 /* PATH as it can be pasted into a shell: bare when it is plain, in single quotes otherwise. */
 static const char *shell_path(const char *path, char *buf, size_t size)
 {
-        char q[QUOTE_BUF];
         bool plain = *path != '\0';
         for (const char *c = path; *c && plain; c++)
                 plain = isalnum((unsigned char)*c) || strchr("/._+-,:@%", *c);
-        if (plain) /* nothing to escape: the whole path, however long */
+        if (plain) { /* nothing to escape: the whole path, however long */
                 snprintf(buf, size, "%s", path);
-        else
+        } else {
+                char q[QUOTE_BUF];
                 snprintf(buf, size, "'%s'", text_quote(path, q, sizeof(q)));
+        }
         return buf;
 }
 

@@ -169,17 +169,19 @@ int http_parse_header_expectation(const char *text, struct http_header_expectati
 
 int http_validate_request_header(const char *text, struct pf_error *err)
 {
-        char q[QUOTE_BUF], name[128];
+        char name[128];
         size_t name_len = header_name_length(text);
         if (name_len == 0 || text[name_len] != ':')
                 return pf_error_set(err, "--header: expected 'Name: value' (the text given is "
                                          "not shown: it may hold a secret)");
         snprintf(name, sizeof(name), "%.*s", (int)name_len, text);
-        if (has_line_break_or_control(text + name_len))
+        if (has_line_break_or_control(text + name_len)) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err,
                                     "--header %s: the value contains a line break or "
                                     "control character",
                                     text_quote(name, q, sizeof(q)));
+        }
         return PF_OK;
 }
 
@@ -603,13 +605,14 @@ static void http_init(void *config)
  * failure found later. */
 static int readable_file(const char *option, const char *path, struct pf_error *err)
 {
-        char q[QUOTE_BUF];
         if (!*path)
                 return pf_error_set(err, "--%s: an empty file name", option);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
+        if (fd < 0) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err, "--%s: cannot read '%s': %s", option,
                                     text_quote(path, q, sizeof(q)), strerror(errno));
+        }
         close(fd);
         return PF_OK;
 }
@@ -741,7 +744,6 @@ int http_check_regex_cost(const char *pattern, struct pf_error *err)
 
 static int parse_regex(struct http_config *cfg, const char *value, struct pf_error *err)
 {
-        char q[QUOTE_BUF], why[160];
         regex_t re;
         if (http_check_regex_cost(value, err) != PF_OK)
                 return PF_USAGE;
@@ -749,6 +751,7 @@ static int parse_regex(struct http_config *cfg, const char *value, struct pf_err
          * body "ready\n" that most services send. */
         int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
         if (rc != 0) {
+                char q[QUOTE_BUF], why[160];
                 regerror(rc, &re, why, sizeof(why));
                 regfree(&re);
                 return pf_error_set(err,
@@ -1074,16 +1077,18 @@ static bool rejected_after_handshake(const struct exchange *ex, CURLcode rc)
 static void connect_failed(const struct exchange *ex, long os_errno, const char *why,
                            struct check_result *res)
 {
-        char q[QUOTE_BUF], peer[400];
+        char peer[400];
         struct http_url hop;
         struct pf_error ignored = {{0}};
-        if (ex->cfg->unix_socket)
+        if (ex->cfg->unix_socket) {
+                char q[QUOTE_BUF];
                 snprintf(peer, sizeof(peer), "unix socket %s",
                          text_quote(ex->cfg->unix_socket, q, sizeof(q)));
-        else if (http_parse_url(ex->url, &hop, &ignored) == PF_OK)
+        } else if (http_parse_url(ex->url, &hop, &ignored) == PF_OK) {
                 snprintf(peer, sizeof(peer), "%s port %u", hop.host, hop.port);
-        else
+        } else {
                 snprintf(peer, sizeof(peer), "the server");
+        }
         if (os_errno == ECONNREFUSED)
                 result_set(res, PF_HTTP_UNREACHABLE, "connection refused by %s", peer);
         else if (os_errno > 0)
@@ -1200,7 +1205,7 @@ static bool body_matches(const struct body *body, const regex_t *re)
 /* "the body starts 'ready...'" or "the body is empty": what was there, short and safe. */
 static void body_excerpt(const struct exchange *ex, char *buf, size_t size)
 {
-        char q[QUOTE_BUF], start[96];
+        char start[96];
         /* Enough input that a secret starting in what is shown is seen whole, and hidden. */
         size_t window = sizeof(start) + ex->secrets.longest;
         http_secrets_hide(&ex->secrets, ex->body.data,
@@ -1208,10 +1213,12 @@ static void body_excerpt(const struct exchange *ex, char *buf, size_t size)
         size_t len = strlen(start);
         while (len > 0 && isspace((unsigned char)start[len - 1]))
                 start[--len] = '\0'; /* a trailing line break says nothing */
-        if (len == 0)
+        if (len == 0) {
                 snprintf(buf, size, "the body is empty");
-        else
+        } else {
+                char q[QUOTE_BUF];
                 snprintf(buf, size, "the body starts '%s'", text_quote(start, q, sizeof(q)));
+        }
 }
 
 static const char *hidden(const struct exchange *ex, const char *text, char *buf, size_t size)
@@ -1238,19 +1245,20 @@ static void judge_answer(const struct exchange *ex, long status, struct check_re
         for (unsigned i = 0; i < cfg->n_expect_header; i++) {
                 const struct http_header_expectation *want = &cfg->expect_header[i];
                 const char *got;
-                char got_shown[512];
                 if (header_matches(ex, want, &got))
                         continue;
-                if (!got)
+                if (!got) {
                         result_set(res, PF_HTTP_MISMATCH, "answered %ld%s but has no %s header",
                                    status, hops, text_quote(want->name, q1, sizeof(q1)));
-                else
+                } else {
+                        char got_shown[512];
                         result_set(res, PF_HTTP_MISMATCH,
                                    "answered %ld%s with %s: '%s', expected '%s'", status, hops,
                                    want->name,
                                    text_quote(hidden(ex, got, got_shown, sizeof(got_shown)), q1,
                                               sizeof(q1)),
                                    text_quote(want->value, q2, sizeof(q2)));
+                }
                 return;
         }
         const char *capped = ex->body.capped ? " (first 64 KiB)" : "";
@@ -1275,7 +1283,7 @@ static void judge_answer(const struct exchange *ex, long status, struct check_re
  * with res set when the redirect is refused, or with res untouched when this is the answer. */
 static bool next_hop(struct exchange *ex, long status, struct check_result *res)
 {
-        char redacted[1024], shown[1024], q[QUOTE_BUF];
+        char redacted[1024], shown[1024];
         char *location = NULL;
         if (!ex->cfg->follow || status < 300 || status > 399)
                 return false;
@@ -1285,6 +1293,7 @@ static bool next_hop(struct exchange *ex, long status, struct check_result *res)
         http_url_redact(location, redacted, sizeof(redacted));
         hidden(ex, redacted, shown, sizeof(shown));
         if (!http_scheme_allowed(location)) {
+                char q[QUOTE_BUF];
                 result_set(res, PF_HTTP_STATUS,
                            "answered %ld, a redirect to '%s': only http and https are followed",
                            status, text_quote(shown, q, sizeof(q)));

@@ -163,30 +163,32 @@ static void describe_table(char *buf, size_t size, size_t *used, const struct ta
 static void report_in_use(struct check_result *res, const struct procnet_socket *sock,
                           const char *qualifier, uint64_t deadline_us)
 {
-        char where[INET6_ADDRSTRLEN + 16], q[QUOTE_BUF];
+        char where[INET6_ADDRSTRLEN + 16];
         struct procnet_holder holder;
         procnet_format_endpoint(&sock->local, sock->port, where, sizeof(where));
         procnet_find_holder(PROC_ROOT, sock->inode, deadline_us, &holder);
-        if (holder.pid > 0 && holder.name[0])
+        if (holder.pid > 0 && holder.name[0]) {
+                char q[QUOTE_BUF];
                 result_set(res, PF_PORT_IN_USE, "in use by %s (pid %ld) on %s%s",
                            text_quote(holder.name, q, sizeof(q)), holder.pid, where, qualifier);
-        else if (holder.pid > 0)
+        } else if (holder.pid > 0) {
                 result_set(res, PF_PORT_IN_USE, "in use by pid %ld on %s%s", holder.pid, where,
                            qualifier);
-        else if (holder.deadline)
+        } else if (holder.deadline) {
                 result_set(res, PF_PORT_IN_USE,
                            "in use on %s%s (the deadline came before its process was found)", where,
                            qualifier);
-        else if (holder.hidden > 0)
+        } else if (holder.hidden > 0) {
                 result_set(res, PF_PORT_IN_USE,
                            "in use on %s%s (holder not visible to this user; the socket belongs "
                            "to uid %u)",
                            where, qualifier, (unsigned)sock->uid);
-        else
+        } else {
                 result_set(res, PF_PORT_IN_USE,
                            "in use on %s%s (no process visible here holds it: one in "
                            "another PID namespace, the kernel, or one that just exited)",
                            where, qualifier);
+        }
 }
 
 enum probe_answer { PROBE_BINDS, PROBE_IN_USE, PROBE_UNSURE };

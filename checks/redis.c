@@ -134,12 +134,13 @@ static void url_display(const char *userinfo, const char *colon, const char *at,
 static int parse_db(const char *display, const char *text, struct redis_target *out,
                     struct pf_error *err)
 {
-        char q[QUOTE_BUF];
         if (!*text)
                 return PF_OK; /* "redis://host/" is database 0, as redis-cli reads it */
-        if (!text_parse_ulong(text, 0, REDIS_DB_MAX, &out->db))
+        if (!text_parse_ulong(text, 0, REDIS_DB_MAX, &out->db)) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err, "'%s': the database after '/' must be a number 0-%lu",
                                     text_quote(display, q, sizeof(q)), REDIS_DB_MAX);
+        }
         out->has_db = true;
         return PF_OK;
 }
@@ -199,7 +200,6 @@ static int parse_url(const char *text, struct redis_target *out, struct pf_error
 
 int redis_parse_target(const char *text, struct redis_target *out, struct pf_error *err)
 {
-        char q[QUOTE_BUF];
         memset(out, 0, sizeof(*out));
         snprintf(out->display, sizeof(out->display), "%s", "redis");
         if (!text || !*text)
@@ -214,7 +214,7 @@ int redis_parse_target(const char *text, struct redis_target *out, struct pf_err
                 return parse_url(text, out, err);
         const char *scheme = strstr(text, "://");
         if (scheme && is_scheme(text, scheme)) {
-                char name[32];
+                char name[32], q[QUOTE_BUF];
                 size_t len = (size_t)(scheme - text) < sizeof(name) - 1 ? (size_t)(scheme - text)
                                                                         : sizeof(name) - 1;
                 memcpy(name, text, len);
@@ -900,7 +900,7 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
 {
         enum redis_step steps[4];
         unsigned n_steps = 0;
-        char db_text[24], why[400], role_said[400] = "";
+        char why[400], role_said[400] = "";
         bool superfluous_auth = false, appended = true;
 
         if (ex->password || ex->user) {
@@ -918,6 +918,8 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
                 steps[n_steps++] = REDIS_STEP_AUTH;
         }
         if (appended && ex->select) {
+                /* hiredis copies the command: db_text need only outlive the call. */
+                char db_text[24];
                 snprintf(db_text, sizeof(db_text), "%lu", ex->db);
                 const char *argv[2] = {"SELECT", db_text};
                 size_t argvlen[2] = {6, strlen(db_text)};

@@ -150,7 +150,7 @@ static bool in_supplementary_groups(gid_t gid)
 static bool check_user_name(const char *target, uid_t euid, char *label, size_t label_size,
                             struct check_result *res)
 {
-        char q[QUOTE_BUF], actual[300];
+        char q[QUOTE_BUF];
         unsigned long number;
         uid_t want;
         struct passwd *pw = getpwnam(target);
@@ -166,6 +166,7 @@ static bool check_user_name(const char *target, uid_t euid, char *label, size_t 
         }
         describe_user(want, label, label_size);
         if (euid != want) {
+                char actual[300];
                 describe_user(euid, actual, sizeof(actual));
                 result_set(res, PF_USER_WRONG, "running as %s, not %s", actual, label);
                 result_fix(res, "set User=%s in the unit", pw ? pw->pw_name : target);

@@ -253,14 +253,15 @@ static int chain_read(const char *source, struct chain *chain, char **text, size
                 free(path);
                 struct stat st;
                 if (fd < 0) {
-                        char q[QUOTE_BUF];
-                        if (open_errno == ENOENT && !strchr(source, '/'))
+                        if (open_errno == ENOENT && !strchr(source, '/')) {
+                                char q[QUOTE_BUF];
                                 return chain_error(chain, 0,
                                                    "%s (a NAME without a slash means "
                                                    "$PREFLIGHT_CONFIG_DIR or /etc/preflight, then "
                                                    "NAME.conf; write ./%s for a file here)",
                                                    strerror(open_errno),
                                                    text_quote(source, q, sizeof(q)));
+                        }
                         return chain_error(chain, 0, "%s", strerror(open_errno));
                 }
                 int r;
@@ -353,13 +354,14 @@ static int add_defaults(struct chain *chain, const struct chainfile_line *line)
 
 static int add_step(struct chain *chain, const struct chainfile_line *line)
 {
-        char q[QUOTE_BUF];
         const char *name = line->words[0];
         const struct check *check = check_find(name);
-        if (!check)
+        if (!check) {
+                char q[QUOTE_BUF];
                 return chain_error(chain, line->number,
                                    "unknown check '%s' (preflight list shows the checks)",
                                    text_quote(name, q, sizeof(q)));
+        }
         struct chain_step *step = &chain->steps[chain->n_steps];
         *step = (struct chain_step){.line = line->number, .fd = -1};
         /* The defaults come first, so that the line's own options win: the last one given does. */

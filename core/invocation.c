@@ -130,7 +130,6 @@ static int apply_option(struct invocation *inv, const struct option_ref *ref, co
 /* Reads one "--name", "--name=value" or "--name value" at argv[*i]. */
 static int parse_long(struct invocation *inv, int argc, char **argv, int *i, struct pf_error *err)
 {
-        char q[QUOTE_BUF];
         const char *word = argv[*i] + 2;
         const char *eq = strchr(word, '=');
         size_t len = eq ? (size_t)(eq - word) : strlen(word);
@@ -140,7 +139,7 @@ static int parse_long(struct invocation *inv, int argc, char **argv, int *i, str
                  * only as far as it could be a name: a word like --user:SECRET@host or
                  * --https://user:SECRET@host is no mistyped option but a credential, cut at
                  * the first byte no option name holds. */
-                char name[QUOTE_BUF];
+                char name[QUOTE_BUF], q[QUOTE_BUF];
                 size_t name_len = 0;
                 while (name_len < len && (isalnum((unsigned char)word[name_len]) ||
                                           word[name_len] == '-' || word[name_len] == '_'))

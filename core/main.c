@@ -85,8 +85,8 @@ static int run_check(const struct check *check, int argc, char **argv)
 /* Commands that take no arguments: the first one given is named, so a mistyped option shows. */
 static int no_arguments(const char *what, int argc, char **argv)
 {
-        char q[QUOTE_BUF];
         if (argc > 0) {
+                char q[QUOTE_BUF];
                 report_error(what, "takes no arguments, got '%s'",
                              text_quote(argv[0], q, sizeof(q)));
                 return PF_USAGE;

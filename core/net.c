@@ -352,7 +352,7 @@ static enum net_status gai_status(int rc, int error, const char *host, char *why
 enum net_status net_resolve(const char *host, unsigned short port, uint64_t deadline_us,
                             struct addrinfo **out, char *why, size_t why_size)
 {
-        char service[8], q[QUOTE_BUF], span[32];
+        char service[8], q[QUOTE_BUF];
         struct addrinfo hints;
         uint64_t started = clock_now_us();
         *out = NULL;
@@ -408,6 +408,7 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
         if (!job->done) {
                 /* The thread keeps running; it frees the job and its late answer itself. */
                 job->abandoned = true;
+                char span[32];
                 format_seconds(clock_now_us() - started, span, sizeof(span));
                 snprintf(why, why_size, "no answer from the resolver for '%s' within %s",
                          text_quote(host, q, sizeof(q)), span);

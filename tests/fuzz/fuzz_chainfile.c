@@ -12,11 +12,11 @@
 /* A fixed environment: some names set, some empty, one large, the rest unset. */
 static const char *lookup(const char *name, void *ctx)
 {
-        static char big[40 * 1024];
         (void)ctx;
         if (strcmp(name, "EMPTY") == 0)
                 return "";
         if (strcmp(name, "BIG") == 0) {
+                static char big[40 * 1024];
                 if (!big[0])
                         memset(big, 'b', sizeof(big) - 1);
                 return big;
