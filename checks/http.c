@@ -807,6 +807,15 @@ static int http_parse_option(void *config, unsigned option, const char *value, s
         case OPT_UNIX_SOCKET:
                 if (!*value)
                         return pf_error_set(err, "--unix-socket: an empty path");
+                /* As the redis check's unix: and systemd's own paths: a relative one would
+                 * depend on the unit's WorkingDirectory=. */
+                if (value[0] != '/') {
+                        char q[QUOTE_BUF];
+                        return pf_error_set(err,
+                                            "--unix-socket: '%s': the path must be absolute "
+                                            "(/run/app/app.sock)",
+                                            text_quote(value, q, sizeof(q)));
+                }
                 if (strlen(value) >= sizeof(((struct sockaddr_un *)0)->sun_path))
                         return pf_error_set(err,
                                             "--unix-socket: the path is longer than a unix "

@@ -447,10 +447,14 @@ START_TEST(test_option_limits)
 
         char socket_path[200];
         memset(socket_path, 's', sizeof(socket_path) - 1);
+        socket_path[0] = '/';
         socket_path[sizeof(socket_path) - 1] = '\0';
         const char *long_socket[] = {"http://h/", "--unix-socket", socket_path, NULL};
         ck_assert_int_eq(parse_argv(&inv, long_socket, &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "longer than a unix socket path"));
+        const char *relative_socket[] = {"http://h/", "--unix-socket", "run/app.sock", NULL};
+        ck_assert_int_eq(parse_argv(&inv, relative_socket, &err), PF_USAGE);
+        ck_assert_ptr_nonnull(strstr(err.msg, "must be absolute"));
 }
 END_TEST
 

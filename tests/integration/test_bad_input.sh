@@ -190,6 +190,7 @@ done <<'ROWS'
 2 | --header: expected 'Name: value' | http http://127.0.0.1/ --header ''
 2 | --cacert: cannot read '/no/such/file' | http https://127.0.0.1/ --cacert /no/such/file
 2 | --unix-socket: an empty path | http http://127.0.0.1/ --unix-socket ''
+2 | 'app.sock': the path must be absolute | http http://127.0.0.1/ --unix-socket app.sock
 2 | takes at most 16 arguments, got 'http://127.0.0.1/17' too | http $(seq -f 'http://127.0.0.1/%g' 17)
 # ---- run (the chain's own command line; bad files are in test_bad_chains.sh) ----
 2 | needs a FILE | run
