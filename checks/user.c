@@ -50,6 +50,12 @@ static int validate_name(const char *where, const char *kind, const char *name,
                 if ((unsigned char)*c < 0x21 || *c == ':' || *c == '/' || *c == 0x7f)
                         return pf_error_set(err, "%s'%s' is not a valid %s name", where,
                                             text_quote(name, q, sizeof(q)), kind);
+        /* All digits is a number (useradd and systemd refuse such names), and one past the
+         * last id can name nobody: a usage error, not "does not exist". */
+        unsigned long number;
+        if (strspn(name, "0123456789") == strlen(name) && !is_number(name, &number))
+                return pf_error_set(err, "%s'%s' is not a valid %s id (0-4294967294)", where,
+                                    text_quote(name, q, sizeof(q)), kind);
         return PF_OK;
 }
 

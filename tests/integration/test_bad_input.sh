@@ -75,6 +75,10 @@ done <<'ROWS'
 2 | --member: an empty group name | user root --member ''
 2 | option --group needs a value | user root --group
 2 | option --member needs a value | user root --member
+2 | '99999999999999999999' is not a valid user id | user 99999999999999999999
+2 | '4294967295' is not a valid user id | user 4294967295
+2 | --group: '4294967295' is not a valid group id | user root --group 4294967295
+2 | --member: '99999999999999999999' is not a valid group id | user root --member 99999999999999999999
 2 | got 'daemon' too | user root daemon
 2 | 'ro:ot' is not a valid user name | user ro:ot
 2 | 'a\x0ab' is not a valid user name | user $'a\nb'
