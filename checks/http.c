@@ -246,20 +246,21 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
 {
         char shown[1024], q[QUOTE_BUF];
         struct url_layout l;
-        http_url_redact(url, shown, sizeof(shown));
-        text_quote(shown, q, sizeof(q));
-        /* Text that is not a URL has no userinfo to hide, but what comes before an '@' may
-         * still be a password ("http//user:pass@host"): it is hidden as a token's would be. */
-        if (!url_layout(url, &l) && strchr(url, '@')) {
-                snprintf(shown, sizeof(shown), "***@%s", strrchr(url, '@') + 1);
+        bool is_url = url_layout(url, &l);
+        if (is_url) {
+                http_url_redact(url, shown, sizeof(shown));
                 text_quote(shown, q, sizeof(q));
+        } else {
+                /* Text that is not a URL has no userinfo to redact, but what comes before an '@'
+                 * may still be a password ("http//user:pass@host"). */
+                text_quote_hiding_userinfo(url, q, sizeof(q));
         }
         memset(out, 0, sizeof(*out));
         for (const char *c = url; *c; c++)
                 if ((unsigned char)*c <= 0x20 || *c == 0x7f)
                         return pf_error_set(err, "'%s': a URL has no spaces or control characters",
                                             q);
-        if (!url_layout(url, &l))
+        if (!is_url)
                 return pf_error_set(err,
                                     "'%s' is not a URL (example: "
                                     "http://127.0.0.1:8080/healthz)",

@@ -797,6 +797,9 @@ static enum io_status read_reply(redisContext *ctx, int fd, uint64_t deadline_us
         }
 }
 
+/* The fix for every "answers, but not as Redis does". */
+static const char NOT_REDIS_FIX[] = "is this the Redis port? Something else is listening there";
+
 /* Turns a failed exchange into a result: the deadline, a closed or broken connection, or
  * something that does not speak the Redis protocol. */
 static void io_failure(enum io_status status, const redisContext *ctx, const char *waiting_for,
@@ -808,7 +811,7 @@ static void io_failure(enum io_status status, const redisContext *ctx, const cha
                            "answers, but not as Redis does (an answer to %s of more than %d "
                            "KiB)",
                            waiting_for, REDIS_ANSWER_MAX / 1024);
-                result_fix(res, "is this the Redis port? Something else is listening there");
+                result_fix(res, NOT_REDIS_FIX);
                 return;
         }
         if (status == IO_TIMEOUT || deadline_passed(deadline_us)) {
@@ -831,7 +834,7 @@ static void io_failure(enum io_status status, const redisContext *ctx, const cha
                 return;
         case REDIS_ERR_PROTOCOL:
                 result_set(res, PF_REDIS_UNREACHABLE, "answers, but not as Redis does (%s)", said);
-                result_fix(res, "is this the Redis port? Something else is listening there");
+                result_fix(res, NOT_REDIS_FIX);
                 return;
         case REDIS_ERR_EOF:
                 result_set(res, PF_REDIS_UNREACHABLE, "closed the connection before answering %s",
@@ -1001,7 +1004,7 @@ static void converse(redisContext *ctx, int fd, const struct exchange *ex,
                            "answers, but not as Redis does (%zu more bytes after the answer to "
                            "%s, which no command asked for)",
                            ctx->reader->len - ctx->reader->pos, step_name(steps[n_steps - 1]));
-                result_fix(res, "is this the Redis port? Something else is listening there");
+                result_fix(res, NOT_REDIS_FIX);
                 return;
         }
         char took[32];
