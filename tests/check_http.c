@@ -215,6 +215,10 @@ START_TEST(test_url_errors_hide_userinfo)
         ck_assert_ptr_nonnull(strstr(err.msg, "ftp://me:***@host/"));
         ck_assert_int_eq(http_parse_url("http://tok3n@host:99999/", &url, &err), PF_USAGE);
         ck_assert_ptr_null(strstr(err.msg, "tok3n"));
+        /* Not a URL at all (a mistyped scheme): what precedes '@' is still not shown. */
+        ck_assert_int_eq(http_parse_url("http//me:hunter2@host/", &url, &err), PF_USAGE);
+        ck_assert_ptr_null(strstr(err.msg, "hunter2"));
+        ck_assert_ptr_nonnull(strstr(err.msg, "'***@host/' is not a URL"));
 }
 END_TEST
 
