@@ -5,7 +5,7 @@
 #  - Redis answers no server sends (tests/peers/fake_redis.py's hostile modes) and HTTP answers
 #    no server sends (tests/peers/http_server.py's /hostile/ routes): each ends with the check's
 #    own failure code, by the deadline (-t 1s: under 1.5 s, with and without --wait), in bounded
-#    memory (max RSS through getrusage(RUSAGE_CHILDREN), as test_http.sh measures it).
+#    memory (max RSS through GNU time, as test_http.sh measures it).
 #  - Peers that accept and never answer (tests/peers/answers_then_hangs.py 0), and a resolver that
 #    never answers (with_silent_resolver.sh) for redis and http under --wait.
 #  - Secrets: every way a password or token is given, passing and failing, with -v, --json and
@@ -31,19 +31,12 @@ if ! command -v redis-server >/dev/null || ! command -v strace >/dev/null; then
 	exit 1
 fi
 
-# measure CMD...: as run_cmd, and RSS_KIB: the largest resident set CMD reached.
+# measure CMD...: as run_cmd (stdin from /dev/null), and RSS_KIB: the largest resident set CMD
+# reached, as lib.sh's max_rss_kib measures it (GNU time, not python's getrusage: that one counts
+# python's own memory, ~10 MiB, in every command's peak).
 measure() {
-	unquarantined "$PY" -c '
-import resource, subprocess, sys, time
-with open(sys.argv[1], "wb") as out, open(sys.argv[2], "wb") as err:
-    start = time.monotonic()
-    rc = subprocess.run(sys.argv[3:], stdin=subprocess.DEVNULL, stdout=out, stderr=err).returncode
-    ms = int((time.monotonic() - start) * 1000)
-print(rc, ms, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' \
-		"$WORK/out" "$WORK/err" "$@" >"$WORK/measured"
-	read -r RC ELAPSED_MS RSS_KIB <"$WORK/measured"
-	OUT=$(cat "$WORK/out")
-	ERR=$(cat "$WORK/err")
+	run_cmd unquarantined /usr/bin/time -f %M -o "$WORK/rss" "$@" </dev/null
+	RSS_KIB=$(tail -n 1 "$WORK/rss")
 }
 
 # hostile CODE DESCRIPTION CHECK ARGS...: preflight CHECK ARGS -t 1s ends with CODE in under 1.5 s
@@ -193,19 +186,20 @@ hostile 51 "http, a peer that accepts and never reads or answers" http "http://1
 hostile 51 "http --wait, the same" http "http://127.0.0.1:$MUTE/" --wait -i 100ms
 stop_peer "$PEER_PID"
 
+# resolver_case CODE DESCRIPTION ARGS...: preflight ARGS -t 1s behind with_silent_resolver.sh
+# ends with CODE at the deadline.
+resolver_case() {
+	local code=$1 desc=$2
+	shift 2
+	measure "$RESOLVER" "$PREFLIGHT" "$@" -t 1s
+	TIMES_1S+=("$ELAPSED_MS")
+	expect_code "$code" "$desc"
+	expect_elapsed 900 1500 "... ends at the deadline"
+}
 if [ "$(id -u)" -eq 0 ]; then
-	measure "$RESOLVER" "$PREFLIGHT" redis never.preflight.test:6379 -t 1s
-	TIMES_1S+=("$ELAPSED_MS")
-	expect_code 41 "redis, a resolver that never answers (with_silent_resolver.sh)"
-	expect_elapsed 900 1500 "... ends at the deadline"
-	measure "$RESOLVER" "$PREFLIGHT" redis never.preflight.test:6379 -t 1s --wait -i 100ms
-	TIMES_1S+=("$ELAPSED_MS")
-	expect_code 41 "redis --wait, a resolver that never answers"
-	expect_elapsed 900 1500 "... ends at the deadline"
-	measure "$RESOLVER" "$PREFLIGHT" http http://never.preflight.test/ -t 1s --wait -i 100ms
-	TIMES_1S+=("$ELAPSED_MS")
-	expect_code 51 "http --wait, a resolver that never answers"
-	expect_elapsed 900 1500 "... ends at the deadline"
+	resolver_case 41 "redis, a resolver that never answers (with_silent_resolver.sh)" redis never.preflight.test:6379
+	resolver_case 41 "redis --wait, a resolver that never answers" redis never.preflight.test:6379 --wait -i 100ms
+	resolver_case 51 "http --wait, a resolver that never answers" http http://never.preflight.test/ --wait -i 100ms
 else
 	echo "# SKIPPED LOUDLY: with_silent_resolver.sh needs root (unshare --mount)"
 fi
@@ -240,30 +234,25 @@ redis_words() {
 	url-user) WORDS=("redis://default:$pass@127.0.0.1:$port/0") ;;
 	esac
 }
+# secret_case WRONG PORT CODE WHAT HIDDEN-WHAT [ARGS...]: preflight redis with the secret given
+# as $source (WRONG=1: a wrong one), the options $o and ARGS, ends with CODE and never shows it.
+secret_case() {
+	local code=$3 what=$4 hidden=$5
+	WRONG=$1 redis_words "$source" "$2"
+	shift 5
+	run_cmd env REDISCLI_AUTH="$ENV_AUTH" "$PREFLIGHT" redis "${WORDS[@]}" "${o[@]}" "$@"
+	expect_code "$code" "redis $source $opts: $what"
+	expect_hidden "redis $source $opts, $hidden"
+}
 for source in option env file url url-user; do
 	for opts in "-v" "--json" "-v --json"; do
 		# shellcheck disable=SC2206 # the options are words
 		o=($opts)
-		WRONG=0 redis_words "$source" "$AUTHED"
-		run_cmd env REDISCLI_AUTH="$ENV_AUTH" "$PREFLIGHT" redis "${WORDS[@]}" "${o[@]}"
-		expect_code 0 "redis $source $opts: the right password"
-		expect_hidden "redis $source $opts, passing"
-		WRONG=1 redis_words "$source" "$AUTHED"
-		run_cmd env REDISCLI_AUTH="$ENV_AUTH" "$PREFLIGHT" redis "${WORDS[@]}" "${o[@]}"
-		expect_code 43 "redis $source $opts: a wrong password"
-		expect_hidden "redis $source $opts, WRONGPASS"
-		WRONG=0 redis_words "$source" "$ECHO_REDIS"
-		run_cmd env REDISCLI_AUTH="$ENV_AUTH" "$PREFLIGHT" redis "${WORDS[@]}" "${o[@]}"
-		expect_code 43 "redis $source $opts: a server echoing the password"
-		expect_hidden "redis $source $opts, echoed"
-		WRONG=0 redis_words "$source" "$SILENT_REDIS"
-		run_cmd env REDISCLI_AUTH="$ENV_AUTH" "$PREFLIGHT" redis "${WORDS[@]}" "${o[@]}" -t 300ms
-		expect_code 41 "redis $source $opts: a silent server"
-		expect_hidden "redis $source $opts, timed out"
-		WRONG=0 redis_words "$source" "$refused"
-		run_cmd env REDISCLI_AUTH="$ENV_AUTH" "$PREFLIGHT" redis "${WORDS[@]}" "${o[@]}" --wait -t 300ms -i 100ms
-		expect_code 40 "redis $source $opts: refused, --wait"
-		expect_hidden "redis $source $opts, refused"
+		secret_case 0 "$AUTHED" 0 "the right password" passing
+		secret_case 1 "$AUTHED" 43 "a wrong password" WRONGPASS
+		secret_case 0 "$ECHO_REDIS" 43 "a server echoing the password" echoed
+		secret_case 0 "$SILENT_REDIS" 41 "a silent server" "timed out" -t 300ms
+		secret_case 0 "$refused" 40 "refused, --wait" refused --wait -t 300ms -i 100ms
 	done
 done
 
@@ -351,14 +340,12 @@ http 'http://127.0.0.1:$HP/echo?q=$payload' -H 'X-A: $spaced' --expect-body 'X-A
 redis 127.0.0.1:$AUTHED --password '$spaced'
 EOF
 chmod 600 "$WORK/shell.conf"
-# traced NAME ARGS...: runs preflight ARGS under strace -f; EXECS: the programs it executed.
+# traced NAME ARGS...: as run_preflight, under strace -f; EXECS: the programs it executed.
 traced() {
 	local name=$1
 	shift
-	PATH="$WORK/fakebin:$PATH" no_leak_check strace -f -qq -e trace=execve -e signal=none -o "$WORK/trace.$name" \
-		"$PREFLIGHT" "$@" >"$WORK/out" 2>"$WORK/err"
-	RC=$?
-	OUT=$(cat "$WORK/out"); ERR=$(cat "$WORK/err")
+	PATH="$WORK/fakebin:$PATH" run_cmd no_leak_check strace -f -qq -e trace=execve -e signal=none \
+		-o "$WORK/trace.$name" "$PREFLIGHT" "$@"
 	EXECS=$(sed -n 's/^[0-9]* *execve("\([^"]*\)".*= 0$/\1/p' "$WORK/trace.$name" | sort -u | tr '\n' ' ')
 }
 traced tcp tcp "127.0.0.1:$TCP_PORT"; expect_code 0 "traced: tcp"
