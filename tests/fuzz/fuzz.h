@@ -27,6 +27,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
                 }                                                                                  \
         } while (0)
 
+/* An error message: there is one, and it is one safe line (see fuzz_safe_line below). */
+#define FUZZ_REQUIRE_MESSAGE(msg)                                                                  \
+        FUZZ_REQUIRE((msg)[0] && fuzz_safe_line(msg), "message '%s'", (msg))
+
+/* Words of the options that read a file the input names (--password-file, --file, --cacert,
+ * --cert, --key): a fuzzer must not open whatever path it invents (a FIFO would block it), so
+ * inputs that hold one are left out. */
+#define FUZZ_OPENS_FILES "-file", "cacert", "--cert", "--key"
+
+/* Whether the input holds one of words (a NULL-terminated list) anywhere. */
+static inline bool fuzz_holds_any(const uint8_t *data, size_t size, const char *const *words)
+{
+        for (; *words; words++)
+                if (memmem(data, size, *words, strlen(*words)))
+                        return true;
+        return false;
+}
+
 /* The input as a C string (it stops at the first NUL, as argv words and C strings do). */
 static inline char *fuzz_text(const uint8_t *data, size_t size)
 {
@@ -90,6 +108,15 @@ static inline bool fuzz_safe_line(const char *text)
         return true;
 }
 
+/* Bytes no message of preflight writes: a secret that holds one, found in a message, was shown
+ * from the input, not spelt by chance from the message's own words. */
+#define FUZZ_RARE "!~^|{}"
+
+static inline bool fuzz_rare(char c)
+{
+        return c != '\0' && strchr(FUZZ_RARE, c) != NULL;
+}
+
 /* Whether needle (len bytes) occurs in haystack (a C string), as text: an occurrence that
  * starts inside a \xNN escape ("\xb2" + "1ss!" holds "21ss!") is the escape's digits spelling
  * the start of it by chance, not the needle shown. */
@@ -110,14 +137,12 @@ static inline bool fuzz_contains(const char *haystack, const char *needle, size_
         return false;
 }
 
-#endif
-
 /*
  * The password a text would carry if it were a URL with userinfo, wherever the text came from:
  * for "SCHEME://USER:PASS@HOST..." it is PASS, for "...//TOKEN@HOST" it is TOKEN; a mistyped
  * "http//u:PASS@host" carries it all the same. Only candidates that could not appear in a
- * message by chance count: 4 bytes or more, with one of ! ~ ^ | { } (no message of preflight
- * writes those), and nowhere else in the text. Returns the length (0: none) and its offset.
+ * message by chance count: 4 bytes or more, with one of FUZZ_RARE, and nowhere else in the
+ * text. Returns the length (0: none) and its offset.
  */
 static inline size_t fuzz_userinfo_secret(const char *text, size_t *at_offset)
 {
@@ -145,7 +170,7 @@ static inline size_t fuzz_userinfo_secret(const char *text, size_t *at_offset)
                 return 0;
         bool rare = false;
         for (size_t i = 0; i < len; i++)
-                rare = rare || strchr("!~^|{}", secret[i]) != NULL;
+                rare = rare || fuzz_rare(secret[i]);
         if (!rare)
                 return 0;
         /* Elsewhere in the text (before or after it) it could be shown for another reason. */
@@ -155,3 +180,5 @@ static inline size_t fuzz_userinfo_secret(const char *text, size_t *at_offset)
         *at_offset = (size_t)(secret - text);
         return len;
 }
+
+#endif

@@ -23,7 +23,7 @@ static void check_host_port(const char *text, int default_port)
                 FUZZ_REQUIRE(hp.port >= 1, "port 0 accepted");
                 FUZZ_REQUIRE(hp.has_port || default_port > 0, "no port, and none by default");
         } else {
-                FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "error '%s'", err.msg);
+                FUZZ_REQUIRE_MESSAGE(err.msg);
         }
 }
 
@@ -38,7 +38,7 @@ static void check_port_spec(const char *text)
                                  spec.addr.family == AF_INET6,
                              "family %d", spec.addr.family);
         } else {
-                FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "error '%s'", err.msg);
+                FUZZ_REQUIRE_MESSAGE(err.msg);
         }
 }
 
@@ -64,7 +64,7 @@ static void check_redis_target(const char *text)
                 FUZZ_REQUIRE(!target.has_password || target.password_len > 0, "empty password");
                 FUZZ_REQUIRE(target.password_len <= REDIS_SECRET_MAX, "password too long");
         } else {
-                FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "error '%s'", err.msg);
+                FUZZ_REQUIRE_MESSAGE(err.msg);
         }
         FUZZ_REQUIRE(strlen(target.display) < sizeof(target.display), "display not ended");
         if (secret_len) {

@@ -42,7 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_REQUIRE(r == PF_CHAIN, "code %d (%s)", r, err.msg);
                 FUZZ_REQUIRE(err.line <= physical_lines, "error on line %u of %u", err.line,
                              physical_lines);
-                FUZZ_REQUIRE(err.msg[0] && fuzz_safe_line(err.msg), "error '%s'", err.msg);
+                FUZZ_REQUIRE_MESSAGE(err.msg);
                 FUZZ_REQUIRE(file.n_lines == 0 && file.lines == NULL, "lines left on failure");
                 return 0;
         }
