@@ -244,10 +244,11 @@ bool http_scheme_allowed(const char *url)
 
 int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
 {
-        char shown[1024], q[QUOTE_BUF];
+        char q[QUOTE_BUF];
         struct url_layout l;
         bool is_url = url_layout(url, &l);
         if (is_url) {
+                char shown[1024];
                 http_url_redact(url, shown, sizeof(shown));
                 text_quote(shown, q, sizeof(q));
         } else {
