@@ -29,14 +29,7 @@ fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
 # run_preflight ARGS...: runs the binary, keeps its exit code in RC, stdout in OUT, stderr in ERR
 # and the time it took in ELAPSED_MS.
 run_preflight() {
-	local start end
-	start=$(date +%s%N)
-	"$PREFLIGHT" "$@" >"$WORK/out" 2>"$WORK/err"
-	RC=$?
-	end=$(date +%s%N)
-	ELAPSED_MS=$(((end - start) / 1000000))
-	OUT=$(cat "$WORK/out")
-	ERR=$(cat "$WORK/err")
+	run_cmd "$PREFLIGHT" "$@"
 }
 
 # run_cmd CMD ARGS...: as run_preflight, for any command (e.g. setpriv ... "$PREFLIGHT" ...).
@@ -91,6 +84,17 @@ expect_elapsed() {
 		pass "$3 (${ELAPSED_MS}ms)"
 	else
 		fail "$3: took ${ELAPSED_MS}ms, expected $1..$2ms"
+	fi
+}
+
+# expect_clean_line DESCRIPTION: the last run's stderr is one line of at most 1024 characters, no
+# raw control character (what every refusal of bad input must print).
+expect_clean_line() {
+	if [[ "$ERR" != *$'\n'* ]] && ! LC_ALL=C grep -q '[[:cntrl:]]' <<<"$ERR" &&
+		[ "${#ERR}" -le 1024 ]; then
+		pass "$1: one clean line on stderr (${#ERR} characters)"
+	else
+		fail "$1: stderr is not one short clean line: $(printf '%q' "${ERR:0:300}")"
 	fi
 }
 

@@ -17,22 +17,12 @@ chain_file() {
 	chmod 644 "$F"
 }
 
-# clean_line DESCRIPTION: stderr is one line, short, without raw control characters.
-clean_line() {
-	if [ "$(printf '%s' "$ERR" | wc -l)" -eq 0 ] && ! LC_ALL=C grep -q '[[:cntrl:]]' <<<"$ERR" &&
-		[ "${#ERR}" -le 1024 ]; then
-		pass "$1: one clean line on stderr"
-	else
-		fail "$1: stderr is not one clean line: $(printf '%q' "${ERR:0:300}")"
-	fi
-}
-
 ROWS=0
 # Each row: CODE | FRAGMENT (FILE stands for the file's path) | CONTENT as a printf format.
 # A row of code 0 is a file that is valid; its fragment is in the output of its checks.
 while IFS= read -r row; do
 	[[ -z "$row" || "$row" == \#* ]] && continue
-	code=$(sed 's/ *|.*//' <<<"$row")
+	code=${row%% *}
 	rest=${row#*| }
 	fragment=${rest%% | *}
 	content=${rest#* | }
@@ -43,7 +33,7 @@ while IFS= read -r row; do
 	run_cmd timeout -s KILL 20 "$PREFLIGHT" run "$F"
 	expect_code "$code" "$desc"
 	expect_text ERR "$fragment" "$desc: message"
-	[ "$code" -ne 0 ] && clean_line "$desc"
+	[ "$code" -ne 0 ] && expect_clean_line "$desc"
 	expect_elapsed 0 "$BOUND_MS" "$desc: bounded time"
 	run_cmd timeout -s KILL 20 "$PREFLIGHT" run --json "$F"
 	if [ "$code" -ne 0 ]; then
@@ -144,7 +134,7 @@ chmod 644 "$WORK/mbline.conf"
 run_preflight run "$WORK/mbline.conf"
 expect_code 6 "a line of 3 MB"
 expect_text ERR "$WORK/mbline.conf: larger than 1024 KiB" "the 3 MB line is refused by the size bound"
-clean_line "a line of 3 MB"
+expect_clean_line "a line of 3 MB"
 expect_elapsed 0 "$BOUND_MS" "a line of 3 MB: bounded time"
 rss_bound "a line of 3 MB" "$(max_rss_kib "$PREFLIGHT" run "$WORK/mbline.conf")"
 # The same on stdin, which cannot be sized first: read up to the bound, then refused.
@@ -196,7 +186,7 @@ run_preflight run "$WORK/many-bad.conf"
 expect_code 6 "20000 lines, an error on line 19999"
 expect_text ERR "$WORK/many-bad.conf:19999: user: unknown option '--bogus'" "the error names FILE:19999"
 expect_no_text ERR "ok   user" "nothing ran before the error was found"
-clean_line "an error on line 19999"
+expect_clean_line "an error on line 19999"
 expect_elapsed 0 "$BOUND_MS" "an error on line 19999: bounded time"
 # An error at the end of 60000 lines of comments (under 1 MiB).
 { for i in $(seq 59999); do echo '#'; done; echo 'prot 8080'; } >"$WORK/comments-bad.conf"
@@ -226,7 +216,7 @@ run_cmd env -u PF_UNSET_X timeout -s KILL 20 "$PREFLIGHT" run "$WORK/nest.conf"
 	fail "nested \${...:-...} crashed: exit $RC"
 expect_code 6 "nested \${...:-...} is refused"
 expect_text ERR "$WORK/nest.conf:1:" "nested \${...:-...} is named with its line"
-clean_line "nested \${...:-...}"
+expect_clean_line "nested \${...:-...}"
 expect_elapsed 0 "$BOUND_MS" "nested \${...:-...}: bounded time"
 
 echo "# $ROWS table rows"

@@ -22,21 +22,16 @@ check_row() {
 		expect_code "$code" "[$shown] exit code"
 	fi
 	expect_text ERR "$fragment" "[$shown] names the argument"
-	if [ "$(printf '%s' "$ERR" | LC_ALL=C tr -d '\n' | wc -c)" -eq "${#ERR}" ] &&
-		! LC_ALL=C grep -q '[[:cntrl:]]' <<<"$ERR" && [ "${#ERR}" -le 1024 ]; then
-		pass "[$shown] one line, no control characters, ${#ERR} bytes"
-	else
-		fail "[$shown] stderr is not one short clean line: $(printf '%q' "${ERR:0:300}")"
-	fi
+	expect_clean_line "[$shown]"
 	[ -z "$OUT" ] && pass "[$shown] nothing on stdout" || fail "[$shown] stdout: ${OUT:0:200}"
 	expect_elapsed 0 "$ROW_BOUND_MS" "[$shown] bounded time"
 }
 
-# The same row with --json right after the check's name: the error is the same, and stdout
-# holds no JSON object ("ok":true or otherwise).
+# check_row_json CODE ARGV...: the same row with --json right after the check's name: the error
+# is the same, and stdout holds no JSON object ("ok":true or otherwise).
 check_row_json() {
-	local code=$1 first=$3 shown
-	shift 3
+	local code=$1 first=$2 shown
+	shift 2
 	shown=$(printf '%q ' "$first" --json "$@" | cut -c1-70)
 	run_cmd env -u PREFLIGHT_CONFIG_DIR timeout -s KILL 10 "$PREFLIGHT" "$first" --json "$@"
 	if [ "$RC" -eq "$code" ] && [[ "$OUT" != *'"ok"'* ]] && [ -z "$OUT" ]; then
@@ -46,21 +41,28 @@ check_row_json() {
 	fi
 }
 
+# row_fields ROW: CODE, FRAGMENT and ARGV (its words unparsed) of a row "CODE | FRAGMENT | ARGV".
+row_fields() {
+	local rest=${1#*|}
+	CODE=${1%% *}
+	FRAGMENT=${rest%%|*}
+	FRAGMENT=${FRAGMENT#"${FRAGMENT%%[! ]*}"}
+	FRAGMENT=${FRAGMENT%"${FRAGMENT##*[! ]}"}
+	ARGV=${rest#*|}
+}
+
 ROWS=0
 args=() opt=() # argv of a row, set by eval
 # Each row: CODE | FRAGMENT the message must contain | ARGV as shell words (eval'd: quotes,
 # $'...' escapes, $LONG and $(...) work). One line per case.
 while IFS= read -r row; do
 	[[ -z "$row" || "$row" == \#* ]] && continue
-	code=$(sed 's/ *|.*//' <<<"$row")
-	rest=${row#*|}
-	fragment=$(sed 's/^ *//; s/ *|.*//' <<<"$rest")
-	argv=${rest#*|}
-	eval "args=($argv)"
+	row_fields "$row"
+	eval "args=($ARGV)"
 	ROWS=$((ROWS + 1))
-	check_row "$code" "$fragment" "${args[@]}"
+	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | redis | http | run) check_row_json "$code" "$fragment" "${args[@]}" ;;
+	user | port | cap | tcp | redis | http | run) check_row_json "$CODE" "${args[@]}" ;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -273,13 +275,11 @@ ROWS
 for base in "${BASES[@]}"; do
 	read -ra base_words <<<"$base"
 	while IFS= read -r row; do
-		code=$(sed 's/ *|.*//' <<<"$row")
-		rest=${row#*|}
-		fragment=$(sed 's/^ *//; s/ *|.*//' <<<"$rest")
-		eval "opt=(${rest#*|})"
+		row_fields "$row"
+		eval "opt=($ARGV)"
 		ROWS=$((ROWS + 1))
-		check_row "$code" "${base_words[0]}: $fragment" "${base_words[@]}" "${opt[@]}"
-		check_row_json "$code" "$fragment" "${base_words[@]}" "${opt[@]}"
+		check_row "$CODE" "${base_words[0]}: $FRAGMENT" "${base_words[@]}" "${opt[@]}"
+		check_row_json "$CODE" "${base_words[@]}" "${opt[@]}"
 	done <<<"$OPTION_ROWS"
 done
 
