@@ -151,7 +151,8 @@ rpm:
 # $(BUILD)/bench/results.md). About three minutes; BENCH_REPEAT=3 runs three times as many
 # rounds of each comparison (BENCH_REPEAT=0.2 a fifth, to try the benchmark itself out).
 BENCH_REPEAT ?= 1
-BENCH_HELPERS := $(addprefix $(BUILD)/bench/,spawn_timer socket_load no_netlink)
+BENCH_NAMES := spawn_timer socket_load no_netlink
+BENCH_HELPERS := $(addprefix $(BUILD)/bench/,$(BENCH_NAMES))
 
 .PHONY: bench
 # Built without SANITIZE's flags: the helpers time and load, they are not under test.
@@ -209,8 +210,7 @@ valgrind: deps $(BIN) $(UNIT)
 	PREFLIGHT=$(abspath $(BIN)) UNIT=$(abspath $(UNIT)) tests/valgrind.sh
 
 # Lint: cppcheck over every C file (inline suppressions say why; tests/cppcheck.h stands in for
-# <check.h>; variableScope is off: the code declares a function's message buffers at its top on
-# purpose), the whole tree built with clang -Werror into $(BUILD)-clang (gcc builds it everywhere
+# <check.h>), the whole tree built with clang -Werror into $(BUILD)-clang (gcc builds it everywhere
 # else), and clang-format --dry-run --Werror against .clang-format.
 LINT_C := $(wildcard core/*.[ch] checks/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c)
 CLANG_BUILD ?= $(BUILD)-clang
@@ -219,7 +219,7 @@ lint: deps
 		--error-exitcode=1 --include=tests/cppcheck.h \
 		-I. -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"' core checks tests
 	$(MAKE) --no-print-directory CC=clang BUILD=$(CLANG_BUILD) $(CLANG_BUILD)/preflight \
-		$(CLANG_BUILD)/check_runner $(addprefix $(CLANG_BUILD)/bench/,spawn_timer socket_load no_netlink)
+		$(CLANG_BUILD)/check_runner $(addprefix $(CLANG_BUILD)/bench/,$(BENCH_NAMES))
 	@if command -v clang-format >/dev/null; then \
 		clang-format --dry-run --Werror $(LINT_C) && echo "clang-format: $(words $(LINT_C)) files formatted"; \
 	else \
