@@ -13,32 +13,27 @@
 # the one kind preflight leaves on purpose is suppressed by name in tests/valgrind.supp, which says
 # why. Prints one "ok"/"not ok" line per invocation and a "valgrind: N passed, N failed" summary;
 # exits 1 when anything failed.
-set -u
-: "${PREFLIGHT:?PREFLIGHT must name the binary under test}"
 : "${UNIT:?UNIT must name the unit-test runner}"
-HERE=$(cd "$(dirname "$0")" && pwd)
-PEERS=$HERE/peers
+# WORK, PEERS, pass/fail and their counts, start_peer, free_port, SANITIZED, and the cleanup of
+# the peers started (STARTED_PIDS) at exit, as the integration tests have them.
+. "$(dirname "$0")/integration/lib.sh"
+HERE=$TESTS_DIR
 PY=$(command -v /usr/bin/python3 || command -v python3)
-PASSED=0
-FAILED=0
-PIDS=()
-WORK=$(mktemp -d /tmp/preflight-valgrind.XXXXXX)
-chmod 755 "$WORK"
 VG_DIR=$WORK/logs
 mkdir -p "$VG_DIR"
 chmod 1777 "$VG_DIR"
 
+# lib.sh's cleanup, except that the logs are kept when something failed.
 cleanup() {
 	local pid
-	for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-	for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null; done
+	for pid in "${STARTED_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${STARTED_PIDS[@]}"; do wait "$pid" 2>/dev/null; done
 	if [ "$FAILED" -eq 0 ]; then
 		rm -rf "$WORK"
 	else
 		echo "# valgrind logs kept in $VG_DIR"
 	fi
 }
-trap cleanup EXIT
 
 if ! command -v valgrind >/dev/null; then
 	echo "not ok - valgrind is not installed (make deps installs it)"
@@ -48,7 +43,7 @@ fi
 for f in "$PREFLIGHT" "$UNIT"; do
 	[ -x "$f" ] || { echo "not ok - $f is not built"; echo "valgrind: 0 passed, 1 failed"; exit 1; }
 done
-if grep -q __asan_init "$PREFLIGHT"; then
+if [ "$SANITIZED" = 1 ]; then
 	echo "not ok - $PREFLIGHT is built with ASan, which valgrind cannot run: use a plain build"
 	echo "valgrind: 0 passed, 1 failed"
 	exit 1
@@ -110,37 +105,14 @@ vg() {
 	rc=$?
 	ms=$((($(date +%s%N) - start) / 1000000))
 	if [ "$rc" -eq "$want" ] && vg_clean "$name"; then
-		PASSED=$((PASSED + 1))
-		echo "ok - $name: exit $rc, valgrind-clean (${ms}ms)"
+		pass "$name: exit $rc, valgrind-clean (${ms}ms)"
 	else
 		vg_clean "$name"
-		FAILED=$((FAILED + 1))
-		echo "not ok - $name: exit $rc (expected $want);$VG_WHY"
+		fail "$name: exit $rc (expected $want);$VG_WHY"
 		sed 's/^/    stderr: /' "$WORK/$name.err" | head -10
 		show_logs "$name"
 	fi
 }
-
-# start_peer CMD ARGS...: starts a helper that prints "ready ..." when it serves; PEER_OUT is that
-# line.
-start_peer() {
-	local out=$WORK/peer.$RANDOM i
-	"$@" >"$out" 2>&1 &
-	PIDS+=("$!")
-	for i in $(seq 100); do
-		if grep -qs '^ready' "$out"; then
-			PEER_OUT=$(grep -m1 '^ready' "$out")
-			return 0
-		fi
-		kill -0 "${PIDS[-1]}" 2>/dev/null || break
-		sleep 0.05
-	done
-	echo "# peer did not start: $*"
-	cat "$out"
-	return 1
-}
-
-free_port() { "$PY" "$PEERS/freeport.py" tcp; }
 
 # ---- the unit tests: one process (CK_FORK=no), so that a leak is valgrind's to see ------------
 start=$(date +%s)
@@ -150,12 +122,10 @@ if [ -z "${VALGRIND_ONLY:-}" ] || [[ unit == *"$VALGRIND_ONLY"* ]]; then
 	rc=$?
 	summary=$(grep -E '^[0-9]+%: Checks' "$WORK/unit.out" | tail -1)
 	if [ "$rc" -eq 0 ] && vg_clean unit; then
-		PASSED=$((PASSED + 1))
-		echo "ok - unit tests under valgrind (CK_FORK=no): $summary, valgrind-clean ($(($(date +%s) - start))s)"
+		pass "unit tests under valgrind (CK_FORK=no): $summary, valgrind-clean ($(($(date +%s) - start))s)"
 	else
 		vg_clean unit
-		FAILED=$((FAILED + 1))
-		echo "not ok - unit tests under valgrind: exit $rc, $summary;$VG_WHY"
+		fail "unit tests under valgrind: exit $rc, $summary;$VG_WHY"
 		grep -E ':[FE]:' "$WORK/unit.out" | head -10 | sed 's/^/    /'
 		show_logs unit
 	fi
@@ -172,7 +142,7 @@ printf 'not-the-password\n' >"$WORK/wrong.pass"
 chmod 600 "$WORK"/*.pass
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize no \
 	--dir "$WORK" --logfile "$WORK/redis.log" --requirepass "$REDIS_PASSWORD" >/dev/null 2>&1 &
-PIDS+=("$!")
+STARTED_PIDS+=("$!")
 for i in $(seq 100); do
 	[ "$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
 	sleep 0.05
