@@ -140,15 +140,8 @@ REDIS_PASSWORD=vg-$RANDOM-$RANDOM
 printf '%s\n' "$REDIS_PASSWORD" >"$WORK/redis.pass"
 printf 'not-the-password\n' >"$WORK/wrong.pass"
 chmod 600 "$WORK"/*.pass
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize no \
-	--dir "$WORK" --logfile "$WORK/redis.log" --requirepass "$REDIS_PASSWORD" >/dev/null 2>&1 &
-STARTED_PIDS+=("$!")
-for i in $(seq 100); do
-	[ "$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] && break
-	sleep 0.05
-done
-[ "$(REDISCLI_AUTH=$REDIS_PASSWORD redis-cli -p "$REDIS_PORT" ping 2>/dev/null)" = PONG ] ||
-	{ echo "# redis-server did not start"; exit 1; }
+start_redis valgrind --port "$REDIS_PORT" --requirepass "$REDIS_PASSWORD"
+REDISCLI_AUTH=$REDIS_PASSWORD wait_redis -p "$REDIS_PORT" || exit 1
 start_peer "$PY" "$PEERS/http_server.py" --port 0 || exit 1
 HTTP=http://127.0.0.1:${PEER_OUT#ready }
 

@@ -197,3 +197,25 @@ finish() {
 	echo "RESULT $PASSED $FAILED"
 	[ "$FAILED" -eq 0 ]
 }
+
+# start_redis NAME ARGS...: a redis-server of our own on loopback; REDIS_PID is set.
+start_redis() {
+	local name=$1
+	shift
+	redis-server --bind 127.0.0.1 --save '' --appendonly no --daemonize no --dir "$WORK" \
+		--logfile "$WORK/redis-$name.log" "$@" >/dev/null 2>&1 &
+	REDIS_PID=$!
+	STARTED_PIDS+=("$REDIS_PID")
+}
+
+# wait_redis REDIS-CLI-ARGS...: until the server answers anything (PONG, NOAUTH, ...), 5 s at most.
+wait_redis() {
+	local i out
+	for i in $(seq 100); do
+		out=$(redis-cli "$@" ping 2>&1)
+		if [ -n "$out" ] && [[ "$out" != *"Could not connect"* ]]; then return 0; fi
+		sleep 0.05
+	done
+	echo "# redis-server did not come up: redis-cli $*" >&2
+	return 1
+}

@@ -207,13 +207,8 @@ fi
 # ---- Secrets: every source, passing and failing, every output mode ---------------------------
 
 AUTHED=$(free_port)
-redis-server --port "$AUTHED" --bind 127.0.0.1 --save '' --appendonly no --daemonize no \
-	--dir "$WORK" --logfile "$WORK/redis.log" --requirepass "$SECRET" >/dev/null 2>&1 &
-STARTED_PIDS+=("$!")
-for i in $(seq 100); do
-	[[ "$(redis-cli -p "$AUTHED" ping 2>&1)" == NOAUTH* ]] && break
-	sleep 0.05
-done
+start_redis authed --port "$AUTHED" --requirepass "$SECRET"
+wait_redis -p "$AUTHED"
 start_fake_redis echo-password; ECHO_REDIS=$PORT
 start_fake_redis silent; SILENT_REDIS=$PORT
 printf '%s\n' "$SECRET" >"$WORK/pw"
