@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Types and constants only: libcurl itself is loaded with dlopen() when an http check runs. */
@@ -634,10 +636,11 @@ static int parse_method(const char *value, enum http_method *method, struct pf_e
 
 /* An upper bound, in regcomp()'s parse-tree nodes, on what a pattern costs: glibc writes "x+"
  * as "xx*" and "x{m,n}" as n copies of x, so repetitions multiply the size of what they repeat.
- * 20000 nodes are a few MB; a readiness pattern needs far fewer. Counts above POSIX's portable
- * RE_DUP_MAX (255) are refused on their own: "x{1,n}" costs regcomp time and memory that grow
- * with the square of n (".{1,10000}": 770 MB). */
-enum { REGEX_COST_MAX = 20000, REGEX_COUNT_MAX = 255, REGEX_DEPTH_MAX = 64 };
+ * regcomp()'s memory and time grow with the square of the size and worse (20000 nodes of "()"
+ * take 1.5 GB and 5 s); 2000 nodes stay under 20 MB, and a readiness pattern needs far
+ * fewer. Counts above POSIX's portable RE_DUP_MAX (255) are refused on their own: "x{1,n}"
+ * costs regcomp time and memory that grow with the square of n (".{1,10000}": 770 MB). */
+enum { REGEX_COST_MAX = 2000, REGEX_COUNT_MAX = 255, REGEX_DEPTH_MAX = 64 };
 
 static size_t cost_add(size_t a, size_t b)
 {
@@ -744,16 +747,65 @@ int http_check_regex_cost(const char *pattern, struct pf_error *err)
         return PF_OK;
 }
 
+/* REG_NEWLINE: ^ and $ match at each line, as grep does, so '^ready$' matches the body
+ * "ready\n" that most services send. */
+#define REGEX_FLAGS (REG_EXTENDED | REG_NOSUB | REG_NEWLINE)
+
+enum { REGEX_COMPILE_CPU_SECONDS = 1, REGEX_TRIAL_OUT_OF_TIME = 3, REGEX_TRIAL_NOT_RUN = 4 };
+
+static void regex_trial_out_of_time(int sig)
+{
+        (void)sig;
+        _exit(REGEX_TRIAL_OUT_OF_TIME);
+}
+
+/*
+ * Whether regcomp() compiles PATTERN within REGEX_COMPILE_CPU_SECONDS, found out in a child
+ * process. The cost bound above keeps memory in check, but glibc's regcomp() also takes time
+ * exponential in the length of some short patterns ("(((a?)+)?)+" twenty times, 220 bytes:
+ * 6.7 s; "(\b|\B)" eight times then "a?" 400 times: 13 s), more shapes than a bound can foresee,
+ * and nothing interrupts regcomp() in this process. Compiling is deterministic, so the compile
+ * that follows here takes no longer than the trial did. When no child can be made, the pattern
+ * is compiled here untried.
+ */
+static bool regex_compiles_in_time(const char *pattern)
+{
+        pid_t pid = fork();
+        if (pid < 0)
+                return true;
+        if (pid == 0) {
+                struct rlimit cpu = {REGEX_COMPILE_CPU_SECONDS, REGEX_COMPILE_CPU_SECONDS + 1};
+                regex_t re;
+                /* SIGXCPU at the soft limit ends the child without a core dump; SIGKILL at the
+                 * hard limit if the handler cannot run. */
+                if (signal(SIGXCPU, regex_trial_out_of_time) == SIG_ERR ||
+                    setrlimit(RLIMIT_CPU, &cpu) != 0)
+                        _exit(REGEX_TRIAL_NOT_RUN);
+                (void)regcomp(&re, pattern, REGEX_FLAGS);
+                _exit(0);
+        }
+        int status;
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return true;
+        return !WIFSIGNALED(status) && WEXITSTATUS(status) != REGEX_TRIAL_OUT_OF_TIME;
+}
+
 static int parse_regex(struct http_config *cfg, const char *value, struct pf_error *err)
 {
+        char q[QUOTE_BUF];
         regex_t re;
         if (http_check_regex_cost(value, err) != PF_OK)
                 return PF_USAGE;
-        /* REG_NEWLINE: ^ and $ match at each line, as grep does, so '^ready$' matches the
-         * body "ready\n" that most services send. */
-        int rc = regcomp(&re, value, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
+        if (!regex_compiles_in_time(value))
+                return pf_error_set(err,
+                                    "--expect-body-regex: '%s' takes regcomp() more than %d s "
+                                    "to compile; write it more simply",
+                                    text_quote_hiding_userinfo(value, q, sizeof(q)),
+                                    REGEX_COMPILE_CPU_SECONDS);
+        int rc = regcomp(&re, value, REGEX_FLAGS);
         if (rc != 0) {
-                char q[QUOTE_BUF], why[160];
+                char why[160];
                 regerror(rc, &re, why, sizeof(why));
                 regfree(&re);
                 return pf_error_set(err,

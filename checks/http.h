@@ -46,9 +46,10 @@ struct http_url {
         bool has_userinfo;
 };
 
-/* What --expect-body-regex accepts: 0, or -1 with err set when the pattern is one glibc's
- * regcomp() would spend far too much memory on (it copies a group once per repetition, so
- * nested counts multiply: "((a{100}){100}){100}" or "a++++++++++++++++++++" take gigabytes). */
+/* What --expect-body-regex accepts before regcomp() is tried: 0, or -1 with err set when the
+ * pattern is one glibc's regcomp() would spend far too much memory on (it copies a group once
+ * per repetition, so nested counts multiply: "((a{100}){100}){100}" or "a++++++++++++++++++++"
+ * take gigabytes). */
 int http_check_regex_cost(const char *pattern, struct pf_error *err);
 
 /* Accepts http:// and https:// URLs with a host (scheme in any case); no spaces or control
