@@ -46,11 +46,12 @@ struct http_url {
         bool has_userinfo;
 };
 
-/* What --expect-body-regex accepts before regcomp() is tried: 0, or -1 with err set when the
+/* What --expect-body-regex accepts before regcomp() is called: 0, or -1 with err set when the
  * pattern is one glibc's regcomp() would spend far too much memory on (it copies a group once
  * per repetition, so nested counts multiply: "((a{100}){100}){100}" or "a++++++++++++++++++++"
- * take gigabytes). */
-int http_check_regex_cost(const char *pattern, struct pf_error *err);
+ * take gigabytes). *may_be_slow: it has what can make regcomp() take exponential time (anchors,
+ * word boundaries, back-references, or a loop over what can match nothing). */
+int http_check_regex_cost(const char *pattern, bool *may_be_slow, struct pf_error *err);
 
 /* Accepts http:// and https:// URLs with a host (scheme in any case); no spaces or control
  * characters. Errors quote the URL with its userinfo hidden. PF_OK or PF_USAGE. */

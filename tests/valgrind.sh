@@ -198,6 +198,9 @@ vg redis-role 42 redis "127.0.0.1:$REDIS_PORT" --password-file "$WORK/redis.pass
 vg http-ok 0 http "$HTTP/ok" --expect-body ready "${T[@]}"
 vg http-503 52 http "$HTTP/status/503" "${T[@]}"
 vg http-body-mismatch 53 http "$HTTP/ok" --expect-body never-there "${T[@]}"
+vg http-regex 0 http "$HTTP/ok" --expect-body-regex '^ready$' "${T[@]}"
+# regcomp() tried in a child that runs out of CPU time: both processes clean
+vg http-regex-too-slow 2 http "$HTTP/ok" --expect-body-regex "$(printf '(((a?)+)?)+%.0s' {1..20})"
 vg http-redirects 0 http "$HTTP/hops/3" -L "${T[@]}"
 vg http-refused 50 http "http://127.0.0.1:$REFUSED/" "${T[@]}"
 vg http-big-body 0 http "$HTTP/big?mib=8" -v "${T[@]}"
