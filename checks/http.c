@@ -680,13 +680,14 @@ struct regex_scan {
 };
 
 /* The cost of the alternation at *p, up to its closing ')' or the end; *p is left there, and
- * *empty says whether the alternation can match the empty string. */
+ * *empty says whether the alternation can match the empty string. At depth 0 a ')' closes
+ * nothing: glibc reads it as a character, which may be repeated like any other. */
 static size_t regex_cost(const char **p, unsigned depth, bool *empty, struct regex_scan *scan)
 {
         size_t total = 1;
         bool branch_empty = true; /* so far, every atom of this branch can match nothing */
         *empty = false;
-        while (**p && **p != ')') {
+        while (**p && (**p != ')' || depth == 0)) {
                 const char *at = *p;
                 size_t atom = 1;
                 bool atom_empty = false;
@@ -762,13 +763,9 @@ int http_check_regex_cost(const char *pattern, bool *may_be_slow, struct pf_erro
 {
         char q[QUOTE_BUF];
         struct regex_scan scan = {false, false};
-        size_t cost = 0;
-        for (const char *p = pattern; *p;) {
-                bool empty;
-                cost = cost_add(cost, regex_cost(&p, 0, &empty, &scan));
-                if (*p == ')') /* an unmatched ')': regcomp() judges it */
-                        p++;
-        }
+        const char *p = pattern;
+        bool empty;
+        size_t cost = regex_cost(&p, 0, &empty, &scan);
         *may_be_slow = scan.may_be_slow;
         if (scan.count_too_big)
                 return pf_error_set(err,

@@ -483,7 +483,7 @@ static const struct {
     {"[[:alpha:]]+[[.-.]]", false}, /* classes and collating elements */
     {"\\{5000\\}", false},          /* escaped braces are characters */
     {"a{,5}", false},               /* not an interval: left to regcomp() */
-    {"a)b", false},                 /* an unmatched ')': left to regcomp() */
+    {"a)b", false},                 /* an unmatched ')' is a character */
     {"x{255}", false},
     {"(a+)*", false}, /* a loop, but every turn matches something */
     {"(a*b)*(c|d)+", false},
@@ -495,6 +495,7 @@ static const struct {
     {"a?+", true},
     {"(a|)+", true},
     {"(b?c*){2,}", true},
+    {"a)?*", true}, /* and may be repeated as one (found by a random search) */
     {"^[a-z]+(-[a-z0-9]+)*$", true},
 };
 
