@@ -641,6 +641,7 @@ static int parse_method(const char *value, enum http_method *method, struct pf_e
  * fewer. Counts above POSIX's portable RE_DUP_MAX (255) are refused on their own: "x{1,n}"
  * costs regcomp time and memory that grow with the square of n (".{1,10000}": 770 MB). */
 enum { REGEX_COST_MAX = 2000, REGEX_COUNT_MAX = 255, REGEX_DEPTH_MAX = 64 };
+enum { GLIBC_DUP_MAX = 0x7fff }; /* glibc's own RE_DUP_MAX: a count above it is an error */
 
 static size_t cost_add(size_t a, size_t b)
 {
@@ -672,6 +673,56 @@ static const char *skip_bracket_expression(const char *p)
                 }
         }
         return *p ? p + 1 : p;
+}
+
+/* One number of an interval as glibc's regcomp() reads it: digits (and "\\0", a 0 there; "\\1"
+ * to "\\9" are back-references), up to a ',' (escaped or not) or an unescaped '}', which *sep
+ * is set to; *p is left past it. Returns the number, -1 for none, -2 for what regcomp()
+ * refuses. */
+static long interval_number(const char **p, char *sep)
+{
+        long n = -1;
+        for (;;) {
+                const char *t = *p;
+                bool escaped = t[0] == '\\' && t[1];
+                char c = escaped ? t[1] : t[0];
+                if (!c)
+                        return -2;
+                *p = t + (escaped ? 2 : 1);
+                if (c == ',' || (c == '}' && !escaped)) {
+                        *sep = c;
+                        return n;
+                }
+                if (!isdigit((unsigned char)c) || (escaped && c != '0') || n == -2 ||
+                    n > GLIBC_DUP_MAX)
+                        n = -2;
+                else
+                        n = n < 0 ? c - '0' : n * 10 + (c - '0');
+        }
+}
+
+/* q at '{': an interval "{m}", "{m,n}", "{m,}" or glibc's "{,n}" (from 0). Returns just past
+ * it, or NULL for what regcomp() refuses; *unbounded for "{m,}". */
+static const char *scan_interval(const char *q, unsigned long *low, unsigned long *high,
+                                 bool *unbounded)
+{
+        const char *p = q + 1;
+        char sep;
+        long start = interval_number(&p, &sep), end = start;
+        if (start == -2 || (start == -1 && sep != ','))
+                return NULL;
+        if (sep == ',') {
+                end = interval_number(&p, &sep);
+                if (end == -2 || sep != '}')
+                        return NULL;
+                start = start < 0 ? 0 : start;
+        }
+        if (start > GLIBC_DUP_MAX || end > GLIBC_DUP_MAX || (end >= 0 && end < start))
+                return NULL;
+        *unbounded = end < 0;
+        *low = (unsigned long)start;
+        *high = end < 0 ? *low : (unsigned long)end;
+        return p;
 }
 
 struct regex_scan {
@@ -728,22 +779,17 @@ static size_t regex_cost(const char **p, unsigned depth, bool *empty, struct reg
                         } else if (*q == '+') {
                                 loops = true;
                                 atom = cost_add(cost_mul(atom, 2), 1);
-                        } else if (*q == '{' && isdigit((unsigned char)q[1])) {
-                                char *end;
-                                unsigned long low = strtoul(q + 1, &end, 10), high = low;
-                                if (*end == ',' && isdigit((unsigned char)end[1])) {
-                                        high = strtoul(end + 1, &end, 10);
-                                } else if (*end == ',') {
-                                        end++; /* {m,}: m copies and a star, as {m,m} costs */
-                                        loops = true;
-                                }
-                                if (*end != '}')
-                                        break; /* regcomp() says what is wrong with it */
+                        } else if (*q == '{') {
+                                unsigned long low, high;
+                                const char *end = scan_interval(q, &low, &high, &loops);
+                                if (!end)
+                                        break; /* regcomp() refuses it, and says why */
                                 if (low > REGEX_COUNT_MAX || high > REGEX_COUNT_MAX)
                                         scan->count_too_big = true;
-                                atom = cost_add(cost_mul(atom, (high > low ? high : low) + 1), 1);
+                                /* {m,}: m copies and a star, as {m,m} costs */
+                                atom = cost_add(cost_mul(atom, high + 1), 1);
                                 atom_empty = atom_empty || low == 0;
-                                q = end;
+                                q = end - 1;
                         } else {
                                 break;
                         }

@@ -414,6 +414,7 @@ static const struct {
 } bad_options[] = {
     {{"http://h/", "--expect-body-regex", "a(", NULL}, "not a valid regular expression: "},
     {{"http://h/", "--expect-body-regex", "[z-a]", NULL}, "Invalid range end"},
+    {{"http://h/", "--expect-body-regex", "a{99999999999999999999999}", NULL}, "too big"},
     {{"http://h/", "--expect-body-regex", exponential_regex, NULL}, "within 1 s of CPU time"},
     {{"http://h/", "--expect-status", "2xx", NULL}, "'2xx'"},
     {{"http://h/", "--method", "DELETE", NULL}, "'DELETE' is not GET, HEAD or POST"},
@@ -482,7 +483,8 @@ static const struct {
     {"[]{}+*]{3}", false},          /* repetition characters inside a bracket expression */
     {"[[:alpha:]]+[[.-.]]", false}, /* classes and collating elements */
     {"\\{5000\\}", false},          /* escaped braces are characters */
-    {"a{,5}", false},               /* not an interval: left to regcomp() */
+    {"a{,5}", false},               /* glibc's "{0,5}" */
+    {"a{1\\,5}", false},            /* and "\\," a comma */
     {"a)b", false},                 /* an unmatched ')' is a character */
     {"x{255}", false},
     {"(a+)*", false}, /* a loop, but every turn matches something */
@@ -506,7 +508,8 @@ static const char *const costly_regexes[] = {
     "((((((((((((((((a+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+)+", /* so do nested '+' */
     ".{1,256}",                                           /* above RE_DUP_MAX */
     ".{1,10000}",                                         /* 770 MB: the square of the count */
-    "a{99999999999999999999999}",                         /* overflow saturates */
+    ".1{,10000}",   /* "{,n}" is "{0,n}" to glibc (found by fuzz_regex) */
+    "a{1,1000\\0}", /* and "\\0" a digit in a count (found by fuzz_regex) */
     /* nested deeper than anyone writes by hand */
     ("(((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((((a)))))))))))))))))))))"
      "))))))))))))))))))))))))))))))))))))))))))))))"),
