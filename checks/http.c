@@ -693,11 +693,12 @@ static long interval_number(const char **p, char *sep)
                         *sep = c;
                         return n;
                 }
-                if (!isdigit((unsigned char)c) || (escaped && c != '0') || n == -2 ||
-                    n > GLIBC_DUP_MAX)
+                if (!isdigit((unsigned char)c) || (escaped && c != '0') || n == -2)
                         n = -2;
                 else
                         n = n < 0 ? c - '0' : n * 10 + (c - '0');
+                if (n > GLIBC_DUP_MAX)
+                        n = -2;
         }
 }
 
@@ -717,7 +718,7 @@ static const char *scan_interval(const char *q, unsigned long *low, unsigned lon
                         return NULL;
                 start = start < 0 ? 0 : start;
         }
-        if (start > GLIBC_DUP_MAX || end > GLIBC_DUP_MAX || (end >= 0 && end < start))
+        if (end >= 0 && end < start)
                 return NULL;
         *unbounded = end < 0;
         *low = (unsigned long)start;
@@ -831,7 +832,7 @@ int http_check_regex_cost(const char *pattern, bool *may_be_slow, struct pf_erro
  * "ready\n" that most services send. */
 #define REGEX_FLAGS (REG_EXTENDED | REG_NOSUB | REG_NEWLINE)
 
-enum { REGEX_COMPILE_CPU_SECONDS = 1, REGEX_TRIAL_OUT_OF_TIME = 3, REGEX_TRIAL_NOT_RUN = 4 };
+enum { REGEX_COMPILE_CPU_SECONDS = 1, REGEX_TRIAL_OUT_OF_TIME = 3 };
 
 static void regex_trial_out_of_time(int sig)
 {
@@ -862,7 +863,7 @@ static bool regex_compiles_in_time(const char *pattern)
                  * hard limit if the handler cannot run. */
                 if (signal(SIGXCPU, regex_trial_out_of_time) == SIG_ERR ||
                     setrlimit(RLIMIT_CPU, &cpu) != 0)
-                        _exit(REGEX_TRIAL_NOT_RUN);
+                        _exit(0); /* untried, as when no child can be made */
                 (void)regcomp(&re, pattern, REGEX_FLAGS);
                 _exit(0);
         }
@@ -871,8 +872,7 @@ static bool regex_compiles_in_time(const char *pattern)
                 if (errno != EINTR)
                         return true;
         /* Out of time, killed at the hard limit, or anything else the child did not mean */
-        return WIFEXITED(status) &&
-               (WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == REGEX_TRIAL_NOT_RUN);
+        return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
 static int parse_regex(struct http_config *cfg, const char *value, struct pf_error *err)
