@@ -25,7 +25,7 @@ LDFLAGS += -fsanitize=address,undefined
 endif
 
 CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c))
-CHECK_SRCS := $(wildcard checks/*.c)
+CHECK_SRCS := $(wildcard checks/*.c checks/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
 TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
@@ -212,7 +212,7 @@ valgrind: deps $(BIN) $(UNIT)
 # Lint: cppcheck over every C file (inline suppressions say why; tests/cppcheck.h stands in for
 # <check.h>), the whole tree built with clang -Werror into $(BUILD)-clang (gcc builds it everywhere
 # else), and clang-format --dry-run --Werror against .clang-format.
-LINT_C := $(wildcard core/*.[ch] checks/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c)
+LINT_C := $(wildcard core/*.[ch] checks/*.[ch] checks/*/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c)
 CLANG_BUILD ?= $(BUILD)-clang
 lint: deps
 	cppcheck -q --std=c11 --enable=warning,style,performance,portability --inline-suppr \
