@@ -508,8 +508,8 @@ static struct {
                                  int request, struct curl_header **out);
 } curl;
 
-/* Loads libcurl once per process; false with why set when it is missing. */
-static bool curl_load(char *why, size_t why_size)
+/* Loads libcurl once per process: PF_OK, or dl_load()'s code with why set. */
+static int curl_load(char *why, size_t why_size)
 {
         static bool initialised;
         static const char *const sonames[] = {"libcurl.so.4", "libcurl-gnutls.so.4", NULL};
@@ -527,16 +527,17 @@ static bool curl_load(char *why, size_t why_size)
             {NULL, NULL},
         };
         if (initialised)
-                return true;
-        if (!dl_load(sonames, symbols, why, why_size))
-                return false;
+                return PF_OK;
+        int r = dl_load(sonames, symbols, why, why_size);
+        if (r != PF_OK)
+                return r;
         CURLcode rc = curl.global_init(CURL_GLOBAL_DEFAULT);
         if (rc != CURLE_OK) {
                 snprintf(why, why_size, "curl_global_init: %s", curl.easy_strerror(rc));
-                return false;
+                return PF_INTERNAL;
         }
         initialised = true;
-        return true;
+        return PF_OK;
 }
 
 /* ---- The check --------------------------------------------------------------------------------
@@ -1532,9 +1533,17 @@ static void http_run(const void *config, const char *target, const struct attemp
                 exchange_free(&ex);
                 return;
         }
-        if (!curl_load(why, sizeof(why))) {
-                result_set(res, PF_NO_LIBRARY, "libcurl is not available: %s", why);
+        int loaded = curl_load(why, sizeof(why));
+        if (loaded == PF_NO_LIBRARY) {
+                result_set(res, PF_NO_LIBRARY, "libcurl is not installed: %s", why);
                 result_fix(res, "apt-get install %s", HTTP_DEBIAN_PACKAGE);
+                exchange_free(&ex);
+                return;
+        }
+        if (loaded != PF_OK) {
+                result_set(res, PF_INTERNAL, "libcurl is installed but cannot be loaded: %s", why);
+                result_fix(res, "look at the unit's LimitAS= (or ulimit -v) and at ldd on the "
+                                "library the message names");
                 exchange_free(&ex);
                 return;
         }

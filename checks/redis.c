@@ -448,7 +448,7 @@ static struct {
         void (*free_context)(redisContext *ctx);
 } hiredis;
 
-static bool load_hiredis(char *why, size_t why_size)
+static int load_hiredis(char *why, size_t why_size)
 {
         /* The soname of Debian 12's libhiredis0.14 first; the dev symlink as a fallback. */
         static const char *const sonames[] = {"libhiredis.so.0.14", "libhiredis.so", NULL};
@@ -1121,10 +1121,17 @@ static void probe(const struct redis_config *cfg, const struct redis_target *tar
         char why[512], peer[300], took[32];
         struct transcript log = {.used = 0};
         uint64_t started = clock_now_us();
-        if (!load_hiredis(why, sizeof(why))) {
-                result_set(res, PF_NO_LIBRARY, "hiredis (libhiredis.so.0.14) cannot be loaded: %s",
+        int loaded = load_hiredis(why, sizeof(why));
+        if (loaded == PF_NO_LIBRARY) {
+                result_set(res, PF_NO_LIBRARY, "hiredis (libhiredis.so.0.14) is not installed: %s",
                            why);
                 result_fix(res, "install it: apt-get install " HIREDIS_PACKAGE);
+                return;
+        }
+        if (loaded != PF_OK) {
+                result_set(res, PF_INTERNAL, "hiredis is installed but cannot be loaded: %s", why);
+                result_fix(res, "look at the unit's LimitAS= (or ulimit -v) and at ldd on the "
+                                "library the message names");
                 return;
         }
         int fd = -1;
