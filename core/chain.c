@@ -5,6 +5,7 @@
  */
 #include "core/chain.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -637,14 +639,53 @@ static int report_step(const struct chain_step *step, const struct report_style 
         return code != PF_OK ? code : o.code;
 }
 
+/* Descriptors open now: what /proc/self/fd lists, less the one that lists it (3 without it). */
+static unsigned open_descriptors(void)
+{
+        DIR *dir = opendir("/proc/self/fd");
+        if (!dir)
+                return 3;
+        unsigned n = 0;
+        for (const struct dirent *d; (d = readdir(dir));)
+                if (d->d_name[0] != '.')
+                        n++;
+        closedir(dir);
+        return n > 0 ? n - 1 : 0;
+}
+
+/* Under --parallel preflight holds a pipe from every line at once, and one more end while it
+ * starts the next: a chain of 1000 lines needs about 1000 descriptors beyond those open. Said
+ * before anything starts, rather than a bare "Too many open files" halfway. */
+static bool enough_descriptors(const struct chain *chain, int error)
+{
+        struct rlimit limit;
+        unsigned needed = open_descriptors() + chain->n_steps + 1;
+        if (error != EMFILE && (getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+                                limit.rlim_cur == RLIM_INFINITY || needed <= limit.rlim_cur))
+                return true;
+        if (error == EMFILE && getrlimit(RLIMIT_NOFILE, &limit) != 0)
+                limit.rlim_cur = 0;
+        report_error("run",
+                     "%s: --parallel needs %u file descriptors for its %u lines (a pipe from each, "
+                     "and those open already), and the limit is %llu; fix: raise LimitNOFILE= in "
+                     "the unit (ulimit -n in a shell) to %u or more (room for the checks' own "
+                     "sockets too), or run without --parallel",
+                     chain->where, needed, chain->n_steps, (unsigned long long)limit.rlim_cur,
+                     needed + 16);
+        return false;
+}
+
 static int run_side_by_side(struct chain *chain, const struct run_options *opt)
 {
         fflush(NULL); /* nothing buffered may be written twice, by parent and child */
+        if (!enough_descriptors(chain, 0))
+                return PF_INTERNAL;
         for (unsigned i = 0; i < chain->n_steps; i++) {
                 int e = start_step(chain, i);
                 if (e != 0) {
-                        report_error("run", "%s:%u: cannot start the check: %s", chain->where,
-                                     chain->steps[i].line, strerror(e));
+                        if (e != EMFILE || enough_descriptors(chain, e))
+                                report_error("run", "%s:%u: cannot start the check: %s",
+                                             chain->where, chain->steps[i].line, strerror(e));
                         stop_steps(chain);
                         return PF_INTERNAL;
                 }
