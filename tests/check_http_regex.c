@@ -3,7 +3,9 @@
  * the constructs POSIX reads otherwise are refused, each limit holds and says so, and the worst
  * patterns found end within the CPU bound on a full 64 KiB body. */
 #include <check.h>
+#include <pthread.h>
 #include <regex.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -496,6 +498,56 @@ START_TEST(test_worst_cases_bounded)
 }
 END_TEST
 
+/* One step can be long: a class of 1360 properties tested against each byte of the body, which
+ * a count of 65000 makes fail only after scanning it all (136 ms a step, measured). The timer
+ * stops the match after the step that passes the budget, not 128 steps later (5 s). */
+START_TEST(test_worst_single_step)
+{
+        static const char *const properties[] = {"\\pN", "\\pM", "\\pZ", "\\pC"};
+        char pattern[BODY_REGEX_MAX_LENGTH + 1] = "[^";
+        size_t used = 2;
+        for (unsigned i = 0; used + 3 + 13 < sizeof(pattern); i++)
+                used += (size_t)snprintf(pattern + used, sizeof(pattern) - used, "%s",
+                                         properties[i % 4]);
+        snprintf(pattern + used, sizeof(pattern) - used, "]{65000}[xy]");
+        char why[512] = "";
+        double seconds;
+        char *body = body_of("a", "b");
+        ck_assert_int_eq(timed(pattern, body, why, sizeof(why), &seconds), BODY_GAVE_UP);
+        ck_assert_msg(strstr(why, "500 ms of CPU time"), "%s", why);
+        ck_assert_msg(seconds < cpu_bound_s(), "%.3f s", seconds);
+        free(body);
+}
+END_TEST
+
+/* The timers' signal is the process's again after a match: its action and its mask. */
+START_TEST(test_signal_put_back)
+{
+        struct sigaction before, after;
+        sigset_t mask_before, mask_after;
+        ck_assert_int_eq(sigaction(SIGVTALRM, NULL, &before), 0);
+        ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &mask_before), 0);
+        char why[512] = "";
+        char *body = body_of("a", "");
+        ck_assert_int_eq(match("a*+[bc]", body, BODY_SIZE, why, sizeof(why)), BODY_GAVE_UP);
+        ck_assert_int_eq(match("^a", body, BODY_SIZE, why, sizeof(why)), BODY_MATCH);
+        ck_assert_int_eq(sigaction(SIGVTALRM, NULL, &after), 0);
+        ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &mask_after), 0);
+        ck_assert(after.sa_handler == before.sa_handler);
+        ck_assert_int_eq(sigismember(&mask_after, SIGVTALRM), sigismember(&mask_before, SIGVTALRM));
+        /* A caller that blocks it gets it blocked back, and the match is still bounded. */
+        sigset_t only;
+        sigemptyset(&only);
+        sigaddset(&only, SIGVTALRM);
+        ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, &only, NULL), 0);
+        ck_assert_int_eq(match("a*+[bc]", body, BODY_SIZE, why, sizeof(why)), BODY_GAVE_UP);
+        ck_assert_int_eq(pthread_sigmask(SIG_BLOCK, NULL, &mask_after), 0);
+        ck_assert(sigismember(&mask_after, SIGVTALRM));
+        ck_assert_int_eq(pthread_sigmask(SIG_UNBLOCK, &only, NULL), 0);
+        free(body);
+}
+END_TEST
+
 START_TEST(test_free_null)
 {
         body_regex_free(NULL);
@@ -528,6 +580,8 @@ Suite *suite_http_regex(void)
         tcase_add_test(limits, test_pcre2_own_limits);
         tcase_add_test(limits, test_deadline);
         tcase_add_loop_test(limits, test_worst_cases_bounded, 0, sizeof(worst) / sizeof(worst[0]));
+        tcase_add_test(limits, test_worst_single_step);
+        tcase_add_test(limits, test_signal_put_back);
         suite_add_tcase(s, limits);
         return s;
 }

@@ -1,5 +1,7 @@
 #include "checks/http/regex.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdalign.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -7,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -354,10 +357,14 @@ int body_regex_compile(const char *pattern, struct body_regex **out, char *why, 
 
 /* ---- Matching --------------------------------------------------------------------------------
  * The budget is counted by the callout PCRE2 makes before every item of the pattern, over the
- * whole pcre2_match() call: every start position draws on the same budget. Work between two
- * callouts is at most one item's, which is linear in the body (a character repeat scanning it,
- * a back-reference comparing it), so reading the clocks every CLOCK_EVERY steps keeps the
- * overshoot to milliseconds while costing a fraction of a nanosecond per step. */
+ * whole pcre2_match() call: every start position draws on the same budget. Steps are counted
+ * there. Time cannot be read there at every step (the thread's CPU clock is a system call of
+ * about 1 us, 50 times a cheap step), and reading it every CLOCK_EVERY steps is not enough
+ * alone: one step can cost tens of milliseconds ('[^\p{Han}\p{Greek}...]{65000}' fails after
+ * scanning the body, testing each byte against every property, 5 s per 128 steps). So two
+ * timers, one on this thread's CPU time and one at the deadline, raise a flag that the callout
+ * reads at every step; the clock read every CLOCK_EVERY steps is what remains when no timer
+ * can be had. */
 
 enum { CLOCK_EVERY = 128 };
 
@@ -380,18 +387,91 @@ static uint64_t thread_cpu_ns(void)
         return (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
 }
 
+static volatile sig_atomic_t time_is_up;
+
+static void on_timer(int sig)
+{
+        (void)sig;
+        time_is_up = 1;
+}
+
+/* glibc names the field only from 2.37 on. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
+
+/* SIGVTALRM: nothing else in preflight uses it; its old action is put back after the match. */
+#define TIMER_SIGNAL SIGVTALRM
+
+struct timers {
+        timer_t cpu, wall;
+        bool cpu_armed, wall_armed, installed;
+        struct sigaction old_action;
+        sigset_t old_mask;
+};
+
+/* One timer to this thread, firing once at the time given (absolute for CLOCK_MONOTONIC). */
+static bool arm(clockid_t clock, uint64_t at_ns, timer_t *timer)
+{
+        struct sigevent event = {.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = TIMER_SIGNAL};
+        event.sigev_notify_thread_id = gettid();
+        if (timer_create(clock, &event, timer) != 0)
+                return false;
+        struct itimerspec when = {
+            .it_value = {(time_t)(at_ns / 1000000000u), (long)(at_ns % 1000000000u)}};
+        if (timer_settime(*timer, clock == CLOCK_MONOTONIC ? TIMER_ABSTIME : 0, &when, NULL) == 0)
+                return true;
+        (void)timer_delete(*timer);
+        return false;
+}
+
+static void timers_start(struct timers *t, uint64_t deadline_us)
+{
+        struct sigaction action = {.sa_handler = on_timer, .sa_flags = SA_RESTART};
+        sigset_t signal_only;
+        time_is_up = 0;
+        (void)sigemptyset(&action.sa_mask);
+        (void)sigemptyset(&signal_only);
+        (void)sigaddset(&signal_only, TIMER_SIGNAL);
+        if (sigaction(TIMER_SIGNAL, &action, &t->old_action) != 0)
+                return;
+        t->installed = pthread_sigmask(SIG_UNBLOCK, &signal_only, &t->old_mask) == 0;
+        if (!t->installed) {
+                (void)sigaction(TIMER_SIGNAL, &t->old_action, NULL);
+                return;
+        }
+        t->cpu_armed =
+            arm(CLOCK_THREAD_CPUTIME_ID, (uint64_t)BODY_REGEX_CPU_MS * 1000000u, &t->cpu);
+        if (deadline_us)
+                t->wall_armed = arm(CLOCK_MONOTONIC, deadline_us * 1000u, &t->wall);
+}
+
+/* A signal generated before timer_delete() is delivered before it returns (it is for this
+ * thread, which does not block it), so none is left pending for the old action. */
+static void timers_stop(struct timers *t)
+{
+        if (t->cpu_armed)
+                (void)timer_delete(t->cpu);
+        if (t->wall_armed)
+                (void)timer_delete(t->wall);
+        if (t->installed) {
+                (void)pthread_sigmask(SIG_SETMASK, &t->old_mask, NULL);
+                (void)sigaction(TIMER_SIGNAL, &t->old_action, NULL);
+        }
+}
+
 static int count_step(pcre2_callout_block *block, void *data)
 {
         (void)block;
         struct budget *budget = data;
         if (++budget->steps > BODY_REGEX_MAX_STEPS)
                 budget->hit = LIMIT_STEPS;
-        else if (budget->steps % CLOCK_EVERY != 0)
+        else if (!time_is_up && budget->steps % CLOCK_EVERY != 0)
                 return 0;
-        else if (thread_cpu_ns() > budget->cpu_end_ns)
-                budget->hit = LIMIT_CPU;
         else if (deadline_passed(budget->deadline_us))
                 budget->hit = LIMIT_DEADLINE;
+        else if (time_is_up || thread_cpu_ns() > budget->cpu_end_ns)
+                budget->hit = LIMIT_CPU;
         else
                 return 0;
         return PCRE2_ERROR_CALLOUT; /* ends pcre2_match(), not just this path */
@@ -451,10 +531,13 @@ enum body_match body_regex_match(const struct body_regex *re, const char *body, 
         pcre2_match_data *data = pcre.match_data_create(1, NULL);
         int rc = PCRE2_ERROR_NOMEMORY;
         if (context && data) {
+                struct timers timers = {0};
                 (void)pcre.set_heap_limit(context, BODY_REGEX_HEAP_KIB);
                 (void)pcre.set_callout(context, count_step, &budget);
+                timers_start(&timers, deadline_us);
                 /* PCRE2 10.42 takes no NULL subject, even when empty. */
                 rc = pcre.match(re->code, (PCRE2_SPTR)(body ? body : ""), len, 0, 0, data, context);
+                timers_stop(&timers);
         }
         pcre.match_data_free(data);
         pcre.match_context_free(context);

@@ -1,14 +1,15 @@
 /*
- * --expect-body-regex: a PCRE2 pattern matched against the body the http check kept (at most
- * HTTP_BODY_CAP bytes, any bytes). PCRE2 (libpcre2-8.so.0) is loaded with dlopen() by the first
+ * --expect-body-regex: a PCRE2 pattern matched against the body the http check kept (its first
+ * 64 KiB, any bytes). PCRE2 (libpcre2-8.so.0) is loaded with dlopen() by the first
  * body_regex_compile(), so a process that never compiles a pattern never maps it.
  *
  * Both halves are bounded whatever the pattern. Compiling: the pattern's length, its nesting,
  * the memory the compiler may take and the compiled size. Matching: PCRE2 calls back before
  * every item of the pattern (PCRE2_AUTO_CALLOUT), and the callback ends the whole match, over
- * every start position, at BODY_REGEX_MAX_STEPS items, at BODY_REGEX_CPU_MS of CPU time, or at
- * the attempt's deadline. PCRE2's own limits restart at each start position and count a
- * back-reference that compares 32 KiB as one step, so they alone do not bound the work; the
+ * every start position, at BODY_REGEX_MAX_STEPS items, or once a timer on the thread's CPU time
+ * (BODY_REGEX_CPU_MS) or one at the attempt's deadline has fired (SIGVTALRM, whose action is
+ * put back afterwards). PCRE2's own limits restart at each start position and count a
+ * back-reference that compares 32 KiB as one step, so they alone do not bound the work; its
  * heap limit stays, as the bound on memory.
  *
  * Semantics kept from the POSIX (glibc, REG_NEWLINE) version: ^ and $ match at each line (LF
@@ -61,7 +62,7 @@ enum body_match {
  * Whether the pattern matches anywhere in body[0..len) (NUL bytes included). deadline_us is
  * CLOCK_MONOTONIC in microseconds as core/clock.h gives it, 0 for none. why is set for
  * BODY_GAVE_UP, BODY_TIMED_OUT and BODY_ERROR, without the pattern (the caller shows it).
- * Usable from any process; not from two threads at once on one body_regex.
+ * Usable from any process; not from two threads at once (the timers share one flag).
  */
 enum body_match body_regex_match(const struct body_regex *re, const char *body, size_t len,
                                  uint64_t deadline_us, char *why, size_t why_size);
