@@ -8,6 +8,7 @@
 #include "checks/redis.h"
 #include "core/check.h"
 #include "core/clock.h"
+#include "tests/slack.h"
 
 Suite *suite_redis(void);
 
@@ -558,7 +559,7 @@ END_TEST
 START_TEST(test_result_target_hides_password)
 {
         struct check_result res = {0};
-        struct attempt attempt = {.deadline_us = deadline_after(2000000), .number = 1};
+        struct attempt attempt = {.deadline_us = deadline_after(slack_us(2000000)), .number = 1};
         void *cfg = new_config();
         snprintf(res.target, sizeof(res.target), "%s", "redis://app:sekrit@127.0.0.1:1/0");
         check_redis.run(cfg, "redis://app:sekrit@127.0.0.1:1/0", &attempt, &res);
