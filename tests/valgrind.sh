@@ -147,7 +147,7 @@ REDISCLI_AUTH=$REDIS_PASSWORD wait_redis -p "$REDIS_PORT" || exit 1
 start_peer "$PY" "$PEERS/http_server.py" --port 0 || exit 1
 HTTP=http://127.0.0.1:${PEER_OUT#ready }
 
-# Chain files: root's, not writable by others (DESIGN.md §5).
+# Chain files: root's, not writable by others (README.md, "Safety as root").
 cat >"$WORK/pass.conf" <<EOF
 defaults --timeout 20s
 user root

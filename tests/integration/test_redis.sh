@@ -328,7 +328,7 @@ run_preflight redis "127.0.0.1:$PORT"; expect_code 40 "something that is not Red
 expect_text ERR "not as Redis does" "not Redis is said"
 stop_peer "$PEER_PID"
 
-# ---- A resolver that never answers (DESIGN.md §8), in a namespace of its own --------------
+# ---- A resolver that never answers: -t is a hard deadline (README.md), in a namespace of its own
 
 if as_root "a silent resolver on 127.0.0.1:53 in a namespace of its own"; then
 	cat >"$WORK/silent-resolver.sh" <<'EOF'

@@ -1,5 +1,5 @@
 #!/bin/bash
-# End-to-end tests under a real systemd (DESIGN.md §8): boots systemd in private PID, mount, UTS
+# End-to-end tests under a real systemd (README.md, "With systemd"): boots systemd in private PID, mount, UTS
 # and cgroup namespaces, starts the units in tests/systemd/units/ and asserts what `systemctl show`,
 # `systemctl status` and `journalctl` say about them. Prints "ok - ..." / "not ok - ..." lines and
 # a final "systemd: N passed, N failed" line.
@@ -237,7 +237,7 @@ for src in "$HERE"/units/* "$HERE"/files/*; do
 		-e "s|@BUSY_PORT@|$BUSY_PORT|g" -e "s|@WAIT_PORT@|$WAIT_PORT|g" \
 		"$src" >"$STAGE/$kind/$(basename "$src")"
 done
-# Chain files run as root must be root's and not writable by others (DESIGN.md §5).
+# Chain files run as root must be root's and not writable by others (README.md, "Safety as root").
 chmod 644 "$STAGE"/files/*.* "$STAGE"/units/*
 
 # Proof that the test system kept to its own /tmp and /run: this must be here, and its units
