@@ -4,11 +4,10 @@
 # installed but not loadable (out of address space under ulimit -v or LimitAS=, a dependency
 # broken or absent) is 1, with the loader's own words, and no package to install: installing it
 # again would fix nothing. Every other check runs either way. Real loads by the real loader: the
-# files are removed in a private mount namespace (tests/peers/without_libraries.sh), shadowed
+# files are removed in a private mount namespace (lib.sh's without_libraries), shadowed
 # through LD_LIBRARY_PATH, or cannot be mapped under ulimit -v.
 . "$(dirname "$0")/lib.sh"
 
-WITHOUT="$PEERS/without_libraries.sh"
 REFUSED=$(free_port)
 HTTP=(http "http://127.0.0.1:$REFUSED/")
 REDIS=(redis "127.0.0.1:$REFUSED")
@@ -113,37 +112,37 @@ if [ "$(id -u)" -ne 0 ]; then
 	finish
 	exit
 fi
-run_cmd "$WITHOUT" "${CURL_SONAMES[@]}" -- "$PREFLIGHT" "${HTTP[@]}"
+run_cmd without_libraries "${CURL_SONAMES[*]}" "$PREFLIGHT" "${HTTP[@]}"
 expect_code 5 "no libcurl installed: 5"
 expect_text ERR "libcurl is not installed: ${CURL_SONAMES[0]}: cannot open shared object file: No such file or directory" \
 	"... says so in the loader's words"
 expect_text ERR "apt-get install libcurl4" "... and names the package"
-run_cmd "$WITHOUT" "${CURL_SONAMES[@]}" -- "$PREFLIGHT" "${HTTP[@]}" --invert
+run_cmd without_libraries "${CURL_SONAMES[*]}" "$PREFLIGHT" "${HTTP[@]}" --invert
 expect_code 5 "--invert does not turn a missing libcurl into a pass"
-run_cmd "$WITHOUT" "${CURL_SONAMES[@]}" -- "$PREFLIGHT" "${HTTP[@]}" --wait -t 5s --json
+run_cmd without_libraries "${CURL_SONAMES[*]}" "$PREFLIGHT" "${HTTP[@]}" --wait -t 5s --json
 expect_code 5 "no libcurl under --wait: 5"
 expect_attempts -eq 1 "... answered at once: a missing library is not retried"
-run_cmd "$WITHOUT" "${CURL_SONAMES[@]}" -- "$PREFLIGHT" user root
+run_cmd without_libraries "${CURL_SONAMES[*]}" "$PREFLIGHT" user root
 expect_code 0 "without libcurl, the user check still runs"
 if [ -n "$gnutls_file" ]; then
-	run_cmd "$WITHOUT" "${CURL_SONAMES[0]}" -- "$PREFLIGHT" "${HTTP[@]}"
+	run_cmd without_libraries "${CURL_SONAMES[0]}" "$PREFLIGHT" "${HTTP[@]}"
 	expect_code 50 "without ${CURL_SONAMES[0]}, ${CURL_SONAMES[1]} is loaded: the port is found refused"
 else
 	skip_case "libcurl3-gnutls is not installed: the second libcurl soname is not tested (packaging/deps.sh installs it)"
 fi
-run_cmd "$WITHOUT" "$DEP" -- "$PREFLIGHT" "${HTTP[@]}"
+run_cmd without_libraries "$DEP" "$PREFLIGHT" "${HTTP[@]}"
 expect_unloadable libcurl "libcurl installed, its dependency $DEP absent"
 expect_text ERR "$DEP: cannot open shared object file: No such file or directory" "... in the loader's words"
 
-run_cmd "$WITHOUT" "${HIREDIS_SONAMES[@]}" -- "$PREFLIGHT" "${REDIS[@]}"
+run_cmd without_libraries "${HIREDIS_SONAMES[*]}" "$PREFLIGHT" "${REDIS[@]}"
 expect_code 5 "no hiredis installed: 5"
 expect_text ERR "hiredis (${HIREDIS_SONAMES[0]}) is not installed: ${HIREDIS_SONAMES[0]}: cannot open shared object file: No such file or directory" \
 	"... says so in the loader's words"
 expect_text ERR "apt-get install libhiredis0.14" "... and names the package"
-run_cmd "$WITHOUT" "${HIREDIS_SONAMES[@]}" -- "$PREFLIGHT" "${REDIS[@]}" --wait -t 5s --json
+run_cmd without_libraries "${HIREDIS_SONAMES[*]}" "$PREFLIGHT" "${REDIS[@]}" --wait -t 5s --json
 expect_code 5 "no hiredis under --wait: 5"
 expect_attempts -eq 1 "... answered at once: a missing library is not retried"
-run_cmd "$WITHOUT" "${HIREDIS_SONAMES[@]}" -- "$PREFLIGHT" user root
+run_cmd without_libraries "${HIREDIS_SONAMES[*]}" "$PREFLIGHT" user root
 expect_code 0 "without hiredis, the user check still runs"
 
 finish
