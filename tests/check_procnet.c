@@ -25,7 +25,7 @@
 
 #include "core/check.h"
 #include "core/clock.h"
-#include "core/procnet.h"
+#include "checks/port/port.h"
 
 Suite *suite_procnet(void);
 
@@ -443,9 +443,9 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         assert_addr(&by_proc.found.local, addr);
 
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(
-            procnet_diag_listeners(family, deadline_after(5000000), find_inode, &by_diag, &stats),
-            0);
+        ck_assert_int_eq(procnet_diag_sockets(PROCNET_TCP, family, deadline_after(5000000),
+                                              find_inode, &by_diag, &stats),
+                         0);
         ck_assert_msg(by_diag.seen, "%s:%u not listed by sock_diag", addr, port);
         ck_assert_uint_eq(by_diag.found.port, port);
         ck_assert_uint_eq(by_diag.found.state, PROCNET_STATE_LISTEN);
@@ -475,7 +475,8 @@ START_TEST(test_live_v4_mapped)
         int fd = listen_on(AF_INET6, "::ffff:127.0.0.1", &port, &inode);
         struct procnet_stats stats = {0};
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(procnet_diag_listeners(AF_INET6, 0, find_inode, &by_diag, &stats), 0);
+        ck_assert_int_eq(
+            procnet_diag_sockets(PROCNET_TCP, AF_INET6, 0, find_inode, &by_diag, &stats), 0);
         ck_assert(by_diag.seen);
         ck_assert_int_eq(by_diag.found.local.family, AF_INET);
         assert_addr(&by_diag.found.local, "127.0.0.1");
@@ -491,7 +492,8 @@ START_TEST(test_live_closed_listener_is_gone)
         close(fd);
         struct procnet_stats stats = {0};
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(procnet_diag_listeners(AF_INET, 0, find_inode, &by_diag, &stats), 0);
+        ck_assert_int_eq(
+            procnet_diag_sockets(PROCNET_TCP, AF_INET, 0, find_inode, &by_diag, &stats), 0);
         ck_assert(!by_diag.seen);
 }
 END_TEST
@@ -500,7 +502,7 @@ START_TEST(test_diag_bad_family)
 {
         struct procnet_stats stats = {0};
         struct seen seen = {.n = 0};
-        ck_assert_int_eq(procnet_diag_listeners(AF_UNIX, 0, remember, &seen, &stats),
+        ck_assert_int_eq(procnet_diag_sockets(PROCNET_TCP, AF_UNIX, 0, remember, &seen, &stats),
                          -EAFNOSUPPORT);
 }
 END_TEST

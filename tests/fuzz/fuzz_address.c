@@ -1,6 +1,6 @@
 /*
  * Addresses as the checks take them: HOST:PORT and [V6]:PORT (core/net.c, tcp and redis), port
- * specs (core/procnet.c, port), and Redis targets with their redis:// URLs (checks/redis.c).
+ * specs (checks/port/spec.c), and Redis targets with their redis:// URLs (checks/redis.c).
  * Every error is one safe line, every address accepted is one the code after it can use, and a
  * password in a target never reaches a message or the target as shown.
  */
@@ -10,7 +10,7 @@
 
 #include "checks/redis.h"
 #include "core/net.h"
-#include "core/procnet.h"
+#include "checks/port/port.h"
 
 static void check_host_port(const char *text, int default_port)
 {

@@ -1,5 +1,5 @@
 /*
- * The /proc/net/{tcp,tcp6,udp,udp6} parsers (core/procnet.c): one line at a time, and the
+ * The /proc/self/net/{tcp,tcp6,udp,udp6} parsers (checks/port/procnet.c): one line at a time, and the
  * chunked reader over a whole table, which must agree with each other; every socket found is
  * weighed against the spec "8080", as the port check does. The table's first line is also read
  * as a port spec, most of the time one that does not parse.
@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/procnet.h"
+#include "checks/port/port.h"
 
 struct tally {
         unsigned long entries;

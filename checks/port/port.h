@@ -1,11 +1,15 @@
 /*
- * The kernel's socket tables (/proc/net/tcp, tcp6, udp, udp6), the port specs the port check
- * takes, and the rules that decide whether a socket in those tables would make a bind fail.
- * Everything here but procnet_find_holder() is a pure function of its arguments and a file
- * descriptor, so the unit tests feed it captured files.
+ * The port check's parts, exposed for tests/check_procnet.c and tests/check_port.c:
+ * - spec.c: the SPEC grammar ("8080", "53/udp", "127.0.0.1:8080", "[::1]:8443/tcp");
+ * - conflict.c: the rules that decide whether a held socket makes the service's bind fail;
+ * - procnet.c, diag.c, sockets.c: the kernel's socket tables, from /proc/self/net/{tcp,tcp6,udp,
+ *   udp6} or the sock_diag netlink interface (what ss uses), and which of the two answered;
+ * - holder.c: the process that holds a socket, from /proc/PID/fd.
+ * Everything but the sock_diag listing and the holder search is a pure function of its arguments
+ * and a file descriptor, so the unit tests feed it captured files.
  */
-#ifndef PREFLIGHT_PROCNET_H
-#define PREFLIGHT_PROCNET_H
+#ifndef PREFLIGHT_PORT_H
+#define PREFLIGHT_PORT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -24,7 +28,7 @@ struct procnet_addr {
         uint8_t bytes[16]; /* network byte order; AF_INET uses the first 4 */
 };
 
-/* One line of a table. */
+/* One socket of a table. */
 struct procnet_socket {
         enum procnet_proto proto;
         struct procnet_addr local;
@@ -33,6 +37,15 @@ struct procnet_socket {
         uid_t uid;           /* the socket's owner */
         unsigned long inode; /* what /proc/PID/fd/N links to: socket:[inode] */
 };
+
+/* ::ffff:a.b.c.d becomes a.b.c.d: the kernel treats such a bind as an IPv4 one. */
+void procnet_normalize_v4_mapped(struct procnet_addr *addr);
+
+/* "0.0.0.0:8080", "[::]:8080". */
+void procnet_format_endpoint(const struct procnet_addr *addr, uint16_t port, char *buf,
+                             size_t size);
+
+/* ---- the /proc tables (procnet.c) ---- */
 
 /*
  * Parses one data line of a table (not the header). family is AF_INET for tcp and udp, AF_INET6
@@ -61,16 +74,54 @@ struct procnet_stats {
 int procnet_read(int fd, enum procnet_proto proto, int family, bool listen_only,
                  uint64_t deadline_us, procnet_visit visit, void *ctx, struct procnet_stats *stats);
 
+/* ---- sock_diag (diag.c) ---- */
+
 /*
- * Visits the listening TCP sockets of one family (AF_INET or AF_INET6) as the kernel's sock_diag
- * netlink interface lists them (what ss uses): the same entries procnet_read() with listen_only
- * gives, but the kernel walks only its listening hash. Reading /proc/net/tcp6 walks the whole
- * established hash after the last listener whenever no IPv6 connection is open (about 2 ms per
- * read here, with 262144 buckets), so this is the fast path and /proc the fallback. Returns 0,
- * -ETIMEDOUT, or -errno (-ENOENT, -EPROTONOSUPPORT, ... when the kernel has no inet_diag).
+ * Visits the sockets of one family (AF_INET or AF_INET6) that stand in a server's way, as the
+ * kernel's sock_diag netlink interface lists them: for TCP the listening sockets only (the
+ * kernel walks only its listening hash), for UDP every bound socket, connected or not (the
+ * entries /proc/net/udp has). Reading /proc/net/tcp6 walks the whole established hash after the
+ * last listener whenever no IPv6 connection is open (about 2 ms per read here, with 262144
+ * buckets), so this is the fast path and /proc the fallback. Returns 0, -ETIMEDOUT, or -errno:
+ * -EAFNOSUPPORT when netlink is refused (RestrictAddressFamilies=), -ENOENT or -EPROTONOSUPPORT
+ * when the kernel has no inet_diag for this protocol.
  */
-int procnet_diag_listeners(int family, uint64_t deadline_us, procnet_visit visit, void *ctx,
-                           struct procnet_stats *stats);
+int procnet_diag_sockets(enum procnet_proto proto, int family, uint64_t deadline_us,
+                         procnet_visit visit, void *ctx, struct procnet_stats *stats);
+
+/* ---- one family's sockets, from wherever they can be had (sockets.c) ---- */
+
+/* Where the tables are: /proc/self/net, which ProcSubset=pid leaves (it hides /proc/net). */
+#define PROCNET_DIR "/proc/self/net"
+
+/* How one family's sockets were listed, for --verbose and for a failure. */
+struct port_listing {
+        struct procnet_stats stats;
+        char path[64];  /* the /proc table: "/proc/self/net/udp6" */
+        bool from_diag; /* sock_diag answered; /proc was not read */
+        bool ipv6_off;  /* no IPv6 table beside the IPv4 ones: IPv6 is off, nothing to list */
+        int diag_error; /* errno: why sock_diag did not answer (0 when it did) */
+        int proc_error; /* errno: why the /proc table could not be read (0 when it was) */
+};
+
+/*
+ * Lists one family's sockets of proto into visit: from sock_diag, else from the table under
+ * proc_net (PROCNET_DIR in production), TCP read only up to its last listener. Returns 0,
+ * -ETIMEDOUT, or -1 when neither could be read (how says why).
+ */
+int port_list_sockets(const char *proc_net, enum procnet_proto proto, int family,
+                      uint64_t deadline_us, procnet_visit visit, void *ctx,
+                      struct port_listing *how);
+
+/*
+ * The failure when neither sock_diag nor the /proc table could be read: PF_INTERNAL (preflight
+ * cannot tell), a message with both reasons, and a fix naming the unit settings that cause them
+ * (RestrictAddressFamilies= without AF_NETLINK, SystemCallFilter=, a /proc hidden from the unit).
+ */
+void port_report_unlisted(struct check_result *res, enum procnet_proto proto,
+                          const struct port_listing *how);
+
+/* ---- SPECs (spec.c) ---- */
 
 /* What the port check is asked about: one SPEC of the command line. */
 struct port_spec {
@@ -88,6 +139,8 @@ struct port_spec {
  */
 int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *err);
 
+/* ---- the bind-conflict rules (conflict.c) ---- */
+
 enum port_conflict {
         PORT_FREE_OF,                /* this socket does not stand in the way */
         PORT_CONFLICT,               /* this socket makes the bind fail */
@@ -104,9 +157,18 @@ enum port_conflict {
 enum port_conflict port_conflict(const struct port_spec *want, const struct procnet_socket *held,
                                  bool v6_wildcard_takes_v4);
 
-/* "0.0.0.0:8080", "[::]:8080". */
-void procnet_format_endpoint(const struct procnet_addr *addr, uint16_t port, char *buf,
-                             size_t size);
+/* What the tables said about one spec: port_search_visit() is the procnet_visit that fills it. */
+struct port_search {
+        const struct port_spec *spec;
+        bool v6_wildcard_takes_v4;
+        bool has_conflict, has_unless_v6only;
+        struct procnet_socket conflict;      /* the first socket that blocks the bind */
+        struct procnet_socket unless_v6only; /* the first [::] socket that may or may not */
+};
+
+bool port_search_visit(const struct procnet_socket *sock, void *search);
+
+/* ---- the holder (holder.c) ---- */
 
 struct procnet_holder {
         long pid;        /* 0 when not found */
