@@ -1,6 +1,6 @@
 /*
- * The /proc/self/net/{tcp,tcp6,udp,udp6} parsers (checks/port/procnet.c): one line at a time, and the
- * chunked reader over a whole table, which must agree with each other; every socket found is
+ * The /proc/self/net/{tcp,tcp6,udp,udp6} parsers (checks/port/procnet.c): one line at a time, and
+ * the chunked reader over a whole table, which must agree with each other; every socket found is
  * weighed against the spec "8080", as the port check does. The table's first line is also read
  * as a port spec, most of the time one that does not parse.
  * Input: byte 0 picks the table (family and protocol), the rest is the table's text.
