@@ -510,16 +510,16 @@ START_TEST(test_conflict_from_fixture)
         struct seen seen = {.n = 0};
         struct procnet_stats stats = {0};
         struct port_spec want;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(
             read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen, &stats), 0);
-        ck_assert_int_eq(port_spec_parse("127.0.0.2:9092", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("127.0.0.2:9092", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[1], true), PORT_CONFLICT);
-        ck_assert_int_eq(port_spec_parse("127.0.0.1:9090", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("127.0.0.1:9090", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[4], true), PORT_CONFLICT_UNLESS_V6ONLY);
-        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:4]:9094", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:4]:9094", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[0], true), PORT_CONFLICT);
-        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:5]:9094", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:5]:9094", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[0], true), PORT_FREE_OF);
 }
 END_TEST

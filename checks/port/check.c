@@ -19,11 +19,11 @@
 #define SYSCTL_BINDV6ONLY "/proc/sys/net/ipv6/bindv6only"
 #define DEFAULT_UNPRIVILEGED_PORT_START 1024
 
-static int port_validate_target(const void *config, const char *target, struct pf_error *err)
+static int port_parse_target(const void *config, const char *arg, void *target, char *shown,
+                             struct pf_error *err)
 {
         (void)config;
-        struct port_spec spec;
-        return port_spec_parse(target, &spec, err);
+        return port_spec_parse(arg, target, shown, TARGET_SHOWN_SIZE, err);
 }
 
 /* Reads a small number from a sysctl file; false when it is absent or unreadable. */
@@ -265,27 +265,20 @@ static bool settle_dual_stack(const struct port_spec *spec, const struct port_se
         return false;
 }
 
-static void port_run(const void *config, const char *target, const struct attempt *attempt,
+static void port_run(const void *config, const void *target, const struct attempt *attempt,
                      struct check_result *res)
 {
         (void)config;
-        struct port_spec spec;
-        struct pf_error err;
+        const struct port_spec *spec = target;
         char detail[sizeof(res->detail)], note[320] = "", free_note[160] = "";
 
-        if (port_spec_parse(target, &spec, &err) != PF_OK) {
-                result_set(res, PF_USAGE, "%s", err.msg);
-                return;
-        }
-        snprintf(res->target, sizeof(res->target), "%s", spec.shown);
-
-        struct port_search search = {.spec = &spec};
-        if (!spec.every_address && spec.addr.family == AF_INET6) {
+        struct port_search search = {.spec = spec};
+        if (!spec->every_address && spec->addr.family == AF_INET6) {
                 unsigned long v6only = 0; /* absent: IPv6 is off, and nothing to take */
                 search.v6_wildcard_takes_v4 =
                     !read_sysctl(SYSCTL_BINDV6ONLY, &v6only) || v6only == 0;
         }
-        if (!list_sockets(&spec, attempt->deadline_us, &search, detail, sizeof(detail), res))
+        if (!list_sockets(spec, attempt->deadline_us, &search, detail, sizeof(detail), res))
                 return;
         if (search.has_conflict) {
                 result_detail(res, "%s", detail);
@@ -293,13 +286,13 @@ static void port_run(const void *config, const char *target, const struct attemp
                 return;
         }
         if (search.has_unless_v6only &&
-            !settle_dual_stack(&spec, &search, detail, attempt->deadline_us, note, sizeof(note),
+            !settle_dual_stack(spec, &search, detail, attempt->deadline_us, note, sizeof(note),
                                free_note, sizeof(free_note), res))
                 return;
         /* Under --invert the question is only whether something holds the port. */
         if (!attempt->inverted) {
                 size_t len = strlen(note);
-                if (!may_bind(&spec, res, note + len, sizeof(note) - len)) {
+                if (!may_bind(spec, res, note + len, sizeof(note) - len)) {
                         result_detail(res, "%s%s", detail, note);
                         return;
                 }
@@ -330,6 +323,7 @@ const struct check check_port = {
     .timeout_code = PF_PORT_IN_USE,
     .inverted_code = PF_PORT_IN_USE,
     .config_size = 0,
-    .validate_target = port_validate_target,
+    .target_size = sizeof(struct port_spec),
+    .parse_target = port_parse_target,
     .run = port_run,
 };

@@ -129,15 +129,17 @@ struct port_spec {
         uint16_t port;
         bool every_address;       /* a bare port: free on every address, IPv4 and IPv6 */
         struct procnet_addr addr; /* unless every_address */
-        char shown[72];           /* "8080/tcp", "127.0.0.1:8080/tcp", "[::1]:53/udp" */
 };
 
 /*
  * Parses "8080", "8080/tcp", "53/udp", "ADDR:PORT", "[V6]:PORT", each with an optional /tcp or
- * /udp (tcp by default). Addresses are numeric. Returns PF_OK, or PF_USAGE with err naming
- * the text.
+ * /udp (tcp by default), and writes the text lines show for it into shown: "8080/tcp",
+ * "127.0.0.1:8080/tcp", "[::1]:53/udp" (a v4-mapped address as given, though it is checked as
+ * IPv4; shown may be NULL when shown_size is 0). Addresses are numeric. Returns PF_OK, or
+ * PF_USAGE with err naming the text.
  */
-int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *err);
+int port_spec_parse(const char *text, struct port_spec *out, char *shown, size_t shown_size,
+                    struct pf_error *err);
 
 /* ---- the bind-conflict rules (conflict.c) ---- */
 

@@ -32,9 +32,49 @@ static int parse_port_number(const char *text, const char *port, uint16_t *out,
         return PF_OK;
 }
 
-int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *err)
+/* "[V6]:PORT" and "ADDR:PORT" (work is the SPEC without its /PROTO, cut here in place): the
+ * address into out, and where the port's text starts; a bare PORT leaves every_address. */
+static int parse_address(const char *text, char *work, struct port_spec *out,
+                         const char **port_text, struct pf_error *err)
 {
-        char work[128], shown_addr[INET6_ADDRSTRLEN + 2];
+        *port_text = work;
+        if (work[0] == '[') {
+                char *close = strchr(work, ']');
+                if (!close)
+                        return spec_error(err, text, "missing ']' after the IPv6 address");
+                if (close[1] != ':')
+                        return spec_error(err, text, "expected [V6]:PORT");
+                *close = '\0';
+                out->addr.family = AF_INET6;
+                if (inet_pton(AF_INET6, work + 1, out->addr.bytes) != 1)
+                        return spec_error(err, text, "not a numeric IPv6 address");
+                *port_text = close + 2;
+                out->every_address = false;
+                return PF_OK;
+        }
+        char *colon = strchr(work, ':');
+        if (!colon)
+                return PF_OK;
+        if (strchr(colon + 1, ':'))
+                return spec_error(err, text, "an IPv6 address goes in brackets: [V6]:PORT");
+        *colon = '\0';
+        if (work[0] == '\0')
+                return spec_error(err, text,
+                                  "the address is missing (a bare PORT means every address)");
+        out->addr.family = AF_INET;
+        if (inet_pton(AF_INET, work, out->addr.bytes) != 1)
+                return spec_error(err, text,
+                                  "not a numeric IPv4 address (names are not resolved: give the "
+                                  "address the service binds)");
+        *port_text = colon + 1;
+        out->every_address = false;
+        return PF_OK;
+}
+
+int port_spec_parse(const char *text, struct port_spec *out, char *shown, size_t shown_size,
+                    struct pf_error *err)
+{
+        char work[128], shown_addr[INET6_ADDRSTRLEN + 2] = "";
         const char *port_text;
         *out = (struct port_spec){.proto = PROCNET_TCP, .every_address = true};
 
@@ -50,43 +90,9 @@ int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *er
                 else if (!text_equal_nocase(slash + 1, "tcp"))
                         return spec_error(err, text, "the protocol must be tcp or udp");
         }
-
-        shown_addr[0] = '\0';
-        if (work[0] == '[') {
-                char *close = strchr(work, ']');
-                if (!close)
-                        return spec_error(err, text, "missing ']' after the IPv6 address");
-                if (close[1] != ':')
-                        return spec_error(err, text, "expected [V6]:PORT");
-                *close = '\0';
-                out->addr.family = AF_INET6;
-                if (inet_pton(AF_INET6, work + 1, out->addr.bytes) != 1)
-                        return spec_error(err, text, "not a numeric IPv6 address");
-                port_text = close + 2;
-                out->every_address = false;
-        } else {
-                char *colon = strchr(work, ':');
-                if (colon && strchr(colon + 1, ':'))
-                        return spec_error(err, text, "an IPv6 address goes in brackets: [V6]:PORT");
-                if (colon) {
-                        *colon = '\0';
-                        if (work[0] == '\0')
-                                return spec_error(err, text,
-                                                  "the address is missing (a bare PORT means "
-                                                  "every address)");
-                        out->addr.family = AF_INET;
-                        if (inet_pton(AF_INET, work, out->addr.bytes) != 1)
-                                return spec_error(err, text,
-                                                  "not a numeric IPv4 address (names are not "
-                                                  "resolved: give the address the service "
-                                                  "binds)");
-                        port_text = colon + 1;
-                        out->every_address = false;
-                } else {
-                        port_text = work;
-                }
-        }
-        int r = parse_port_number(text, port_text, &out->port, err);
+        int r = parse_address(text, work, out, &port_text, err);
+        if (r == PF_OK)
+                r = parse_port_number(text, port_text, &out->port, err);
         if (r != PF_OK)
                 return r;
 
@@ -97,7 +103,7 @@ int port_spec_parse(const char *text, struct port_spec *out, struct pf_error *er
                          out->addr.family == AF_INET6 ? "[%s]" : "%s", a);
                 procnet_normalize_v4_mapped(&out->addr);
         }
-        snprintf(out->shown, sizeof(out->shown), "%s%s%u/%s", shown_addr, shown_addr[0] ? ":" : "",
+        snprintf(shown, shown_size, "%s%s%u/%s", shown_addr, shown_addr[0] ? ":" : "",
                  (unsigned)out->port, out->proto == PROCNET_UDP ? "udp" : "tcp");
         return PF_OK;
 }

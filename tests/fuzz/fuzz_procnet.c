@@ -66,16 +66,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The table's first line, read as a port spec (most are not one). */
         struct port_spec spec;
         struct pf_error err;
+        char shown[TARGET_SHOWN_SIZE];
         char *first = fuzz_text(table, table_size);
         first[strcspn(first, "\n")] = '\0';
-        if (port_spec_parse(first, &spec, &err) == PF_OK)
-                FUZZ_REQUIRE(fuzz_safe_line(spec.shown) && spec.port > 0, "spec shown '%s'",
-                             spec.shown);
+        if (port_spec_parse(first, &spec, shown, sizeof(shown), &err) == PF_OK)
+                FUZZ_REQUIRE(fuzz_safe_line(shown) && spec.port > 0, "spec shown '%s'", shown);
         else
                 FUZZ_REQUIRE_MESSAGE(err.msg);
         free(first);
         /* What the sockets are weighed against: a spec that always parses. */
-        if (port_spec_parse("8080", &spec, &err) != PF_OK)
+        if (port_spec_parse("8080", &spec, NULL, 0, &err) != PF_OK)
                 abort();
 
         /* The reader reads from a descriptor: a memfd holds the table. */
