@@ -35,6 +35,14 @@ Suite *suite_port(void);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+#if defined(__x86_64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define THIS_AUDIT_ARCH AUDIT_ARCH_AARCH64
+#else
+#define THIS_AUDIT_ARCH 0 /* refuse_netlink() is only written for these two */
+#endif
+
 static struct procnet_addr addr_of(const char *text)
 {
         struct procnet_addr a = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
@@ -387,15 +395,9 @@ END_TEST
 /* Makes socket(AF_NETLINK, ...) fail with EAFNOSUPPORT in this process from now on. */
 static int refuse_netlink(void)
 {
-#if defined(__x86_64__)
-        const unsigned arch = AUDIT_ARCH_X86_64;
-#elif defined(__aarch64__)
-        const unsigned arch = AUDIT_ARCH_AARCH64;
-#else
-        const unsigned arch = 0;
-        if (arch == 0)
-                return -1; /* the filter is only written for these two */
-#endif
+        if (THIS_AUDIT_ARCH == 0)
+                return -1;
+        const unsigned arch = THIS_AUDIT_ARCH;
         struct sock_filter program[] = {
             BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
             BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 4),
