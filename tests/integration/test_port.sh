@@ -131,18 +131,31 @@ expect_text ERR "entries of /proc/self/net/udp (" "pid-only /proc without sock_d
 run_cmd in_pid_subset python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "$FREE_UDP/udp"
 expect_code 0 "pid-only /proc without sock_diag: a free UDP port"
 
-# Neither sock_diag nor /proc: 1 (preflight cannot tell), naming the unit settings that do this.
-no_proc() { unshare --mount sh -c 'mount -t tmpfs tmpfs /proc && exec "$@"' sh "$@"; }
+# Neither sock_diag nor /proc/self/net: 1 (preflight cannot tell), naming the unit settings.
+# no_proc_net CMD...: runs CMD (exec keeps its PID) in a mount namespace whose /proc is a tmpfs
+# holding only CMD's own /proc/PID entries, less net/: no table to read, no process to search.
+# The rest of /proc/PID stays because a sanitized binary's runtime needs it (its options from
+# environ, LeakSanitizer's task/ and maps), and cannot be told otherwise: it reads even
+# ASAN_OPTIONS from /proc/self/environ.
+no_proc_net() {
+	unshare --mount sh -c '
+		mkdir -p "$0/realproc" && mount -t proc proc "$0/realproc" && mount -t tmpfs tmpfs /proc &&
+		mkdir "/proc/$$" && ln -s "$$" /proc/self &&
+		for e in "$0/realproc/$$"/*; do [ "${e##*/}" = net ] || ln -s "$e" "/proc/$$/"; done &&
+		exec "$@"' "$WORK" "$@"
+}
+run_cmd no_proc_net test -e /proc/self/net; expect_code 1 "control: no /proc/self/net in no_proc_net"
+run_cmd no_proc_net test -e /proc/self/environ; expect_code 0 "control: no_proc_net keeps the rest of /proc/self"
 for spec in "$U_LO/udp" "$P_LO"; do
 	proto=${spec#*/}; [ "$proto" = "$spec" ] && proto=tcp
-	run_cmd no_proc python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "$spec"
+	run_cmd no_proc_net python3 "$WORK/no_netlink.py" "$PREFLIGHT" port "$spec"
 	expect_code 1 "no sock_diag, no /proc: $spec cannot be told"
 	expect_text ERR "cannot list the ${proto^^} sockets: netlink's sock_diag failed (Address family not supported by protocol: RestrictAddressFamilies= without AF_NETLINK?) and /proc/self/net/$proto cannot be read (No such file or directory" \
 		"no sock_diag, no /proc: $spec says why, both ways"
 	expect_text ERR "fix: add AF_NETLINK to the unit's RestrictAddressFamilies=, or let the unit see /proc/self/net" \
 		"no sock_diag, no /proc: $spec gives the fix"
 done
-run_cmd no_proc "$PREFLIGHT" port "127.0.0.1:$U_LO/udp"; expect_code 20 "no /proc, sock_diag alone: UDP still answered"
+run_cmd no_proc_net "$PREFLIGHT" port "127.0.0.1:$U_LO/udp"; expect_code 20 "no /proc, sock_diag alone: UDP still answered"
 expect_text ERR "in use on 127.0.0.1:$U_LO (no process visible here" "no /proc: the holder cannot be searched for"
 
 # Several specs: one line each, the first failure's code.

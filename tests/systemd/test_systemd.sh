@@ -473,15 +473,17 @@ expect_contains "$out" "$tcp_busy_line" "ProcSubset=pid without AF_NETLINK: the 
 expect_contains "$out" "of /proc/self/net/udp (read to the end; sock_diag: Address family not supported by protocol)" \
 	"ProcSubset=pid without AF_NETLINK: read from /proc/self/net, sock_diag refused"
 
-sctl start pf-port-no-sockets.service 2>/dev/null && fail "no AF_NETLINK, no /proc: systemctl start succeeded"
-status=$(start_pre_status pf-port-no-sockets.service)
-[ "$status" = status=1 ] && pass "no AF_NETLINK, no /proc: preflight cannot tell, status=1" ||
-	fail "no AF_NETLINK, no /proc: ExecStartPre shows '$status', expected status=1"
-out=$(wait_journal pf-port-no-sockets.service "cannot list" -p err)
+sctl start pf-port-no-sockets.service 2>/dev/null && fail "no AF_NETLINK, no /proc/self/net: systemctl start succeeded"
+status=$(last_start_pre_status pf-port-no-sockets.service)
+[ "$status" = status=1 ] && pass "no AF_NETLINK, no /proc/self/net: preflight cannot tell, status=1" ||
+	fail "no AF_NETLINK, no /proc/self/net: ExecStartPre shows '$status', expected status=1"
+out=$(wait_journal pf-port-no-sockets.service "cannot list")
+expect_contains "$out" "proc-self-net: absent" "no AF_NETLINK, no /proc/self/net: InaccessiblePaths= hid /proc/self/net"
+out=$(journal pf-port-no-sockets.service -p err)
 expect_contains "$out" "FAIL port $UDP_BUSY_PORT/udp cannot list the UDP sockets: netlink's sock_diag failed (Address family not supported by protocol: RestrictAddressFamilies= without AF_NETLINK?) and /proc/self/net/udp cannot be read" \
-	"no AF_NETLINK, no /proc: journalctl -p err names RestrictAddressFamilies="
+	"no AF_NETLINK, no /proc/self/net: journalctl -p err names RestrictAddressFamilies="
 expect_contains "$out" "fix: add AF_NETLINK to the unit's RestrictAddressFamilies=, or let the unit see /proc/self/net" \
-	"no AF_NETLINK, no /proc: the fix names the settings"
+	"no AF_NETLINK, no /proc/self/net: the fix names the settings"
 sctl stop pf-udp-holder.socket
 
 # ---- chains through EnvironmentFile= -----------------------------------------------------------
