@@ -56,7 +56,7 @@ __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size,
                 *used = *used + (size_t)n >= size ? size - 1 : *used + (size_t)n;
 }
 
-/* "2 listening IPv4 sockets (from sock_diag)", "3 entries of /proc/self/net/udp (read to the
+/* "2 listening IPv4 sockets (from sock_diag)", "3 bound entries of /proc/self/net/udp (read to the
  * end)" */
 static void describe_listing(char *buf, size_t size, size_t *used, enum procnet_proto proto,
                              int family, const struct port_listing *how)
