@@ -1,6 +1,6 @@
 /*
  * Addresses as the checks take them: HOST:PORT and [V6]:PORT (core/net.c, tcp and redis), port
- * specs (core/procnet.c, port), and Redis targets with their redis:// URLs (checks/redis.c).
+ * specs (checks/port/spec.c), and Redis targets with their redis:// URLs (checks/redis.c).
  * Every error is one safe line, every address accepted is one the code after it can use, and a
  * password in a target never reaches a message or the target as shown.
  */
@@ -10,7 +10,7 @@
 
 #include "checks/redis.h"
 #include "core/net.h"
-#include "core/procnet.h"
+#include "checks/port/port.h"
 
 static void check_host_port(const char *text, int default_port)
 {
@@ -31,9 +31,10 @@ static void check_port_spec(const char *text)
 {
         struct port_spec spec;
         struct pf_error err = {0};
-        if (port_spec_parse(text, &spec, &err) == PF_OK) {
+        char shown[TARGET_SHOWN_SIZE];
+        if (port_spec_parse(text, &spec, shown, sizeof(shown), &err) == PF_OK) {
                 FUZZ_REQUIRE(spec.port >= 1, "port 0 accepted");
-                FUZZ_REQUIRE(fuzz_safe_line(spec.shown), "spec shown as '%s'", spec.shown);
+                FUZZ_REQUIRE(fuzz_safe_line(shown), "spec shown as '%s'", shown);
                 FUZZ_REQUIRE(spec.every_address || spec.addr.family == AF_INET ||
                                  spec.addr.family == AF_INET6,
                              "family %d", spec.addr.family);

@@ -224,6 +224,8 @@ free_port() { python3 "$TESTS_DIR/peers/freeport.py" tcp; }
 FREE_PORT=$(free_port)
 BUSY_PORT=$(free_port)
 WAIT_PORT=$(free_port)
+UDP_FREE_PORT=$(python3 "$TESTS_DIR/peers/freeport.py" udp)
+UDP_BUSY_PORT=$(python3 "$TESTS_DIR/peers/freeport.py" udp)
 mkdir -p "$STAGE/units" "$STAGE/files/bin"
 # The binary goes in with the units: where it was built may be under /tmp, which the test system
 # covers with its own tmpfs.
@@ -235,6 +237,7 @@ for src in "$HERE"/units/* "$HERE"/files/*; do
 	[[ "$src" == "$HERE/files/"* ]] && kind=files
 	sed -e "s|@PREFLIGHT@|$INSIDE_PREFLIGHT|g" -e "s|@FREE_PORT@|$FREE_PORT|g" \
 		-e "s|@BUSY_PORT@|$BUSY_PORT|g" -e "s|@WAIT_PORT@|$WAIT_PORT|g" \
+		-e "s|@UDP_FREE_PORT@|$UDP_FREE_PORT|g" -e "s|@UDP_BUSY_PORT@|$UDP_BUSY_PORT|g" \
 		"$src" >"$STAGE/$kind/$(basename "$src")"
 done
 # Chain files run as root must be root's and not writable by others (README.md, "Safety as root").
@@ -438,6 +441,65 @@ wait_prop pf-port-wrapper.service ActiveState failed
 sleep 1
 expect_prop pf-port-wrapper.service NRestarts 0 "port wrapper: RestartPreventExitStatus=20 stops the restarts"
 expect_prop pf-port-wrapper.service ExecMainStatus 20 "port wrapper: the main process exits with 20"
+
+# ---- port under sandboxing: ProcSubset=pid, RestrictAddressFamilies= ---------------------------
+# The status= of a unit's last ExecStartPre= command (the ones before it ran and passed).
+last_start_pre_status() {
+	prop "$1" ExecStartPre | grep -o 'status=[0-9]*' | tail -1
+}
+sctl start pf-udp-holder.socket
+expect_prop pf-udp-holder.socket ActiveState active "the busy UDP port $UDP_BUSY_PORT is held by PID 1"
+udp_busy_line="FAIL port $UDP_BUSY_PORT/udp in use by systemd (pid 1) on 127.0.0.1:$UDP_BUSY_PORT [20]"
+tcp_busy_line="FAIL port $BUSY_PORT/tcp in use by systemd (pid 1) on 127.0.0.1:$BUSY_PORT [20]"
+
+sctl start pf-port-procsubset.service 2>/dev/null && fail "ProcSubset=pid: systemctl start on a busy UDP port succeeded"
+status=$(last_start_pre_status pf-port-procsubset.service)
+[ "$status" = status=20 ] && pass "ProcSubset=pid: a busy UDP port gives status=20" ||
+	fail "ProcSubset=pid: ExecStartPre shows '$status', expected status=20"
+out=$(wait_journal pf-port-procsubset.service "in use")
+expect_contains "$out" "proc-net: absent" "ProcSubset=pid: the unit's /proc has no /proc/net"
+expect_contains "$out" "$udp_busy_line" "ProcSubset=pid: the UDP holder is named (from sock_diag)"
+expect_contains "$out" "     read " "ProcSubset=pid: --verbose says where the sockets came from"
+verbose_udp=$(grep -m1 -A1 "FAIL port $UDP_BUSY_PORT/udp" <<<"$out" | tail -1)
+expect_contains "$verbose_udp" "bound IPv6 socket" "ProcSubset=pid: UDP sockets of both families were listed"
+expect_contains "$verbose_udp" "(from sock_diag) and " "ProcSubset=pid: sock_diag listed the UDP sockets"
+expect_contains "$out" "$tcp_busy_line" "ProcSubset=pid: TCP too"
+expect_absent "$out" "cannot list" "ProcSubset=pid: no internal error"
+
+if sctl start pf-port-procsubset-free.service; then
+	pass "ProcSubset=pid: systemctl start on a free UDP and TCP port succeeds"
+else
+	fail "ProcSubset=pid: systemctl start on a free UDP and TCP port failed"
+fi
+status=$(start_pre_status pf-port-procsubset-free.service)
+[ "$status" = status=0 ] && pass "ProcSubset=pid: a free UDP port gives status=0" ||
+	fail "ProcSubset=pid: the free UDP port's ExecStartPre shows '$status'"
+sctl stop pf-port-procsubset-free.service
+
+sctl start pf-port-procsubset-no-netlink.service 2>/dev/null &&
+	fail "ProcSubset=pid without AF_NETLINK: systemctl start on a busy UDP port succeeded"
+status=$(last_start_pre_status pf-port-procsubset-no-netlink.service)
+[ "$status" = status=20 ] && pass "ProcSubset=pid without AF_NETLINK: a busy UDP port gives status=20" ||
+	fail "ProcSubset=pid without AF_NETLINK: ExecStartPre shows '$status', expected status=20"
+out=$(wait_journal pf-port-procsubset-no-netlink.service "in use")
+expect_contains "$out" "proc-net: absent" "ProcSubset=pid without AF_NETLINK: no /proc/net"
+expect_contains "$out" "$udp_busy_line" "ProcSubset=pid without AF_NETLINK: the UDP holder is named"
+expect_contains "$out" "$tcp_busy_line" "ProcSubset=pid without AF_NETLINK: the TCP holder is named"
+expect_contains "$out" "of /proc/self/net/udp (read to the end; sock_diag: Address family not supported by protocol)" \
+	"ProcSubset=pid without AF_NETLINK: read from /proc/self/net, sock_diag refused"
+
+sctl start pf-port-no-sockets.service 2>/dev/null && fail "no AF_NETLINK, no /proc/self/net: systemctl start succeeded"
+status=$(last_start_pre_status pf-port-no-sockets.service)
+[ "$status" = status=1 ] && pass "no AF_NETLINK, no /proc/self/net: preflight cannot tell, status=1" ||
+	fail "no AF_NETLINK, no /proc/self/net: ExecStartPre shows '$status', expected status=1"
+out=$(wait_journal pf-port-no-sockets.service "cannot list")
+expect_contains "$out" "proc-self-net: absent" "no AF_NETLINK, no /proc/self/net: InaccessiblePaths= hid /proc/self/net"
+out=$(journal pf-port-no-sockets.service -p err)
+expect_contains "$out" "FAIL port $UDP_BUSY_PORT/udp cannot list the UDP sockets: netlink's sock_diag failed (Address family not supported by protocol: RestrictAddressFamilies= without AF_NETLINK?) and /proc/self/net/udp cannot be read" \
+	"no AF_NETLINK, no /proc/self/net: journalctl -p err names RestrictAddressFamilies="
+expect_contains "$out" "fix: add AF_NETLINK to the unit's RestrictAddressFamilies=, or let the unit see /proc/self/net" \
+	"no AF_NETLINK, no /proc/self/net: the fix names the settings"
+sctl stop pf-udp-holder.socket
 
 # ---- chains through EnvironmentFile= -----------------------------------------------------------
 if sctl start pf-chain.service; then

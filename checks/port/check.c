@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "checks/port/port.h"
 #include "core/check.h"
-#include "core/procnet.h"
 #include "core/text.h"
 
 #define PROC_ROOT "/proc"
@@ -19,34 +19,11 @@
 #define SYSCTL_BINDV6ONLY "/proc/sys/net/ipv6/bindv6only"
 #define DEFAULT_UNPRIVILEGED_PORT_START 1024
 
-struct table_file {
-        const char *path;
-        int family;
-};
-
-static const struct table_file tcp_tables[2] = {{"/proc/net/tcp", AF_INET},
-                                                {"/proc/net/tcp6", AF_INET6}};
-static const struct table_file udp_tables[2] = {{"/proc/net/udp", AF_INET},
-                                                {"/proc/net/udp6", AF_INET6}};
-
-/* What the tables said about one spec. */
-struct port_search {
-        const struct port_spec *spec;
-        bool v6_wildcard_takes_v4;
-        bool has_conflict, has_unless_v6only;
-        struct procnet_socket conflict;      /* the first socket that blocks the bind */
-        struct procnet_socket unless_v6only; /* the first [::] socket that may or may not */
-};
-
 static int port_parse_target(const void *config, const char *arg, void *target, char *shown,
                              struct pf_error *err)
 {
         (void)config;
-        struct port_spec *spec = target;
-        int r = port_spec_parse(arg, spec, err);
-        if (r == PF_OK)
-                snprintf(shown, TARGET_SHOWN_SIZE, "%s", spec->shown);
-        return r;
+        return port_spec_parse(arg, target, shown, TARGET_SHOWN_SIZE, err);
 }
 
 /* Reads a small number from a sysctl file; false when it is absent or unreadable. */
@@ -65,64 +42,6 @@ static bool read_sysctl(const char *path, unsigned long *value)
         return text_parse_ulong(buf, 0, 65536, value);
 }
 
-static bool visit_socket(const struct procnet_socket *sock, void *ctx)
-{
-        struct port_search *s = ctx;
-        switch (port_conflict(s->spec, sock, s->v6_wildcard_takes_v4)) {
-        case PORT_CONFLICT:
-                if (!s->has_conflict)
-                        s->conflict = *sock;
-                s->has_conflict = true;
-                break;
-        case PORT_CONFLICT_UNLESS_V6ONLY:
-                if (!s->has_unless_v6only)
-                        s->unless_v6only = *sock;
-                s->has_unless_v6only = true;
-                break;
-        case PORT_FREE_OF:
-                break;
-        }
-        return true; /* read on: --verbose tells how much was read, and it is cheap */
-}
-
-/* How one table was read, for --verbose. */
-struct table_read {
-        struct procnet_stats stats;
-        bool from_diag; /* sock_diag answered; /proc was not read */
-        bool missing;   /* no such file: IPv6 is off */
-        int diag_error; /* why sock_diag did not answer, when it did not */
-};
-
-/*
- * Lists the sockets of one table into search. Listening TCP sockets come from sock_diag when the
- * kernel has it (it does not walk established connections), else from /proc/net/tcp{,6}, read
- * only up to its last listening entry. Only listening TCP sockets stand in a server's way (it
- * binds with SO_REUSEADDR); every bound UDP socket does, so udp{,6} are read to the end.
- */
-static int read_table(const struct table_file *table, enum procnet_proto proto,
-                      uint64_t deadline_us, struct port_search *search, struct table_read *how)
-{
-        *how = (struct table_read){0};
-        if (proto == PROCNET_TCP) {
-                int r = procnet_diag_listeners(table->family, deadline_us, visit_socket, search,
-                                               &how->stats);
-                if (r == 0 || r == -ETIMEDOUT) {
-                        how->from_diag = r == 0;
-                        return r;
-                }
-                how->diag_error = -r;
-        }
-        int fd = open(table->path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0) {
-                how->missing = errno == ENOENT && table->family == AF_INET6;
-                return how->missing ? 0 : -errno;
-        }
-        int r = procnet_read(fd, proto, table->family, proto == PROCNET_TCP, deadline_us,
-                             visit_socket, search, &how->stats);
-        close(fd);
-        return r;
-}
-
 /* Appends to a message, never past its end (what does not fit is cut). */
 __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size, size_t *used,
                                                          const char *fmt, ...)
@@ -137,22 +56,24 @@ __attribute__((format(printf, 4, 5))) static void append(char *buf, size_t size,
                 *used = *used + (size_t)n >= size ? size - 1 : *used + (size_t)n;
 }
 
-/* "2 listening IPv4 sockets (from sock_diag)", "3 entries of /proc/net/udp (read to the end)" */
-static void describe_table(char *buf, size_t size, size_t *used, const struct table_file *table,
-                           enum procnet_proto proto, const struct table_read *how)
+/* "2 listening IPv4 sockets (from sock_diag)", "3 bound entries of /proc/self/net/udp (read to the
+ * end)" */
+static void describe_listing(char *buf, size_t size, size_t *used, enum procnet_proto proto,
+                             int family, const struct port_listing *how)
 {
         unsigned long count = how->stats.entries;
-        if (how->missing) {
-                append(buf, size, used, "no %s (IPv6 is off)", table->path);
+        const char *kind = proto == PROCNET_TCP ? "listening " : "bound ";
+        if (how->ipv6_off) {
+                append(buf, size, used, "no %s (IPv6 is off)", how->path);
                 return;
         }
         if (how->from_diag) {
-                append(buf, size, used, "%lu listening %s socket%s (from sock_diag)", count,
-                       table->family == AF_INET ? "IPv4" : "IPv6", count == 1 ? "" : "s");
+                append(buf, size, used, "%lu %s%s socket%s (from sock_diag)", count, kind,
+                       family == AF_INET ? "IPv4" : "IPv6", count == 1 ? "" : "s");
                 return;
         }
-        append(buf, size, used, "%lu %sentr%s of %s (%s", count,
-               proto == PROCNET_TCP ? "listening " : "", count == 1 ? "y" : "ies", table->path,
+        append(buf, size, used, "%lu %sentr%s of %s (%s", count, kind, count == 1 ? "y" : "ies",
+               how->path,
                how->stats.stopped_early ? "stopped at the first non-listening one"
                                         : "read to the end");
         if (how->stats.malformed)
@@ -275,81 +196,103 @@ static bool may_bind(const struct port_spec *spec, struct check_result *res, cha
         return true;
 }
 
+/*
+ * Lists both families' sockets into search and describes where they came from in detail. false
+ * with res set when they could not be listed, or not before the deadline.
+ */
+static bool list_sockets(const struct port_spec *spec, uint64_t deadline_us,
+                         struct port_search *search, char *detail, size_t size,
+                         struct check_result *res)
+{
+        static const int families[2] = {AF_INET, AF_INET6};
+        size_t used = 0;
+        append(detail, size, &used, "read ");
+        for (int i = 0; i < 2; i++) {
+                struct port_listing how;
+                int r = port_list_sockets(PROCNET_DIR, spec->proto, families[i], deadline_us,
+                                          port_search_visit, search, &how);
+                if (r == -ETIMEDOUT) {
+                        result_set(res, PF_PORT_IN_USE,
+                                   "the %s %s sockets were not listed before the deadline",
+                                   families[i] == AF_INET ? "IPv4" : "IPv6",
+                                   spec->proto == PROCNET_TCP ? "TCP" : "UDP");
+                        return false;
+                }
+                if (r < 0) {
+                        port_report_unlisted(res, spec->proto, &how);
+                        return false;
+                }
+                if (i > 0)
+                        append(detail, size, &used, " and ");
+                describe_listing(detail, size, &used, spec->proto, families[i], &how);
+        }
+        return true;
+}
+
+/*
+ * The one case the tables cannot settle: a [::] socket against an IPv4 SPEC. A bind of the
+ * wanted address tells; false with res set when the port is in use (or may be), else the notes
+ * for the success say what the bind found.
+ */
+static bool settle_dual_stack(const struct port_spec *spec, const struct port_search *search,
+                              const char *detail, uint64_t deadline_us, char *note,
+                              size_t note_size, char *free_note, size_t free_note_size,
+                              struct check_result *res)
+{
+        char where[INET6_ADDRSTRLEN + 16], bound[INET6_ADDRSTRLEN + 16];
+        int error = 0;
+        procnet_format_endpoint(&search->unless_v6only.local, search->unless_v6only.port, where,
+                                sizeof(where));
+        procnet_format_endpoint(&spec->addr, spec->port, bound, sizeof(bound));
+        switch (probe_ipv4_bind(spec, &error)) {
+        case PROBE_BINDS:
+                snprintf(free_note, free_note_size, " (the socket on %s is IPv6-only)", where);
+                snprintf(note, note_size,
+                         "; binding %s succeeded, so the socket on %s is IPv6-only", bound, where);
+                return true;
+        case PROBE_IN_USE:
+                result_detail(res, "%s; binding %s failed: %s", detail, bound, strerror(error));
+                report_in_use(res, &search->unless_v6only, " (an IPv6 socket that takes IPv4 too)",
+                              deadline_us);
+                return false;
+        case PROBE_UNSURE:
+                break;
+        }
+        snprintf(note, note_size, " (unless it is IPv6-only: binding %s to find out failed: %s)",
+                 bound, strerror(error));
+        result_detail(res, "%s", detail);
+        report_in_use(res, &search->unless_v6only, note, deadline_us);
+        return false;
+}
+
 static void port_run(const void *config, const void *target, const struct attempt *attempt,
                      struct check_result *res)
 {
         (void)config;
-        const struct port_spec spec = *(const struct port_spec *)target;
-        struct table_read how[2];
+        const struct port_spec *spec = target;
         char detail[sizeof(res->detail)], note[320] = "", free_note[160] = "";
-        size_t used = 0;
 
-        struct port_search search = {.spec = &spec};
-        if (!spec.every_address && spec.addr.family == AF_INET6) {
+        struct port_search search = {.spec = spec};
+        if (!spec->every_address && spec->addr.family == AF_INET6) {
                 unsigned long v6only = 0; /* absent: IPv6 is off, and nothing to take */
                 search.v6_wildcard_takes_v4 =
                     !read_sysctl(SYSCTL_BINDV6ONLY, &v6only) || v6only == 0;
         }
-        const struct table_file *tables = spec.proto == PROCNET_TCP ? tcp_tables : udp_tables;
-        for (int i = 0; i < 2; i++) {
-                int r = read_table(&tables[i], spec.proto, attempt->deadline_us, &search, &how[i]);
-                if (r == -ETIMEDOUT) {
-                        result_set(res, PF_PORT_IN_USE,
-                                   "the sockets of %s were not listed before the deadline",
-                                   tables[i].path);
-                        return;
-                }
-                if (r < 0) {
-                        result_set(res, PF_INTERNAL, "cannot read %s: %s", tables[i].path,
-                                   strerror(-r));
-                        return;
-                }
-        }
-        append(detail, sizeof(detail), &used, "read ");
-        describe_table(detail, sizeof(detail), &used, &tables[0], spec.proto, &how[0]);
-        append(detail, sizeof(detail), &used, " and ");
-        describe_table(detail, sizeof(detail), &used, &tables[1], spec.proto, &how[1]);
-
+        if (!list_sockets(spec, attempt->deadline_us, &search, detail, sizeof(detail), res))
+                return;
         if (search.has_conflict) {
                 result_detail(res, "%s", detail);
                 report_in_use(res, &search.conflict, "", attempt->deadline_us);
                 return;
         }
-        if (search.has_unless_v6only) {
-                char where[INET6_ADDRSTRLEN + 16], bound[INET6_ADDRSTRLEN + 16];
-                int error = 0;
-                procnet_format_endpoint(&search.unless_v6only.local, search.unless_v6only.port,
-                                        where, sizeof(where));
-                procnet_format_endpoint(&spec.addr, spec.port, bound, sizeof(bound));
-                switch (probe_ipv4_bind(&spec, &error)) {
-                case PROBE_BINDS:
-                        snprintf(free_note, sizeof(free_note), " (the socket on %s is IPv6-only)",
-                                 where);
-                        snprintf(note, sizeof(note),
-                                 "; binding %s succeeded, so the socket on %s is IPv6-only", bound,
-                                 where);
-                        break;
-                case PROBE_IN_USE:
-                        result_detail(res, "%s; binding %s failed: %s", detail, bound,
-                                      strerror(error));
-                        report_in_use(res, &search.unless_v6only,
-                                      " (an IPv6 socket that takes IPv4 too)",
-                                      attempt->deadline_us);
-                        return;
-                case PROBE_UNSURE:
-                        snprintf(note, sizeof(note),
-                                 " (unless it is IPv6-only: binding %s to "
-                                 "find out failed: %s)",
-                                 bound, strerror(error));
-                        result_detail(res, "%s", detail);
-                        report_in_use(res, &search.unless_v6only, note, attempt->deadline_us);
-                        return;
-                }
-        }
+        if (search.has_unless_v6only &&
+            !settle_dual_stack(spec, &search, detail, attempt->deadline_us, note, sizeof(note),
+                               free_note, sizeof(free_note), res))
+                return;
         /* Under --invert the question is only whether something holds the port. */
         if (!attempt->inverted) {
                 size_t len = strlen(note);
-                if (!may_bind(&spec, res, note + len, sizeof(note) - len)) {
+                if (!may_bind(spec, res, note + len, sizeof(note) - len)) {
                         result_detail(res, "%s%s", detail, note);
                         return;
                 }
@@ -367,8 +310,8 @@ const struct check check_port = {
             "a socket would make the\nbind fail: the same address, or a wildcard (0.0.0.0, "
             "::) on either side, and names the\nprocess that holds it when this user can "
             "see it. TCP counts listening sockets (a server\nbinds with SO_REUSEADDR), "
-            "listed by sock_diag or else read from /proc/net/tcp and tcp6;\nUDP counts "
-            "every bound socket in /proc/net/udp and udp6. A [::] listener blocks IPv4 "
+            "listed by sock_diag or else read from /proc/self/net/tcp and tcp6;\nUDP counts "
+            "every bound socket, listed the same way. A [::] listener blocks IPv4 "
             "unless\nit is IPv6-only, which preflight tells with a bind it closes at once; "
             "a [::] SPEC takes\nIPv4 too unless net.ipv6.bindv6only=1. A free port below "
             "net.ipv4.ip_unprivileged_port_start\nthat this process may not bind (no "
