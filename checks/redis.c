@@ -526,15 +526,11 @@ struct redis_config {
         enum redis_role role;
 };
 
-static void warn_password_on_command_line(void)
+static void warn_password_on_command_line(struct pf_error *err)
 {
-        static bool warned;
-        if (warned)
-                return;
-        warned = true;
-        report_warning("redis", "a password given as an argument can be read by other users "
-                                "(ps, /proc, a readable chain file); use REDISCLI_AUTH or "
-                                "--password-file FILE");
+        pf_warning_set(err, "a password given as an argument can be read by other users (ps, "
+                            "/proc, a readable chain file); use REDISCLI_AUTH or --password-file "
+                            "FILE");
 }
 
 static void forget_password(struct redis_config *cfg)
@@ -635,7 +631,7 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
                 if (strlen(value) > REDIS_SECRET_MAX)
                         return pf_error_set(err, "--password: longer than %d bytes",
                                             REDIS_SECRET_MAX);
-                warn_password_on_command_line();
+                warn_password_on_command_line(err);
                 return keep_password(cfg, value, strlen(value), PASSWORD_OPTION, err);
         case OPT_DB:
                 cfg->has_db = true;
@@ -657,15 +653,23 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
         return pf_error_set(err, "unknown option");
 }
 
-static int redis_validate_target(const void *config, const char *target, struct pf_error *err)
+static int redis_parse_target_step(const void *config, const char *arg, void *target, char *shown,
+                                   struct pf_error *err)
 {
         (void)config;
-        struct redis_target parsed;
-        int r = redis_parse_target(target, &parsed, err);
-        if (r == PF_OK && parsed.has_password)
-                warn_password_on_command_line();
-        redis_target_wipe(&parsed);
-        return r;
+        struct redis_target *parsed = target;
+        int r = redis_parse_target(arg, parsed, err);
+        if (r != PF_OK)
+                return r;
+        snprintf(shown, TARGET_SHOWN_SIZE, "%s", parsed->display);
+        if (parsed->has_password)
+                warn_password_on_command_line(err);
+        return PF_OK;
+}
+
+static void redis_release_target(void *target)
+{
+        redis_target_wipe(target);
 }
 
 static int redis_finish(void *config, unsigned targets, struct pf_error *err)
@@ -1184,19 +1188,10 @@ static void probe(const struct redis_config *cfg, const struct redis_target *tar
                 result_detail(res, "%s", log.text);
 }
 
-static void redis_run(const void *config, const char *text, const struct attempt *attempt,
+static void redis_run(const void *config, const void *target, const struct attempt *attempt,
                       struct check_result *res)
 {
-        struct redis_target target;
-        struct pf_error err;
-        int r = redis_parse_target(text, &target, &err);
-        /* Before anything else: core put the target as typed here, password included. */
-        snprintf(res->target, sizeof(res->target), "%s", target.display);
-        if (r != PF_OK)
-                result_set(res, r, "%s", err.msg);
-        else
-                probe(config, &target, attempt, res);
-        redis_target_wipe(&target);
+        probe(config, target, attempt, res);
 }
 
 const struct check check_redis = {
@@ -1223,7 +1218,9 @@ const struct check check_redis = {
     .inverted_code = PF_REDIS_NOT_READY,
     .config_size = sizeof(struct redis_config),
     .parse_option = redis_parse_option,
-    .validate_target = redis_validate_target,
+    .target_size = sizeof(struct redis_target),
+    .parse_target = redis_parse_target_step,
+    .release_target = redis_release_target,
     .finish = redis_finish,
     .run = redis_run,
     .release = redis_release,

@@ -154,7 +154,7 @@ static bool next_hop(struct http_exchange *ex, long status, struct check_result 
 {
         char *location = NULL;
         struct http_url next;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         if (!ex->cfg->follow || status < 300 || status > 399)
                 return false;
         if (http_curl.easy_getinfo(ex->handle, CURLINFO_REDIRECT_URL, &location) != CURLE_OK ||
@@ -285,29 +285,6 @@ static void http_run(const void *config, const void *target, const struct attemp
         exchange_free(&ex);
 }
 
-/* Until core parses each target once: the old interface, on the new parts. */
-static int http_validate_target(const void *config, const char *arg, struct pf_error *err)
-{
-        struct http_target t = {.secrets = {.n = 0}};
-        char shown[TARGET_SHOWN_SIZE];
-        int r = http_parse_target(config, arg, &t, shown, err);
-        http_release_target(&t);
-        return r;
-}
-
-static void http_run_text(const void *config, const char *arg, const struct attempt *attempt,
-                          struct check_result *res)
-{
-        struct http_target t = {.secrets = {.n = 0}};
-        struct pf_error err = {{0}};
-        int r = http_parse_target(config, arg, &t, res->target, &err);
-        if (r == PF_OK)
-                http_run(config, &t, attempt, res);
-        else
-                result_set(res, r, "%s", err.msg);
-        http_release_target(&t);
-}
-
 const struct check check_http = {
     .name = "http",
     .summary = "does this URL answer as a ready service answers?",
@@ -329,9 +306,11 @@ const struct check check_http = {
     .inverted_code = PF_HTTP_STATUS,
     .config_size = sizeof(struct http_config),
     .init = http_init,
+    .target_size = sizeof(struct http_target),
     .parse_option = http_parse_option,
-    .validate_target = http_validate_target,
     .finish = http_finish,
-    .run = http_run_text,
+    .parse_target = http_parse_target,
+    .run = http_run,
+    .release_target = http_release_target,
     .release = http_release,
 };

@@ -12,10 +12,6 @@
 
 #include "core/check.h"
 
-#ifndef TARGET_SHOWN_SIZE
-#define TARGET_SHOWN_SIZE 256
-#endif
-
 #define HTTP_HEADERS_MAX 32        /* --header, repeatable */
 #define HTTP_EXPECT_HEADERS_MAX 16 /* --expect-header, repeatable */
 #define HTTP_STATUS_ITEMS_MAX 16   /* items of an --expect-status list */

@@ -57,7 +57,7 @@ const struct check_option http_options[] = {
 void http_init(void *config)
 {
         struct http_config *cfg = config;
-        struct pf_error ignored = {{0}};
+        struct pf_error ignored = {0};
         cfg->statuses_text = HTTP_DEFAULT_STATUSES;
         (void)http_parse_status_list(HTTP_DEFAULT_STATUSES, &cfg->statuses, &ignored);
 }

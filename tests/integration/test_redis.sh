@@ -68,14 +68,7 @@ run_cmd env LD_DEBUG=files "$PREFLIGHT" redis 127.0.0.1:"$(free_port)"
 expect_text ERR "libhiredis.so.0.14" "preflight redis loads hiredis (so the line above can fail)"
 
 # Hiding the library in a private mount namespace, as on a host without libhiredis0.14: no
-# switch in the product, the real dlopen() fails.
-cat >"$WORK/without-hiredis.sh" <<'EOF'
-for lib in $(ldconfig -p | awk '/libhiredis/ {print $NF}' | xargs -r readlink -f | sort -u); do
-	mount --bind /dev/null "$lib" || exit 99
-done
-exec "$@"
-EOF
-
+# switch in the product, the real dlopen() fails (without_libraries, lib.sh).
 # ---- A plain server -------------------------------------------------------------------
 
 PLAIN=$(free_port)
@@ -84,13 +77,14 @@ PLAIN_PID=$REDIS_PID
 wait_redis -p "$PLAIN"
 
 if as_root "hiding hiredis (unshare --mount)"; then
-	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
+	HIREDIS_FILES=$(ldconfig -p | awk '/libhiredis/ {print $NF}' | sort -u | tr '\n' ' ')
+	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
 	expect_code 5 "hiredis missing: exit 5"
 	expect_text ERR "apt-get install libhiredis0.14" "hiredis missing: the message names the package"
-	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" redis "127.0.0.1:$PLAIN" --wait -t 5s
+	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" redis "127.0.0.1:$PLAIN" --wait -t 5s
 	expect_code 5 "hiredis missing under --wait: exit 5"
 	expect_elapsed 0 900 "hiredis missing is not retried"
-	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" user root
+	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" user root
 	expect_code 0 "without hiredis, preflight user still works"
 fi
 
