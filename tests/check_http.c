@@ -244,6 +244,12 @@ START_TEST(test_url_long_host)
         ck_assert_int_eq(http_url_parse(text, &url, &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "the host name is too long"));
         http_url_free(&url);
+        /* A label past DNS's 63 bytes is ASCII: libcurl asks the resolver, not its IDN library,
+         * which would refuse it (found by fuzz_url). */
+        strcpy(text + 7 + 70, ".test/");
+        ck_assert_msg(http_url_parse(text, &url, &err) == PF_OK, "%s", err.msg);
+        ck_assert_uint_eq(strlen(url.host), 75);
+        http_url_free(&url);
 }
 END_TEST
 
@@ -537,10 +543,7 @@ START_TEST(test_targets_shown)
         struct invocation inv;
         struct pf_error err = {0};
         const char *argv[] = {"http://user:pw@127.0.0.1:9000/healthz?t=sekrit",
-                              "HTTPS://t0ken@Example.TEST",
-                              "-H",
-                              "X-Token: sekrit",
-                              NULL};
+                              "HTTPS://t0ken@Example.TEST", "-H", "X-Token: sekrit", NULL};
         ck_assert_int_eq(parse_argv(&inv, argv, &err), PF_OK);
         ck_assert_uint_eq(inv.n_targets, 2);
         ck_assert_str_eq(inv.targets[0].shown, "http://user:***@127.0.0.1:9000/healthz?t=***");

@@ -32,7 +32,6 @@ static size_t body_keep(char *data, size_t size, size_t count, void *context)
         return n;
 }
 
-
 static void exchange_free(struct http_exchange *ex)
 {
         if (ex->handle)
@@ -126,7 +125,6 @@ static CURLcode exchange_perform(struct http_exchange *ex, uint64_t deadline_us)
         return rc;
 }
 
-
 /* A redirect that is not followed: to another scheme, or to what libcurl's URL API refuses. */
 static void redirect_refused(const struct http_exchange *ex, long status,
                              const struct http_url *next, int parsed, const char *why,
@@ -136,11 +134,10 @@ static void redirect_refused(const struct http_exchange *ex, long status,
         if (parsed == PF_INTERNAL) {
                 result_set(res, PF_INTERNAL, "%s", why);
         } else if (next->other_scheme) {
-                result_set(res, PF_HTTP_STATUS,
-                           "answered %ld, a redirect to '%s': only http and https are followed",
-                           status,
-                           text_quote(http_hidden(ex, next->shown, shown, sizeof(shown)), q,
-                                      sizeof(q)));
+                result_set(
+                    res, PF_HTTP_STATUS,
+                    "answered %ld, a redirect to '%s': only http and https are followed", status,
+                    text_quote(http_hidden(ex, next->shown, shown, sizeof(shown)), q, sizeof(q)));
         } else {
                 char hidden_why[sizeof(((struct pf_error *)0)->msg)];
                 result_set(res, PF_HTTP_STATUS, "answered %ld, a redirect that is not followed: %s",

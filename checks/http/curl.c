@@ -37,8 +37,10 @@ int http_curl_load(struct pf_error *err)
         /* CURLOPT_QUICK_EXIT (a resolver thread is left behind at the deadline) came in 7.87. */
         const curl_version_info_data *version = http_curl.version_info(CURLVERSION_NOW);
         if (version->version_num < 0x075700) {
-                pf_error_set(err, "libcurl %s is older than 7.87, which the check needs; apt-get "
-                                  "install %s", version->version, HTTP_DEBIAN_PACKAGE);
+                pf_error_set(err,
+                             "libcurl %s is older than 7.87, which the check needs; apt-get "
+                             "install %s",
+                             version->version, HTTP_DEBIAN_PACKAGE);
                 return PF_NO_LIBRARY;
         }
         CURLcode rc = http_curl.global_init(CURL_GLOBAL_DEFAULT);
@@ -237,8 +239,7 @@ void http_transfer_failed(const struct http_exchange *ex, CURLcode rc, uint64_t 
                 return;
         case CURLE_URL_MALFORMAT:
                 /* Every URL asked for went through libcurl's URL API first: a disagreement. */
-                result_set(res, PF_INTERNAL, "libcurl refused a URL its URL API accepted: %s",
-                           why);
+                result_set(res, PF_INTERNAL, "libcurl refused a URL its URL API accepted: %s", why);
                 return;
         default:
                 result_set(res, PF_HTTP_UNREACHABLE, "no usable answer: %s", why);

@@ -62,8 +62,8 @@ struct http_exchange {
         char error[CURL_ERROR_SIZE];
         const struct http_url *hop; /* the current hop's URL: the target's, or redirected */
         struct http_url redirected; /* the last redirect's target (owned) */
-        unsigned redirects;   /* hops followed */
-        bool headers_dropped; /* a redirect went to another origin: --header not sent there */
+        unsigned redirects;         /* hops followed */
+        bool headers_dropped;       /* a redirect went to another origin: --header not sent there */
 };
 
 long http_info_long(CURL *h, CURLINFO what);

@@ -182,12 +182,13 @@ bool http_content_length_valid(const char *value)
 }
 
 /* The header value the expectation is about, or NULL when the answer lacks the header. */
-static bool header_matches(const struct http_exchange *ex, const struct http_header_expectation *want,
-                           const char **first_value)
+static bool header_matches(const struct http_exchange *ex,
+                           const struct http_header_expectation *want, const char **first_value)
 {
         struct curl_header *header = NULL;
         *first_value = NULL;
-        if (http_curl.easy_header(ex->handle, want->name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK)
+        if (http_curl.easy_header(ex->handle, want->name, 0, CURLH_HEADER, -1, &header) !=
+            CURLHE_OK)
                 return false;
         *first_value = header->value;
         if (!want->value)
@@ -195,7 +196,7 @@ static bool header_matches(const struct http_exchange *ex, const struct http_hea
         size_t amount = header->amount;
         for (size_t i = 0; i < amount; i++) {
                 if (i > 0 && http_curl.easy_header(ex->handle, want->name, i, CURLH_HEADER, -1,
-                                              &header) != CURLHE_OK)
+                                                   &header) != CURLHE_OK)
                         return false;
                 if (strcmp(header->value, want->value) == 0)
                         return true;
@@ -214,8 +215,8 @@ static void body_excerpt(const struct http_exchange *ex, char *buf, size_t size)
         char start[96];
         /* Enough input that a secret starting in what is shown is seen whole, and hidden. */
         size_t window = sizeof(start) + ex->secrets->longest;
-        http_secrets_hide(ex->secrets, ex->body.data,
-                          ex->body.len < window ? ex->body.len : window, start, sizeof(start));
+        http_secrets_hide(ex->secrets, ex->body.data, ex->body.len < window ? ex->body.len : window,
+                          start, sizeof(start));
         size_t len = strlen(start);
         while (len > 0 && isspace((unsigned char)start[len - 1]))
                 start[--len] = '\0'; /* a trailing line break says nothing */
@@ -279,8 +280,8 @@ void http_judge_answer(const struct http_exchange *ex, long status, struct check
                         result_set(res, PF_HTTP_MISMATCH,
                                    "answered %ld%s with %s: '%s', expected '%s'", status, hops,
                                    want->name,
-                                   text_quote(http_hidden(ex, got, got_shown, sizeof(got_shown)), q1,
-                                              sizeof(q1)),
+                                   text_quote(http_hidden(ex, got, got_shown, sizeof(got_shown)),
+                                              q1, sizeof(q1)),
                                    text_quote(want->value, q2, sizeof(q2)));
                 }
                 return;
@@ -298,4 +299,3 @@ void http_judge_answer(const struct http_exchange *ex, long status, struct check
                    cfg->n_expect_header ? ", headers as expected" : "",
                    cfg->expect_body || cfg->body_regex ? ", body as expected" : "");
 }
-

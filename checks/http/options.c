@@ -14,7 +14,8 @@
 
 #define HTTP_DEFAULT_STATUSES "200-399"
 
-static const char *const method_names[] = {[HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST"};
+static const char *const method_names[] = {
+    [HTTP_GET] = "GET", [HTTP_HEAD] = "HEAD", [HTTP_POST] = "POST"};
 
 enum {
         OPT_EXPECT_STATUS,
@@ -52,7 +53,6 @@ const struct check_option http_options[] = {
                       "do not verify the server's certificate (testing only)"},
     {NULL, 0, NULL, NULL},
 };
-
 
 void http_init(void *config)
 {

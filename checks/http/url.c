@@ -82,8 +82,11 @@ static int url_read(CURLU *h, const char *text, struct http_url *out, struct pf_
         }
 }
 
-/* The user name and password, as written and decoded, and the URL to show with them hidden. */
-static int url_credentials(CURLU *h, struct http_url *out, struct pf_error *err)
+/* The user name and password, as written and decoded, and in readable the URL with them
+ * hidden. That is also what a refusal shows, unless libcurl found no credentials where the text
+ * has an '@' ("htttp:/x://pw@h/" is a path to libcurl): then what precedes it stays hidden. */
+static int url_credentials(CURLU *h, const char *text, struct http_url *out, char *readable,
+                           struct pf_error *err)
 {
         CURLUcode rc = url_part(h, CURLUPART_USER, 0, &out->user);
         if (rc == CURLUE_OK)
@@ -108,8 +111,10 @@ static int url_credentials(CURLU *h, struct http_url *out, struct pf_error *err)
                 free(shown);
                 return out_of_memory(err); /* the only way to fail with parts that are there */
         }
-        snprintf(out->shown, sizeof(out->shown), "%s", shown);
+        snprintf(readable, sizeof(out->shown), "%s", shown);
         free(shown);
+        if (out->user || !strchr(text, '@'))
+                memcpy(out->shown, readable, sizeof(out->shown));
         if (undecodable)
                 return refused(err, out,
                                ": the user name or password holds a control character (%00 to "
@@ -134,29 +139,42 @@ static bool ascii(const char *text)
         return true;
 }
 
-static int url_host_and_port(CURLU *h, const char *text, struct http_url *out,
-                             struct pf_error *err)
+/* The host, in ASCII: as a transfer does, libcurl converts an international name to punycode
+ * (IDN), and only such a name (its IDN library refuses some ASCII names a resolver takes). */
+static CURLUcode url_host(CURLU *h, char **host, bool *idn_failed)
+{
+        CURLUcode rc = url_part(h, CURLUPART_HOST, 0, host);
+        *idn_failed = false;
+        if (rc != CURLUE_OK || ascii(*host))
+                return rc;
+        free(*host);
+        rc = url_part(h, CURLUPART_HOST, CURLU_PUNYCODE, host);
+        /* libcurl 7.88 says CURLUE_OUT_OF_MEMORY of a name it cannot convert, too. */
+        *idn_failed = rc != CURLUE_OK;
+        return rc;
+}
+
+static int url_host_and_port(CURLU *h, struct http_url *out, struct pf_error *err)
 {
         char *host = NULL, *port = NULL, *zone = NULL;
         unsigned long number = 0;
+        bool idn_failed;
         int r = PF_OK;
-        /* As a transfer does, libcurl converts an international name to punycode (IDN). */
-        CURLUcode rc = url_part(h, CURLUPART_HOST, CURLU_PUNYCODE, &host);
+        CURLUcode rc = url_host(h, &host, &idn_failed);
         if (rc == CURLUE_NO_HOST)
                 r = refused(err, out, ": the URL has no host");
-        else if (rc == CURLUE_OK && strlen(host) >= sizeof(out->host))
-                r = refused(err, out, ": the host name is too long");
-        else if (rc == CURLUE_OK && host[0] != '[' && net_host_bad_ipv4(host, strlen(host)))
-                r = refused(err, out,
-                            ": the host is not an IPv4 address (four numbers 0-255, as "
-                            "127.0.0.1)");
-        else if (rc != CURLUE_OK && !ascii(text))
-                /* libcurl 7.88 says CURLUE_OUT_OF_MEMORY of a name it cannot convert, too. */
+        else if (idn_failed)
                 r = refused(err, out,
                             ": libcurl cannot convert the host name to ASCII (IDN); write it "
                             "in punycode (xn--...)");
         else if (rc != CURLUE_OK)
                 r = out_of_memory(err);
+        else if (strlen(host) >= sizeof(out->host))
+                r = refused(err, out, ": the host name is too long");
+        else if (host[0] != '[' && net_host_bad_ipv4(host, strlen(host)))
+                r = refused(err, out,
+                            ": the host is not an IPv4 address (four numbers 0-255, as "
+                            "127.0.0.1)");
         if (r == PF_OK) {
                 for (size_t i = 0; host[i]; i++)
                         out->host[i] = (char)tolower((unsigned char)host[i]);
@@ -180,7 +198,7 @@ static int url_host_and_port(CURLU *h, const char *text, struct http_url *out,
 
 int http_url_parse(const char *text, struct http_url *out, struct pf_error *err)
 {
-        char *scheme = NULL;
+        char *scheme = NULL, readable[sizeof(out->shown)];
         *out = (struct http_url){.text = NULL};
         shown_unparsed(text, out->shown, sizeof(out->shown));
         for (const char *c = text; *c; c++)
@@ -196,20 +214,25 @@ int http_url_parse(const char *text, struct http_url *out, struct pf_error *err)
         if (r == PF_OK && (url_part(h, CURLUPART_URL, 0, &out->text) != CURLUE_OK ||
                            url_part(h, CURLUPART_SCHEME, 0, &scheme) != CURLUE_OK))
                 r = out_of_memory(err);
-        if (r == PF_OK)
-                r = url_credentials(h, out, err);
-        if (r == PF_OK && strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
+        /* Where there is no "//", libcurl's reading of the text may not be the one a reader
+         * makes ("htttp:/x://me:pw@h/" is a path to libcurl): only what precedes an '@' is
+         * hidden then, and libcurl's parts are not used to show it. */
+        bool authority = r == PF_OK && written_with_authority(text, scheme);
+        bool web = r == PF_OK && (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+        if (r == PF_OK && authority)
+                r = url_credentials(h, text, out, readable, err);
+        if (r == PF_OK && !web) {
                 out->other_scheme = true;
                 r = refused(err, out, ": only http:// and https:// URLs are checked");
         }
-        if (r == PF_OK && !written_with_authority(text, scheme)) {
-                shown_unparsed(text, out->shown, sizeof(out->shown)); /* as it was written */
+        if (r == PF_OK && !authority)
                 r = refused(err, out, " is not a URL (" URL_EXAMPLE ")");
-        }
         if (r == PF_OK)
-                r = url_host_and_port(h, text, out, err);
-        if (r == PF_OK)
+                r = url_host_and_port(h, out, err);
+        if (r == PF_OK) {
                 out->https = strcmp(scheme, "https") == 0;
+                memcpy(out->shown, readable, sizeof(out->shown));
+        }
         free(scheme);
         http_curl.url_cleanup(h);
         return r;

@@ -26,6 +26,13 @@ run_preflight http ftp://127.0.0.1/; expect_code 2 "ftp: URL"; expect_text ERR "
 run_preflight http file:///etc/passwd; expect_code 2 "file: URL"
 run_preflight http 127.0.0.1:8080; expect_code 2 "no scheme"; expect_text ERR "'127.0.0.1:8080' is not a URL" "names the argument"
 run_preflight http http://127.0.0.1:99999/; expect_code 2 "port out of range"
+run_preflight http http:/127.0.0.1/; expect_code 2 "one slash: libcurl would take it, as a typing mistake it is refused"
+run_preflight http http://127.0.0.1:0/; expect_code 2 "port 0"; expect_text ERR "the port must be 1-65535" "says the range"
+run_preflight http 'http://me:hunt@r2@127.0.0.1/'; expect_code 2 "an '@' in the password: libcurl refuses it, so the parse does"
+expect_text ERR "libcurl refuses the URL: Bad hostname (an '@' in a user name or password is written %40)" "in libcurl's words, with the fix"
+expect_no_text ERR "hunt" "the password is not shown"
+run_preflight http $'http://h\xc3\xa9llo.test/'; expect_code 2 "a name libcurl cannot convert to ASCII"; expect_text ERR "punycode" "says how to write it"
+run_preflight http 'http://a%00b@127.0.0.1/'; expect_code 2 "a user name that decodes to a NUL byte"
 run_preflight http 'ftp://me:hunter2@127.0.0.1/'; expect_code 2 "ftp: URL with a password"
 expect_text ERR "me:***@" "the password is masked in the usage error"; expect_no_text ERR "hunter2" "the password is not shown"
 run_preflight http http://127.0.0.1/ --expect-status 2xx; expect_code 2 "bad status list"; expect_text ERR "'2xx'" "names the list"
@@ -97,6 +104,19 @@ run_preflight http "$URL/redirect?to=/echo" -L -H 'X-Token: same-origin' --expec
 expect_code 0 "--header goes along to the same origin"
 run_preflight http "$URL/redirect?to=http://localhost:$P/echo" -L -H 'X-Token: other-origin' --expect-body 'X-Token' -v
 expect_code 53 "--header is not sent to another origin"; expect_text ERR "not sent after the redirect to another origin" "-v says so"
+
+# ---- a chain file: what --dry-run accepts the run accepts, and what libcurl refuses neither ----
+printf 'user root\nhttp http://me:hunt@r2@127.0.0.1:%s/ok\n' "$P" >"$WORK/bad-url.conf"
+run_preflight run "$WORK/bad-url.conf" --dry-run; expect_code 6 "--dry-run: a URL libcurl refuses is an error in the file"
+expect_text ERR "$WORK/bad-url.conf:2: http: '***@127.0.0.1:$P/ok': libcurl refuses the URL: Bad hostname" "names the file, the line and libcurl's reason"
+expect_no_text ERR "hunt" "without the password"
+run_preflight run "$WORK/bad-url.conf"; expect_code 6 "the run refuses it the same way, before any line runs"
+expect_text ERR "$WORK/bad-url.conf:2: http:" "naming the same line"; expect_no_text ERR "ok   user" "and runs nothing"
+printf 'http http://127.1:%s/ok\nhttp http://me:hunt%%40r2@127.0.0.1:%s/echo --expect-body "Authorization: Basic"\n' "$P" "$P" >"$WORK/good-url.conf"
+run_preflight run "$WORK/good-url.conf" --dry-run; expect_code 0 "--dry-run accepts what libcurl reads (127.1, %40 in a password)"
+run_preflight run "$WORK/good-url.conf"; expect_code 0 "and the run passes them"
+expect_text ERR "ok   http http://127.0.0.1:$P/ok" "shown as libcurl reads it"; expect_text ERR "http://me:***@127.0.0.1:$P/echo" "the password hidden"
+expect_no_text ERR "hunt" "and not shown"
 
 # ---- 53: body or header mismatch ----
 run_preflight http "$URL/ok" --expect-body 'all systems go'; expect_code 53 "body lacks the text"
@@ -248,6 +268,11 @@ run_preflight http "$SELF/ok"; expect_code 54 "a self-signed certificate"
 run_preflight http "$SELF/ok" --insecure; expect_code 0 "a self-signed certificate with --insecure"
 run_preflight http "$SELF/ok" --cacert "$WORK/self.pem"; expect_code 0 "a self-signed certificate given as --cacert"
 run_preflight http "$WRONG/ok" --cacert "$WORK/ca.pem"; expect_code 54 "a certificate for another name"
+expect_text ERR "TLS failure: 127.0.0.1 is not among the names in the server's certificate" "says the host is not among its names"
+expect_text ERR "give the server a certificate that names 127.0.0.1" "and how to fix that"
+expect_no_text ERR "give the CA" "not that the CA is missing: --cacert gave it"
+run_preflight http "https://localhost:${WRONG##*:}/ok" --cacert "$WORK/ca.pem"; expect_code 54 "by name, too"
+expect_text ERR "localhost is not among the names" "names the host asked for"
 run_preflight http "$WRONG/ok" --cacert "$WORK/ca.pem" --wait -t 5s; expect_code 54 "--wait does not retry a TLS failure (permanent)"
 expect_elapsed 0 1500 "it ends at once"
 run_preflight http "$MTLS/ok" --cacert "$WORK/ca.pem"; expect_code 54 "no client certificate where one is required"
@@ -278,6 +303,10 @@ if [ "$(id -u)" -eq 0 ]; then
 	openssl_so=$(curl_file libcurl.so.4)
 	gnutls_so=$(curl_file libcurl-gnutls.so.4)
 	if ldd "$PREFLIGHT" | grep -q libcurl; then fail "preflight is linked with libcurl"; else pass "preflight is not linked with libcurl"; fi
+	# Only http lines pay for libcurl: the loader's own record of what it opened.
+	loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c 'file=libcurl'; }
+	n=$(loaded "$PREFLIGHT" user root); [ "$n" -eq 0 ] && pass "user does not load libcurl" || fail "user loads libcurl ($n)"
+	n=$(loaded "$PREFLIGHT" http "http://127.0.0.1:$refused/"); [ "$n" -gt 0 ] && pass "http does (the probe sees it)" || fail "the probe saw no libcurl for http"
 	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok"
 	expect_code 5 "no libcurl: 5"
 	expect_text ERR "libcurl is not installed" "says libcurl is missing"; expect_text ERR "apt-get install libcurl4" "names the package"
@@ -285,6 +314,16 @@ if [ "$(id -u)" -eq 0 ]; then
 	expect_code 5 "--invert does not turn a missing library into a pass"
 	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" user root
 	expect_code 0 "the other checks run without libcurl"
+	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" run "$WORK/good-url.conf" --dry-run
+	expect_code 5 "--dry-run loads libcurl for an http line: 5 without it"
+	expect_text ERR "$WORK/good-url.conf:1: http: libcurl is not installed" "naming the line"
+	# Installed but unusable: an empty file where the library is, which the loader cannot map.
+	: >"$WORK/empty.so"
+	run_cmd unshare --mount --propagation private -- /bin/sh -c 'for f in $1; do mount --bind "$0" "$f" || exit 125; done; shift; exec "$@"' \
+		"$WORK/empty.so" "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok"
+	expect_code 1 "libcurl there but unusable: 1, not 5"
+	expect_text ERR "libcurl is installed but cannot be loaded" "says so"; expect_text ERR "file too short" "with the loader's words"
+	expect_no_text ERR "apt-get install" "installing it again would fix nothing"
 	if [ -n "$gnutls_so" ] && [ -e "$gnutls_so" ]; then
 		run_cmd hide_and_run "$openssl_so" "$PREFLIGHT" http "$TLS/ok" --cacert "$WORK/ca.pem"
 		expect_code 0 "without libcurl.so.4, libcurl-gnutls.so.4 is used"
