@@ -271,7 +271,10 @@ static void http_run(const void *config, const void *target, const struct attemp
                      struct check_result *res)
 {
         const struct http_target *t = target;
-        struct http_exchange ex = {.cfg = config, .secrets = &t->secrets, .hop = &t->url};
+        struct http_exchange ex = {.cfg = config,
+                                   .secrets = &t->secrets,
+                                   .deadline_us = attempt->deadline_us,
+                                   .hop = &t->url};
         ex.handle = http_curl.easy_init();
         ex.body.data = malloc(HTTP_BODY_CAP + 1);
         CURLcode rc = ex.handle && ex.body.data ? exchange_setup(&ex) : CURLE_OUT_OF_MEMORY;

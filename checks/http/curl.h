@@ -56,6 +56,7 @@ struct http_body {
 struct http_exchange {
         const struct http_config *cfg;
         const struct http_secrets *secrets;
+        uint64_t deadline_us; /* the attempt's */
         CURL *handle;
         struct curl_slist *headers;
         struct http_body body;

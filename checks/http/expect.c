@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/http/posix_regex.h"
+#include "checks/http/regex.h"
 #include "core/text.h"
 
 static bool parse_status(const char *text, size_t len, unsigned short *out)
@@ -234,7 +234,8 @@ static bool body_regex_matched(const struct http_exchange *ex, long status, cons
 {
         const struct http_config *cfg = ex->cfg;
         char why[384], q[QUOTE_BUF];
-        switch (body_regex_match(cfg->body_regex, ex->body.data, ex->body.len, why, sizeof(why))) {
+        switch (body_regex_match(cfg->body_regex, ex->body.data, ex->body.len, ex->deadline_us, why,
+                                 sizeof(why))) {
         case BODY_MATCH:
                 return true;
         case BODY_NO_MATCH:
@@ -243,7 +244,12 @@ static bool body_regex_matched(const struct http_exchange *ex, long status, cons
                            capped, text_quote(cfg->body_regex_text, q, sizeof(q)), excerpt);
                 return false;
         case BODY_GAVE_UP:
-                result_set(res, PF_HTTP_MISMATCH, "answered %ld%s, but matching '%s' gave up: %s",
+                result_set(res, PF_HTTP_MISMATCH,
+                           "answered %ld%s, but the body%s does not match '%s': %s", status, hops,
+                           capped, text_quote(cfg->body_regex_text, q, sizeof(q)), why);
+                return false;
+        case BODY_TIMED_OUT:
+                result_set(res, PF_HTTP_TIMEOUT, "answered %ld%s, then timed out matching '%s': %s",
                            status, hops, text_quote(cfg->body_regex_text, q, sizeof(q)), why);
                 return false;
         case BODY_ERROR:

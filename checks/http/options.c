@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "checks/http/posix_regex.h"
+#include "checks/http/regex.h"
 #include "core/text.h"
 
 #define HTTP_DEFAULT_STATUSES "200-399"
@@ -91,14 +91,15 @@ static int parse_method(const char *value, enum http_method *method, struct pf_e
                             text_quote_hiding_userinfo(value, q, sizeof(q)));
 }
 
-/* Compiled now, so that a pattern that cannot be used is a usage error; a later one wins. */
+/* Compiled now, so that a pattern that cannot be used is a usage error (and a missing PCRE2
+ * is 5) before anything runs; a later one wins. */
 static int parse_regex(struct http_config *cfg, const char *value, struct pf_error *err)
 {
-        char why[400];
+        char why[sizeof(err->msg)];
         struct body_regex *re;
         int r = body_regex_compile(value, &re, why, sizeof(why));
         if (r != PF_OK) {
-                (void)pf_error_set(err, "--expect-body-regex: %s", why);
+                (void)pf_error_set(err, "%s", why); /* names the option and the pattern */
                 return r;
         }
         body_regex_free(cfg->body_regex);

@@ -38,7 +38,9 @@ expect_text ERR "me:***@" "the password is masked in the usage error"; expect_no
 run_preflight http http://127.0.0.1/ --expect-status 2xx; expect_code 2 "bad status list"; expect_text ERR "'2xx'" "names the list"
 run_preflight http http://127.0.0.1/ --expect-status 299-200; expect_code 2 "backwards range"
 run_preflight http http://127.0.0.1/ --expect-body-regex 'a('; expect_code 2 "bad regex"
-expect_text ERR "'a(' is not a valid regular expression: " "names the regex"; expect_text ERR "Unmatched (" "gives regerror's text"
+expect_text ERR "--expect-body-regex: 'a(' is refused: missing closing parenthesis at offset 2" "names the regex, in PCRE2's words"
+run_preflight http http://127.0.0.1/ --expect-body-regex '\<ready'; expect_code 2 "a POSIX word boundary PCRE2 would read as '<'"
+expect_text ERR "write \b for a word boundary" "says what to write"
 run_preflight http http://127.0.0.1/ --method DELETE; expect_code 2 "unsupported method"
 run_preflight http http://127.0.0.1/ -X HEAD --expect-body x; expect_code 2 "HEAD with a body expectation"
 run_preflight http https://127.0.0.1/ --cacert "$WORK/none.pem"; expect_code 2 "missing --cacert file"
@@ -140,6 +142,9 @@ expect_code 53 "long body"; expect_text ERR "'$(printf 'x%.0s' $(seq 80))...'" "
 # ---- large bodies: read up to 64 KiB, then the transfer stops ----
 run_preflight http "$URL/big" -v; expect_code 0 "64 MiB body"; expect_text ERR "65536 bytes of body read (then stopped" "reads 64 KiB only"
 run_preflight http "$URL/big" --expect-body-regex '^(0123456789abcdef)+$'; expect_code 0 "matched on the first 64 KiB"
+run_preflight http "$URL/big" --expect-body-regex '(*NO_START_OPT)(\w+)+!' -t 5s; expect_code 53 "a match that would take too long gives up: a mismatch"
+expect_text ERR "matching gave up at its limit" "says it gave up at a limit"; expect_text ERR "avoid nested repetition" "and how to write the pattern"
+expect_elapsed 0 3000 "well before the deadline"; expect_no_text ERR "$BACKSTOP" "not the backstop"
 run_preflight http "$URL/big" --expect-body 'not there'; expect_code 53 "mismatch on a capped body"; expect_text ERR "(first 64 KiB)" "says only 64 KiB were matched"
 rss_ok=$(max_rss_kib "$PREFLIGHT" http "$URL/ok")
 rss_big=$(max_rss_kib "$PREFLIGHT" http "$URL/big")
@@ -294,6 +299,17 @@ expect_elapsed 900 1600 "-t 1s on a unix socket ends in about a second"
 run_cmd as_nobody "$PREFLIGHT" http http://localhost/ok --unix-socket "$WORK/http.sock"; expect_code 50 "a unix socket nobody may not reach"
 expect_text ERR "Permission denied" "says permission denied"
 
+# ---- only what a line needs is loaded: the loader's own record of the files it opened ----
+loads() { # LIBRARY COMMAND...: how many times the loader opened LIBRARY
+	local lib=$1
+	shift
+	LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c "file=$lib"
+}
+n=$(loads libcurl "$PREFLIGHT" user root); [ "$n" -eq 0 ] && pass "user does not load libcurl" || fail "user loads libcurl ($n)"
+n=$(loads libcurl "$PREFLIGHT" http "http://127.0.0.1:$refused/"); [ "$n" -gt 0 ] && pass "http does (the probe sees it)" || fail "the probe saw no libcurl for http"
+n=$(loads libpcre2 "$PREFLIGHT" http "http://127.0.0.1:$refused/"); [ "$n" -eq 0 ] && pass "http without --expect-body-regex does not load PCRE2" || fail "PCRE2 loaded without the option ($n)"
+n=$(loads libpcre2 "$PREFLIGHT" http "http://127.0.0.1:$refused/" --expect-body-regex ok); [ "$n" -gt 0 ] && pass "with it, it does" || fail "the probe saw no PCRE2 with --expect-body-regex"
+
 # ---- 5: libcurl missing at run time ----
 # Honest mechanism: without_libraries (lib.sh) makes the soname files absent in a private mount
 # namespace, as on a host without libcurl4.
@@ -303,10 +319,6 @@ if [ "$(id -u)" -eq 0 ]; then
 	openssl_so=$(curl_file libcurl.so.4)
 	gnutls_so=$(curl_file libcurl-gnutls.so.4)
 	if ldd "$PREFLIGHT" | grep -q libcurl; then fail "preflight is linked with libcurl"; else pass "preflight is not linked with libcurl"; fi
-	# Only http lines pay for libcurl: the loader's own record of what it opened.
-	loaded() { LD_DEBUG=files "$@" 2>&1 >/dev/null | grep -c 'file=libcurl'; }
-	n=$(loaded "$PREFLIGHT" user root); [ "$n" -eq 0 ] && pass "user does not load libcurl" || fail "user loads libcurl ($n)"
-	n=$(loaded "$PREFLIGHT" http "http://127.0.0.1:$refused/"); [ "$n" -gt 0 ] && pass "http does (the probe sees it)" || fail "the probe saw no libcurl for http"
 	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok"
 	expect_code 5 "no libcurl: 5"
 	expect_text ERR "libcurl is not installed" "says libcurl is missing"; expect_text ERR "apt-get install libcurl4" "names the package"
