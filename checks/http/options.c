@@ -37,7 +37,7 @@ const struct check_option http_options[] = {
                            "statuses that pass: 200, 200-299,301 (default 200-399)"},
     [OPT_EXPECT_BODY] = {"expect-body", 0, "TEXT", "the body (its first 64 KiB) must contain TEXT"},
     [OPT_EXPECT_BODY_REGEX] = {"expect-body-regex", 0, "RE",
-                               "the body (first 64 KiB) must match RE (POSIX ERE, ^ $ per line)"},
+                               "the body (first 64 KiB) must match RE (PCRE2, ^ $ per line)"},
     [OPT_EXPECT_HEADER] = {"expect-header", 0, "HEADER",
                            "'Name: value' must be in the answer ('Name': any value); "
                            "repeatable"},
