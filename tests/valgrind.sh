@@ -201,8 +201,11 @@ vg http-ok 0 http "$HTTP/ok" --expect-body ready "${T[@]}"
 vg http-503 52 http "$HTTP/status/503" "${T[@]}"
 vg http-body-mismatch 53 http "$HTTP/ok" --expect-body never-there "${T[@]}"
 vg http-regex 0 http "$HTTP/ok" --expect-body-regex '^ready$' "${T[@]}"
-# regcomp() tried in a child that runs out of CPU time: both processes clean
-vg http-regex-too-slow 2 http "$HTTP/ok" --expect-body-regex "$(printf '(((a?)+)?)+%.0s' {1..20})"
+# a pattern PCRE2 refuses when the option is parsed, and a match given up at a limit
+vg http-regex-refused 2 http "$HTTP/ok" --expect-body-regex 'a{,5}'
+vg http-regex-gave-up 53 http "$HTTP/big?mib=1" --expect-body-regex '(*NO_START_OPT)(\w+)+!' -t 20s
+# a URL libcurl's URL API refuses: a usage error, with libcurl loaded and released
+vg http-url-refused 2 http 'http://me:p@ss@127.0.0.1/'
 vg http-redirects 0 http "$HTTP/hops/3" -L "${T[@]}"
 vg http-refused 50 http "http://127.0.0.1:$REFUSED/" "${T[@]}"
 vg http-big-body 0 http "$HTTP/big?mib=8" -v "${T[@]}"
