@@ -8,7 +8,7 @@
 
 #include <strings.h>
 
-#include "checks/redis.h"
+#include "checks/redis/redis.h"
 #include "core/net.h"
 #include "core/procnet.h"
 

@@ -10,7 +10,7 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "checks/redis.h"
+#include "checks/redis/redis.h"
 
 struct input {
         const uint8_t *data;

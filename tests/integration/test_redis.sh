@@ -68,8 +68,17 @@ run_cmd env LD_DEBUG=files "$PREFLIGHT" redis 127.0.0.1:"$(free_port)"
 expect_text ERR "libhiredis.so.0.14" "preflight redis loads hiredis (so the line above can fail)"
 
 # Hiding the library in a private mount namespace, as on a host without libhiredis0.14: no
-# switch in the product, the real dlopen() fails.
+# switch in the product, the real dlopen() fails. An overlay over the library's directory with
+# the hiredis files removed makes them absent (5); /dev/null bound over them leaves them present
+# but unloadable, as a broken install is (1, with the loader's words).
 cat >"$WORK/without-hiredis.sh" <<'EOF'
+dir=$(dirname "$(readlink -f "$(ldconfig -p | awk '/libhiredis\.so\.0\.14/ {print $NF; exit}')")")
+layers=$(mktemp -d) && mount -t tmpfs tmpfs "$layers" && mkdir "$layers/upper" "$layers/work" &&
+	mount -t overlay overlay -o "lowerdir=$dir,upperdir=$layers/upper,workdir=$layers/work" "$dir" &&
+	rm -f "$dir"/libhiredis* || exit 99
+exec "$@"
+EOF
+cat >"$WORK/broken-hiredis.sh" <<'EOF'
 for lib in $(ldconfig -p | awk '/libhiredis/ {print $NF}' | xargs -r readlink -f | sort -u); do
 	mount --bind /dev/null "$lib" || exit 99
 done
@@ -92,6 +101,11 @@ if as_root "hiding hiredis (unshare --mount)"; then
 	expect_elapsed 0 900 "hiredis missing is not retried"
 	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" user root
 	expect_code 0 "without hiredis, preflight user still works"
+	run_cmd unshare --mount bash "$WORK/broken-hiredis.sh" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
+	expect_code 1 "hiredis installed but unloadable: exit 1, not 5"
+	expect_text ERR "hiredis is installed but cannot be loaded: " "unloadable is said"
+	expect_text ERR "libhiredis.so.0.14: file too short" "... in the loader's words"
+	expect_no_text ERR "apt-get install" "... without the fix for a missing package"
 fi
 
 run_preflight redis "127.0.0.1:$PLAIN"; expect_code 0 "PONG from a plain server"
