@@ -118,12 +118,21 @@ static int cap_parse_option(void *config, unsigned option, const char *value, st
         return pf_error_set(err, "unknown option");
 }
 
-static int cap_validate_target(const void *config, const char *target, struct pf_error *err)
+/* One CAPABILITY argument: libcap's number and the name as capabilities(7) spells it. */
+struct cap_target {
+        cap_value_t value;
+        char name[CAP_NAME_MAX + 8];
+};
+
+static int cap_parse_target(const void *config, const char *arg, void *target, char *shown,
+                            struct pf_error *err)
 {
         (void)config;
-        cap_value_t value;
-        char canonical[CAP_NAME_MAX + 8];
-        return parse_cap_name(target, &value, canonical, sizeof(canonical), err);
+        struct cap_target *t = target;
+        int r = parse_cap_name(arg, &t->value, t->name, sizeof(t->name), err);
+        if (r == PF_OK)
+                snprintf(shown, TARGET_SHOWN_SIZE, "%s", t->name);
+        return r;
 }
 
 /* The file must exist now: a path that names nothing is a mistake in the unit, not a missing
@@ -288,19 +297,14 @@ static void run_file(const struct cap_config *cfg, cap_value_t value, const char
                               name);
 }
 
-static void cap_run(const void *config, const char *target, const struct attempt *attempt,
+static void cap_run(const void *config, const void *target, const struct attempt *attempt,
                     struct check_result *res)
 {
         (void)attempt;
         const struct cap_config *cfg = config;
-        struct pf_error err = {{0}};
-        cap_value_t value;
-        char name[CAP_NAME_MAX + 8];
-        if (parse_cap_name(target, &value, name, sizeof(name), &err) != PF_OK) {
-                result_set(res, PF_USAGE, "%s", err.msg);
-                return;
-        }
-        snprintf(res->target, sizeof(res->target), "%s", name);
+        const struct cap_target *t = target;
+        cap_value_t value = t->value;
+        const char *name = t->name;
         /* libcap may know capabilities that this (older) kernel does not. */
         if (value >= cap_max_bits()) {
                 result_set(res, PF_CAP_MISSING, "not known to this kernel (it has %d capabilities)",
@@ -330,7 +334,8 @@ const struct check check_cap = {
     .inverted_code = PF_CAP_MISSING,
     .config_size = sizeof(struct cap_config),
     .parse_option = cap_parse_option,
-    .validate_target = cap_validate_target,
+    .target_size = sizeof(struct cap_target),
+    .parse_target = cap_parse_target,
     .finish = cap_finish,
     .run = cap_run,
 };

@@ -321,7 +321,7 @@ int http_parse_url(const char *url, struct http_url *out, struct pf_error *err)
 bool http_same_origin(const char *a, const char *b)
 {
         struct http_url ua, ub;
-        struct pf_error ignored = {{0}};
+        struct pf_error ignored = {0};
         return http_parse_url(a, &ua, &ignored) == PF_OK &&
                http_parse_url(b, &ub, &ignored) == PF_OK && ua.https == ub.https &&
                ua.port == ub.port && strcmp(ua.host, ub.host) == 0;
@@ -419,7 +419,7 @@ bool http_secrets_collect(struct http_secrets *s, const char *const *headers, un
                           const char *url)
 {
         struct http_url parsed;
-        struct pf_error ignored = {{0}};
+        struct pf_error ignored = {0};
         *s = (struct http_secrets){.n = 0};
         for (unsigned i = 0; i < n_headers; i++) {
                 const char *value = strchr(headers[i], ':');
@@ -601,7 +601,7 @@ struct http_config {
 static void http_init(void *config)
 {
         struct http_config *cfg = config;
-        struct pf_error ignored = {{0}};
+        struct pf_error ignored = {0};
         cfg->statuses_text = HTTP_DEFAULT_STATUSES;
         (void)http_parse_status_list(HTTP_DEFAULT_STATUSES, &cfg->statuses, &ignored);
 }
@@ -979,11 +979,22 @@ static int http_parse_option(void *config, unsigned option, const char *value, s
         return pf_error_set(err, "unknown option");
 }
 
-static int http_validate_target(const void *config, const char *target, struct pf_error *err)
+/* The URL argument, checked here and kept as given. */
+struct http_target {
+        const char *url;
+};
+
+static int http_parse_target(const void *config, const char *arg, void *target, char *shown,
+                             struct pf_error *err)
 {
         (void)config;
         struct http_url url;
-        return http_parse_url(target, &url, err);
+        int r = http_parse_url(arg, &url, err);
+        if (r != PF_OK)
+                return r;
+        ((struct http_target *)target)->url = arg;
+        http_url_redact(arg, shown, TARGET_SHOWN_SIZE);
+        return PF_OK;
 }
 
 static int http_finish(void *config, unsigned targets, struct pf_error *err)
@@ -1228,7 +1239,7 @@ static void connect_failed(const struct exchange *ex, long os_errno, const char 
 {
         char peer[400];
         struct http_url hop;
-        struct pf_error ignored = {{0}};
+        struct pf_error ignored = {0};
         if (ex->cfg->unix_socket) {
                 char q[QUOTE_BUF];
                 snprintf(peer, sizeof(peer), "unix socket %s",
@@ -1512,10 +1523,11 @@ static void describe_exchange(const struct exchange *ex, struct check_result *re
                                           : "");
 }
 
-static void http_run(const void *config, const char *target, const struct attempt *attempt,
+static void http_run(const void *config, const void *parsed_target, const struct attempt *attempt,
                      struct check_result *res)
 {
         const struct http_config *cfg = config;
+        const char *target = ((const struct http_target *)parsed_target)->url;
         char why[512], redacted[sizeof(res->target)];
         struct http_url parsed;
         struct pf_error err;
@@ -1628,7 +1640,8 @@ const struct check check_http = {
     .config_size = sizeof(struct http_config),
     .init = http_init,
     .parse_option = http_parse_option,
-    .validate_target = http_validate_target,
+    .target_size = sizeof(struct http_target),
+    .parse_target = http_parse_target,
     .finish = http_finish,
     .run = http_run,
     .release = http_release,

@@ -38,11 +38,15 @@ struct port_search {
         struct procnet_socket unless_v6only; /* the first [::] socket that may or may not */
 };
 
-static int port_validate_target(const void *config, const char *target, struct pf_error *err)
+static int port_parse_target(const void *config, const char *arg, void *target, char *shown,
+                             struct pf_error *err)
 {
         (void)config;
-        struct port_spec spec;
-        return port_spec_parse(target, &spec, err);
+        struct port_spec *spec = target;
+        int r = port_spec_parse(arg, spec, err);
+        if (r == PF_OK)
+                snprintf(shown, TARGET_SHOWN_SIZE, "%s", spec->shown);
+        return r;
 }
 
 /* Reads a small number from a sysctl file; false when it is absent or unreadable. */
@@ -271,21 +275,14 @@ static bool may_bind(const struct port_spec *spec, struct check_result *res, cha
         return true;
 }
 
-static void port_run(const void *config, const char *target, const struct attempt *attempt,
+static void port_run(const void *config, const void *target, const struct attempt *attempt,
                      struct check_result *res)
 {
         (void)config;
-        struct port_spec spec;
-        struct pf_error err;
+        const struct port_spec spec = *(const struct port_spec *)target;
         struct table_read how[2];
         char detail[sizeof(res->detail)], note[320] = "", free_note[160] = "";
         size_t used = 0;
-
-        if (port_spec_parse(target, &spec, &err) != PF_OK) {
-                result_set(res, PF_USAGE, "%s", err.msg);
-                return;
-        }
-        snprintf(res->target, sizeof(res->target), "%s", spec.shown);
 
         struct port_search search = {.spec = &spec};
         if (!spec.every_address && spec.addr.family == AF_INET6) {
@@ -383,6 +380,7 @@ const struct check check_port = {
     .timeout_code = PF_PORT_IN_USE,
     .inverted_code = PF_PORT_IN_USE,
     .config_size = 0,
-    .validate_target = port_validate_target,
+    .target_size = sizeof(struct port_spec),
+    .parse_target = port_parse_target,
     .run = port_run,
 };

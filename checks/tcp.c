@@ -6,27 +6,25 @@
 #include "core/clock.h"
 #include "core/net.h"
 
-static int tcp_validate_target(const void *config, const char *target, struct pf_error *err)
+static int tcp_parse_target(const void *config, const char *arg, void *target, char *shown,
+                            struct pf_error *err)
 {
         (void)config;
-        struct host_port hp;
-        return net_parse_host_port(target, 0, &hp, err);
+        int r = net_parse_host_port(arg, 0, target, err);
+        if (r == PF_OK)
+                snprintf(shown, TARGET_SHOWN_SIZE, "%s", arg);
+        return r;
 }
 
-static void tcp_run(const void *config, const char *target, const struct attempt *attempt,
+static void tcp_run(const void *config, const void *target, const struct attempt *attempt,
                     struct check_result *res)
 {
         (void)config;
-        struct host_port hp;
-        struct pf_error err;
+        const struct host_port *hp = target;
         char peer[128], why[512];
         int fd;
-        if (net_parse_host_port(target, 0, &hp, &err) != PF_OK) {
-                result_set(res, PF_USAGE, "%s", err.msg);
-                return;
-        }
         uint64_t started = clock_now_us();
-        enum net_status status = net_connect(hp.host, hp.port, attempt->deadline_us, &fd, peer,
+        enum net_status status = net_connect(hp->host, hp->port, attempt->deadline_us, &fd, peer,
                                              sizeof(peer), why, sizeof(why));
         uint64_t took_us = clock_now_us() - started;
         switch (status) {
@@ -41,7 +39,7 @@ static void tcp_run(const void *config, const char *target, const struct attempt
                 return;
         case NET_UNRESOLVABLE:
                 result_set(res, PF_TCP_UNREACHABLE, "%s", why);
-                result_fix(res, "check the name (getent ahosts %s) and the resolver", hp.host);
+                result_fix(res, "check the name (getent ahosts %s) and the resolver", hp->host);
                 return;
         case NET_UNREACHABLE:
                 result_set(res, PF_TCP_UNREACHABLE, "not accepting connections: %s", why);
@@ -67,6 +65,7 @@ const struct check check_tcp = {
     .max_targets = 64,
     .timeout_code = PF_TCP_TIMEOUT,
     .inverted_code = PF_TCP_UNREACHABLE,
-    .validate_target = tcp_validate_target,
+    .target_size = sizeof(struct host_port),
+    .parse_target = tcp_parse_target,
     .run = tcp_run,
 };

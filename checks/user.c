@@ -78,10 +78,22 @@ static int user_parse_option(void *config, unsigned option, const char *value, s
         return pf_error_set(err, "unknown option");
 }
 
-static int user_validate_target(const void *config, const char *target, struct pf_error *err)
+/* The USER|UID argument: a name or number, checked for its form here, looked up each run. */
+struct user_target {
+        const char *name;
+};
+
+static int user_parse_target(const void *config, const char *arg, void *target, char *shown,
+                             struct pf_error *err)
 {
         (void)config;
-        return validate_name("", "user", target, err);
+        struct user_target *t = target;
+        int r = validate_name("", "user", arg, err);
+        if (r != PF_OK)
+                return r;
+        t->name = arg;
+        snprintf(shown, TARGET_SHOWN_SIZE, "%s", arg);
+        return PF_OK;
 }
 
 static int user_finish(void *config, unsigned targets, struct pf_error *err)
@@ -181,11 +193,12 @@ static bool check_user_name(const char *target, uid_t euid, char *label, size_t 
         return true;
 }
 
-static void user_run(const void *config, const char *target, const struct attempt *attempt,
+static void user_run(const void *config, const void *parsed, const struct attempt *attempt,
                      struct check_result *res)
 {
         (void)attempt;
         const struct user_config *cfg = config;
+        const char *target = parsed ? ((const struct user_target *)parsed)->name : NULL;
         uid_t euid = geteuid();
         gid_t egid = getegid();
         char label[300], group_label[300], actual[300];
@@ -200,7 +213,6 @@ static void user_run(const void *config, const char *target, const struct attemp
                 result_fix(res, "set User= (or DynamicUser=yes) in the unit");
                 return;
         }
-        snprintf(res->target, sizeof(res->target), "%s", target ? target : "");
         if (cfg->group) {
                 gid_t want;
                 if (!lookup_group(cfg->group, &want, group_label, sizeof(group_label), res))
@@ -246,7 +258,8 @@ const struct check check_user = {
     .inverted_code = PF_USER_WRONG,
     .config_size = sizeof(struct user_config),
     .parse_option = user_parse_option,
-    .validate_target = user_validate_target,
+    .target_size = sizeof(struct user_target),
+    .parse_target = user_parse_target,
     .finish = user_finish,
     .run = user_run,
 };

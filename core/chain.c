@@ -1,10 +1,11 @@
 /*
- * `preflight run FILE|NAME|-` (DESIGN.md §5): reads a chain file, checks every line before it
+ * `preflight run FILE|NAME|-`: reads a chain file, checks every line before it
  * runs any (a typo on line 9 must not cost the 30 s that line 2 waits), then runs the lines one
  * after another, or all at once with --parallel, and reports them in file order.
  */
 #include "core/chain.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,12 +15,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/chainfile.h"
 #include "core/invocation.h"
+#include "core/options.h"
 #include "core/report.h"
 #include "core/text.h"
 #include "core/wrapper.h"
@@ -75,23 +78,40 @@ __attribute__((format(printf, 3, 4))) static int chain_error(const struct chain 
         return PF_CHAIN;
 }
 
+enum run_option {
+        RUN_KEEP_GOING,
+        RUN_PARALLEL,
+        RUN_DRY_RUN,
+        RUN_QUIET,
+        RUN_VERBOSE,
+        RUN_JSON,
+        RUN_HELP
+};
+
+static const struct check_option run_options[] = {
+    [RUN_KEEP_GOING] = {"keep-going", 0, NULL,
+                        "run every line and report every failure (default: stop at the first)"},
+    [RUN_PARALLEL] = {"parallel", 0, NULL,
+                      "run the lines at once; still report and exit in file "
+                      "order"},
+    [RUN_DRY_RUN] = {"dry-run", 0, NULL, "read and check the file, run nothing"},
+    [RUN_QUIET] = {"quiet", 'q', NULL, "no output on success, for every line"},
+    [RUN_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts, for every line"},
+    [RUN_JSON] = {"json", 0, NULL, "one JSON object per check on stdout, for every line"},
+    [RUN_HELP] = {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
 static void print_run_help(FILE *out)
 {
         fputs("Usage: preflight run FILE|NAME|- [OPTIONS] [-- COMMAND [ARGS]]\n\n"
               "Runs the checks of a chain file, one check per line, and exits with the code of "
               "the\nfirst line that fails, in file order. NAME means /etc/preflight/NAME.conf "
               "(PREFLIGHT_CONFIG_DIR\noverrides the directory); - reads the file from stdin.\n\n"
-              "Options:\n"
-              "      --keep-going         run every line and report every failure (default: "
-              "stop at the first)\n"
-              "      --parallel           run the lines at once; still report and exit in file "
-              "order\n"
-              "      --dry-run            read and check the file, run nothing\n"
-              "  -q, --quiet              no output on success, for every line\n"
-              "  -v, --verbose            more detail, timings and attempts, for every line\n"
-              "      --json               one JSON object per check on stdout, for every line\n"
-              "  -h, --help               show this help\n\n"
-              "With -- COMMAND, preflight runs COMMAND in its place (same PID) when every line "
+              "Options:\n",
+              out);
+        options_print(run_options, out);
+        fputs("\nWith -- COMMAND, preflight runs COMMAND in its place (same PID) when every line "
               "passes.\n\n"
               "The file holds the same words as the command line, one check per line:\n"
               "  # /etc/preflight/myapp.conf\n"
@@ -107,69 +127,69 @@ static void print_run_help(FILE *out)
               out);
 }
 
-static int run_usage_error(const char *msg)
+static int apply_run_option(void *ctx, unsigned table, unsigned index, const char *value,
+                            struct pf_error *err)
 {
-        report_error("run", "%s", msg);
-        return PF_USAGE;
+        (void)table, (void)value, (void)err;
+        struct run_options *opt = ctx;
+        switch ((enum run_option)index) {
+        case RUN_KEEP_GOING:
+                opt->keep_going = true;
+                break;
+        case RUN_PARALLEL:
+                opt->parallel = true;
+                break;
+        case RUN_DRY_RUN:
+                opt->dry_run = true;
+                break;
+        case RUN_QUIET:
+                opt->style.quiet = true;
+                break;
+        case RUN_VERBOSE:
+                opt->style.verbose = true;
+                break;
+        case RUN_JSON:
+                opt->style.json = true;
+                break;
+        case RUN_HELP:
+                opt->help = true;
+                break;
+        }
+        return PF_OK;
+}
+
+static int set_source(void *ctx, const char *word, struct pf_error *err)
+{
+        struct run_options *opt = ctx;
+        if (opt->source) {
+                char q[QUOTE_BUF];
+                return pf_error_set(err, "takes one FILE, NAME or -, got '%s' too",
+                                    text_quote(word, q, sizeof(q)));
+        }
+        if (word[0] == '\0')
+                return pf_error_set(err, "an empty FILE name");
+        opt->source = word;
+        return PF_OK;
 }
 
 static int parse_run_arguments(int argc, char **argv, struct run_options *opt)
 {
-        char q[QUOTE_BUF];
-        for (int i = 0; i < argc; i++) {
-                const char *w = argv[i];
-                if (strcmp(w, "--") == 0) {
-                        if (i + 1 >= argc)
-                                return run_usage_error("'--' must be followed by a COMMAND to "
-                                                       "run when the checks pass");
-                        if (argv[i + 1][0] == '\0')
-                                return run_usage_error("the COMMAND after '--' is empty");
-                        opt->command = &argv[i + 1];
-                        break;
-                } else if (strcmp(w, "--keep-going") == 0) {
-                        opt->keep_going = true;
-                } else if (strcmp(w, "--parallel") == 0) {
-                        opt->parallel = true;
-                } else if (strcmp(w, "--dry-run") == 0) {
-                        opt->dry_run = true;
-                } else if (strcmp(w, "--json") == 0) {
-                        opt->style.json = true;
-                } else if (strcmp(w, "--quiet") == 0) {
-                        opt->style.quiet = true;
-                } else if (strcmp(w, "--verbose") == 0) {
-                        opt->style.verbose = true;
-                } else if (strcmp(w, "--help") == 0) {
-                        opt->help = true;
-                } else if (w[0] == '-' && w[1] != '\0') {
-                        for (const char *c = w + 1; *c; c++) {
-                                if (*c == 'q' && w[1] != '-')
-                                        opt->style.quiet = true;
-                                else if (*c == 'v' && w[1] != '-')
-                                        opt->style.verbose = true;
-                                else if (*c == 'h' && w[1] != '-')
-                                        opt->help = true;
-                                else {
-                                        report_error("run",
-                                                     "unknown option '%s' (preflight run --help "
-                                                     "lists them)",
-                                                     text_quote(w, q, sizeof(q)));
-                                        return PF_USAGE;
-                                }
-                        }
-                } else if (opt->source) {
-                        report_error("run", "takes one FILE, NAME or -, got '%s' too",
-                                     text_quote(w, q, sizeof(q)));
-                        return PF_USAGE;
-                } else if (w[0] == '\0') {
-                        return run_usage_error("an empty FILE name");
-                } else {
-                        opt->source = w;
-                }
-        }
-        if (!opt->source && !opt->help)
-                return run_usage_error("needs a FILE, a NAME (for /etc/preflight/NAME.conf) or - "
+        const struct options_parser parser = {
+            .command = "run",
+            .on_pass = "the checks pass",
+            .tables = {run_options, NULL},
+            .option = apply_run_option,
+            .operand = set_source,
+            .ctx = opt,
+        };
+        struct pf_error err = {0};
+        int r = options_parse(&parser, argc, argv, &opt->command, &err);
+        if (r == PF_OK && !opt->source && !opt->help)
+                r = pf_error_set(&err, "needs a FILE, a NAME (for /etc/preflight/NAME.conf) or - "
                                        "(stdin)");
-        return PF_OK;
+        if (r != PF_OK)
+                report_error("run", "%s", err.msg);
+        return r;
 }
 
 /* Reads up to CHAINFILE_MAX_BYTES + 1 bytes: the extra byte tells a file that is too large. */
@@ -313,7 +333,7 @@ static const struct check defaults_check = {
 static int add_defaults(struct chain *chain, const struct chainfile_line *line)
 {
         struct invocation probe;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int argc = (int)line->n_words - 1;
         int r = invocation_parse(&probe, &defaults_check, argc, line->words + 1, &err);
         if (r == PF_INTERNAL) {
@@ -376,15 +396,20 @@ static int add_step(struct chain *chain, const struct chainfile_line *line)
                 memcpy(step->argv, chain->defaults, chain->n_defaults * sizeof(char *));
         memcpy(step->argv + chain->n_defaults, line->words + 1,
                (line->n_words - 1) * sizeof(char *));
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r = invocation_parse(&step->inv, check, (int)argc, step->argv, &err);
-        if (r == PF_INTERNAL) {
-                report_error("run", "%s", err.msg);
+        if (r == PF_INTERNAL || r == PF_NO_LIBRARY) {
+                /* Not the file's fault: the line is named, the code is the check's. */
+                report_error("run", "%s:%u: %s: %s", chain->where, line->number, check->name,
+                             err.msg);
                 return r;
         }
         if (r != PF_OK)
                 return chain_error(chain, line->number, "%s: %s", check->name, err.msg);
         step->parsed = true;
+        if (step->inv.warning[0])
+                report_warning("run", "%s:%u: %s: %s", chain->where, line->number, check->name,
+                               step->inv.warning);
         if (step->inv.command)
                 return chain_error(chain, line->number,
                                    "'--' has no place in a chain file: put -- COMMAND after the "
@@ -597,7 +622,8 @@ static int report_step(const struct chain_step *step, const struct report_style 
         struct outcome o = {.attempts = 1};
         snprintf(o.check, sizeof(o.check), "%s", inv->check->name);
         if (received < inv->n_targets)
-                snprintf(o.result.target, sizeof(o.result.target), "%s", inv->targets[received]);
+                snprintf(o.result.target, sizeof(o.result.target), "%s",
+                         inv->targets[received].shown);
         int status = WIFEXITED(step->status) ? WEXITSTATUS(step->status) : 0;
         o.code = status != PF_OK ? status : PF_INTERNAL;
         if (WIFSIGNALED(step->status))
@@ -613,14 +639,53 @@ static int report_step(const struct chain_step *step, const struct report_style 
         return code != PF_OK ? code : o.code;
 }
 
+/* Descriptors open now: what /proc/self/fd lists, less the one that lists it (3 without it). */
+static unsigned open_descriptors(void)
+{
+        DIR *dir = opendir("/proc/self/fd");
+        if (!dir)
+                return 3;
+        unsigned n = 0;
+        for (const struct dirent *d; (d = readdir(dir));)
+                if (d->d_name[0] != '.')
+                        n++;
+        closedir(dir);
+        return n > 0 ? n - 1 : 0;
+}
+
+/* Under --parallel preflight holds a pipe from every line at once, and one more end while it
+ * starts the next: a chain of 1000 lines needs about 1000 descriptors beyond those open. Said
+ * before anything starts, rather than a bare "Too many open files" halfway. */
+static bool enough_descriptors(const struct chain *chain, int error)
+{
+        struct rlimit limit;
+        unsigned needed = open_descriptors() + chain->n_steps + 1;
+        if (error != EMFILE && (getrlimit(RLIMIT_NOFILE, &limit) != 0 ||
+                                limit.rlim_cur == RLIM_INFINITY || needed <= limit.rlim_cur))
+                return true;
+        if (error == EMFILE && getrlimit(RLIMIT_NOFILE, &limit) != 0)
+                limit.rlim_cur = 0;
+        report_error("run",
+                     "%s: --parallel needs %u file descriptors for its %u lines (a pipe from each, "
+                     "and those open already), and the limit is %llu; fix: raise LimitNOFILE= in "
+                     "the unit (ulimit -n in a shell) to %u or more (room for the checks' own "
+                     "sockets too), or run without --parallel",
+                     chain->where, needed, chain->n_steps, (unsigned long long)limit.rlim_cur,
+                     needed + 16);
+        return false;
+}
+
 static int run_side_by_side(struct chain *chain, const struct run_options *opt)
 {
         fflush(NULL); /* nothing buffered may be written twice, by parent and child */
+        if (!enough_descriptors(chain, 0))
+                return PF_INTERNAL;
         for (unsigned i = 0; i < chain->n_steps; i++) {
                 int e = start_step(chain, i);
                 if (e != 0) {
-                        report_error("run", "%s:%u: cannot start the check: %s", chain->where,
-                                     chain->steps[i].line, strerror(e));
+                        if (e != EMFILE || enough_descriptors(chain, e))
+                                report_error("run", "%s:%u: cannot start the check: %s",
+                                             chain->where, chain->steps[i].line, strerror(e));
                         stop_steps(chain);
                         return PF_INTERNAL;
                 }

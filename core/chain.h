@@ -1,4 +1,4 @@
-/* `preflight run FILE|NAME|-`: chain files (DESIGN.md §5). */
+/* `preflight run FILE|NAME|-`: chain files (README.md, "Chains"). */
 #ifndef PREFLIGHT_CHAIN_H
 #define PREFLIGHT_CHAIN_H
 

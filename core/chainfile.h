@@ -1,6 +1,7 @@
 /*
- * The chain-file grammar (DESIGN.md §5): text in, lines of words out. No I/O and no global state,
- * so it can be unit-tested and fuzzed on its own; what the words mean is core/chain.c's business.
+ * The chain-file grammar (README.md, "Chains", and the man page): text in, lines of words out. No
+ * I/O and no global state, so it can be unit-tested and fuzzed on its own; what the words mean is
+ * core/chain.c's business.
  *
  * Words split as sh(1) splits them, and nothing more: blanks separate words; '...' keeps every
  * byte; "..." keeps every byte but \" \\ \$ and backslash-newline; outside quotes a backslash

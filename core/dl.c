@@ -19,8 +19,7 @@ static bool names_absent_file(const char *message, const char *soname)
         return strncmp(message, soname, len) == 0 && strcmp(message + len, absent) == 0;
 }
 
-int dl_load(const char *const *sonames, const struct dl_symbol *symbols, char *why,
-            size_t why_size)
+int dl_load(const char *const *sonames, const struct dl_symbol *symbols, char *why, size_t why_size)
 {
         if (symbols[0].name && *symbols[0].address)
                 return PF_OK; /* loaded before */

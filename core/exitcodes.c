@@ -5,57 +5,61 @@
 
 #define PERM PF_KIND_PERMANENT
 #define TRANS PF_KIND_TRANSIENT
+/* Under --invert: a check's own answer turns into its opposite; the others fail either way. */
+#define INVERTIBLE false
+#define ALWAYS_FAILS true
 
 static const struct pf_code_info codes[] = {
-    {0, "OK", "every check passed", PF_KIND_NONE, "nothing to do"},
+    {0, "OK", "every check passed", PF_KIND_NONE, INVERTIBLE, "nothing to do"},
     {1, "INTERNAL", "internal error (out of memory, unexpected system failure)", PF_KIND_NONE,
-     "read the message before the code; run the check again with --verbose"},
-    {2, "USAGE", "usage: unknown check, bad option or argument", PERM,
+     ALWAYS_FAILS, "read the message before the code; run the check again with --verbose"},
+    {2, "USAGE", "usage: unknown check, bad option or argument", PERM, ALWAYS_FAILS,
      "fix the command line; preflight CHECK --help shows what it takes"},
     {5, "NO_LIBRARY", "a library this check needs (libcurl, hiredis) is not installed", PERM,
-     "install the package the message names (libcurl4, libhiredis0.14)"},
+     ALWAYS_FAILS, "install the package the message names (libcurl4, libhiredis0.14)"},
     {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
+     ALWAYS_FAILS,
      "fix the file and line the message names; as root the file must be owned by root and "
      "not writable by group or others"},
-    {10, "USER_WRONG", "user: running as another user or group", PERM,
+    {10, "USER_WRONG", "user: running as another user or group", PERM, INVERTIBLE,
      "set User= and Group= (or SupplementaryGroups=) in the unit"},
-    {11, "USER_MISSING", "user: the named user or group does not exist", PERM,
+    {11, "USER_MISSING", "user: the named user or group does not exist", PERM, INVERTIBLE,
      "create the user or group (useradd, or DynamicUser=/sysusers.d), or fix the name"},
-    {20, "PORT_IN_USE", "port: in use", TRANS,
+    {20, "PORT_IN_USE", "port: in use", TRANS, INVERTIBLE,
      "stop the process the message names, or move one of the services to another port"},
-    {21, "PORT_DENIED", "port: free, but this process may not bind it", PERM,
+    {21, "PORT_DENIED", "port: free, but this process may not bind it", PERM, INVERTIBLE,
      "give the service CAP_NET_BIND_SERVICE (AmbientCapabilities= in the unit) or use a port "
      "at or above net.ipv4.ip_unprivileged_port_start"},
-    {30, "CAP_MISSING", "cap: capability missing", PERM,
+    {30, "CAP_MISSING", "cap: capability missing", PERM, INVERTIBLE,
      "AmbientCapabilities= (with CapabilityBoundingSet= allowing it) in the unit, or setcap "
      "on the file"},
-    {40, "REDIS_UNREACHABLE", "redis: unreachable (refused, unresolvable)", TRANS,
+    {40, "REDIS_UNREACHABLE", "redis: unreachable (refused, unresolvable)", TRANS, INVERTIBLE,
      "start Redis, or fix the host and port; --wait waits for it"},
-    {41, "REDIS_TIMEOUT", "redis: timed out", TRANS,
+    {41, "REDIS_TIMEOUT", "redis: timed out", TRANS, INVERTIBLE,
      "Redis or the network is too slow or blocked by a firewall; raise --timeout or look at the "
      "server"},
     {42, "REDIS_NOT_READY", "redis: not ready (LOADING, BUSY, MASTERDOWN, wrong role)", TRANS,
-     "wait for Redis to finish loading or for its master (--wait), or fix --role"},
-    {43, "REDIS_DENIED", "redis: denied (NOAUTH, WRONGPASS, NOPERM)", PERM,
+     INVERTIBLE, "wait for Redis to finish loading or for its master (--wait), or fix --role"},
+    {43, "REDIS_DENIED", "redis: denied (NOAUTH, WRONGPASS, NOPERM)", PERM, INVERTIBLE,
      "give the right password (REDISCLI_AUTH, --password-file) and user, or fix the ACL"},
-    {50, "HTTP_UNREACHABLE", "http: unreachable", TRANS,
+    {50, "HTTP_UNREACHABLE", "http: unreachable", TRANS, INVERTIBLE,
      "start the service behind the URL, or fix the host and port; --wait waits for it"},
-    {51, "HTTP_TIMEOUT", "http: timed out", TRANS,
+    {51, "HTTP_TIMEOUT", "http: timed out", TRANS, INVERTIBLE,
      "the service or the network is too slow; raise --timeout or look at the service"},
-    {52, "HTTP_STATUS", "http: unexpected status", TRANS,
+    {52, "HTTP_STATUS", "http: unexpected status", TRANS, INVERTIBLE,
      "the service answers but is not ready (or --expect-status is wrong)"},
-    {53, "HTTP_MISMATCH", "http: body or header mismatch", TRANS,
+    {53, "HTTP_MISMATCH", "http: body or header mismatch", TRANS, INVERTIBLE,
      "the service answers but not as expected; compare the excerpt in the message"},
-    {54, "HTTP_TLS", "http: TLS failure", PERM,
+    {54, "HTTP_TLS", "http: TLS failure", PERM, INVERTIBLE,
      "fix the certificate chain or give --cacert; --insecure only for testing"},
-    {60, "TCP_UNREACHABLE", "tcp: unreachable", TRANS,
+    {60, "TCP_UNREACHABLE", "tcp: unreachable", TRANS, INVERTIBLE,
      "start the service, or fix the host and port; --wait waits for it"},
-    {61, "TCP_TIMEOUT", "tcp: timed out", TRANS,
+    {61, "TCP_TIMEOUT", "tcp: timed out", TRANS, INVERTIBLE,
      "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
      "--timeout or look at the network"},
-    {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE,
+    {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE, INVERTIBLE,
      "check the COMMAND's permissions and format (chmod +x, the #! line)"},
-    {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE,
+    {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE, INVERTIBLE,
      "give the COMMAND's absolute path, as systemd does for ExecStart="},
 };
 
@@ -71,6 +75,12 @@ const struct pf_code_info *pf_code_lookup(int code)
                 if (codes[i].code == code)
                         return &codes[i];
         return NULL;
+}
+
+bool pf_code_survives_invert(int code)
+{
+        const struct pf_code_info *info = pf_code_lookup(code);
+        return !info || info->survives_invert;
 }
 
 bool pf_code_is_permanent(int code)

@@ -1,4 +1,4 @@
-/* The exit codes of DESIGN.md §4: the one place they are named. */
+/* The exit codes (README.md and the man page list them): the one place they are named. */
 #ifndef PREFLIGHT_EXITCODES_H
 #define PREFLIGHT_EXITCODES_H
 
@@ -36,14 +36,19 @@ enum pf_code_kind { PF_KIND_NONE, PF_KIND_PERMANENT, PF_KIND_TRANSIENT };
 struct pf_code_info {
         int code;
         const char *name;    /* short upper-case tag, e.g. "PORT_IN_USE" */
-        const char *meaning; /* one line, as in the table of DESIGN.md §4 */
+        const char *meaning; /* one line, as README.md's table says it */
         enum pf_code_kind kind;
-        const char *advice; /* what an administrator does about it */
+        bool survives_invert; /* fails under --invert too: not an answer of the check */
+        const char *advice;   /* what an administrator does about it */
 };
 
 /* The row for a preflight code, or NULL when preflight never exits with it. */
 const struct pf_code_info *pf_code_lookup(int code);
 const struct pf_code_info *pf_code_table(size_t *count);
+
+/* Codes that are not a check's answer (usage, chain file, missing library, internal): --invert
+ * does not turn them into a pass. Unknown codes count as such. */
+bool pf_code_survives_invert(int code);
 
 /* Permanent codes are never retried under --wait: waiting cannot fix them. */
 bool pf_code_is_permanent(int code);

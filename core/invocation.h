@@ -13,24 +13,34 @@
 #define DEFAULT_INTERVAL_US (500ULL * 1000ULL)
 #define MIN_INTERVAL_US (10ULL * 1000ULL)
 
+/* One positional argument, as the check parsed it. */
+struct invocation_target {
+        void *parsed; /* check->target_size bytes, owned */
+        char shown[TARGET_SHOWN_SIZE];
+};
+
 struct invocation {
         const struct check *check;
-        void *config;   /* check->config_size bytes, owned */
-        char **targets; /* point into the argv given to invocation_parse */
+        void *config; /* check->config_size bytes, owned */
+        struct invocation_target *targets;
         unsigned n_targets;
+        char **args;         /* while parsing: the positional arguments, pointing into argv */
         uint64_t timeout_us; /* SPAN_INFINITY for none */
         bool timeout_given;
         uint64_t interval_us;
         bool wait, invert;
         struct report_style style;
-        char **command; /* the words after "--", NULL-terminated; NULL when none */
-        bool help;      /* --help: print help instead of running */
+        char **command;                /* the words after "--", NULL-terminated; NULL when none */
+        bool help;                     /* --help: print help instead of running */
+        char warning[PF_WARNING_SIZE]; /* "" or what the parse said */
 };
 
 /*
  * Parses the words after the check's name. Options and targets may come in any order; "--"
  * ends them and starts the wrapped COMMAND. Returns PF_OK, or PF_USAGE with err naming the
- * word that was wrong. argv must outlive inv. On failure inv holds nothing to release.
+ * word that was wrong. Every target is parsed by the check once all options are read. A
+ * warning of the check's (a password on the command line) is left in inv->warning for the
+ * caller to print. argv must outlive inv. On failure inv holds nothing to release.
  */
 int invocation_parse(struct invocation *inv, const struct check *check, int argc, char **argv,
                      struct pf_error *err);

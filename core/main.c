@@ -14,26 +14,15 @@
 #define PREFLIGHT_VERSION "0.0.0"
 #endif
 
-static void print_usage(FILE *out)
-{
-        fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
-              "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
-              "[-- COMMAND [ARGS]]\n"
-              "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
-              "Is this host ready for the service? Each check has a hard deadline and its own "
-              "exit code.\n\nChecks:\n",
-              out);
-        for (size_t i = 0; pf_checks[i]; i++)
-                fprintf(out, "  %-8s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
-        fputs("\nCommands:\n"
-              "  run      run the checks of a chain file, in order or in parallel\n"
-              "  list     the checks, one per line\n"
-              "  exit-codes  every exit code and its meaning\n"
-              "  explain  what a unit's exit status means (preflight explain 143)\n\n"
-              "preflight CHECK --help shows a check's arguments and options; man preflight has "
-              "the rest.\n",
-              out);
-}
+/* The commands beside the checks. One without a summary is another name for the one before
+ * it, not shown in the usage. */
+struct command {
+        const char *name;
+        const char *summary;
+        int (*main)(int argc, char **argv);
+};
+
+static void print_usage(FILE *out);
 
 static int run_explain(int argc, char **argv)
 {
@@ -63,12 +52,14 @@ static int run_explain(int argc, char **argv)
 static int run_check(const struct check *check, int argc, char **argv)
 {
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r = invocation_parse(&inv, check, argc, argv, &err);
         if (r != PF_OK) {
                 report_error(check->name, "%s", err.msg);
                 return r;
         }
+        if (inv.warning[0])
+                report_warning(check->name, "%s", inv.warning);
         if (inv.help) {
                 invocation_print_help(check, stdout);
                 invocation_release(&inv);
@@ -92,6 +83,70 @@ static int no_arguments(const char *what, int argc, char **argv)
                 return PF_USAGE;
         }
         return PF_OK;
+}
+
+static int run_list(int argc, char **argv)
+{
+        int r = no_arguments("list", argc, argv);
+        for (size_t i = 0; r == PF_OK && pf_checks[i]; i++)
+                printf("%-8s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
+        return r;
+}
+
+static int run_exit_codes(int argc, char **argv)
+{
+        int r = no_arguments("exit-codes", argc, argv);
+        if (r == PF_OK)
+                pf_print_exit_codes(stdout);
+        return r;
+}
+
+/* --help and --version say what they say whatever follows, as before. */
+static int run_help(int argc, char **argv)
+{
+        (void)argc, (void)argv;
+        print_usage(stdout);
+        return PF_OK;
+}
+
+static int run_version(int argc, char **argv)
+{
+        (void)argc, (void)argv;
+        printf("preflight %s\n", PREFLIGHT_VERSION);
+        return PF_OK;
+}
+
+static const struct command commands[] = {
+    {"run", "run the checks of a chain file, in order or in parallel", chain_main},
+    {"list", "the checks, one per line", run_list},
+    {"exit-codes", "every exit code and its meaning", run_exit_codes},
+    {"explain", "what a unit's exit status means (preflight explain 143)", run_explain},
+    {"--help", NULL, run_help},
+    {"-h", NULL, run_help},
+    {"help", NULL, run_help},
+    {"--version", NULL, run_version},
+    {"-V", NULL, run_version},
+    {NULL, NULL, NULL},
+};
+
+static void print_usage(FILE *out)
+{
+        fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
+              "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
+              "[-- COMMAND [ARGS]]\n"
+              "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
+              "Is this host ready for the service? Each check has a hard deadline and its own "
+              "exit code.\n\nChecks:\n",
+              out);
+        for (size_t i = 0; pf_checks[i]; i++)
+                fprintf(out, "  %-10s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
+        fputs("\nCommands:\n", out);
+        for (const struct command *c = commands; c->name; c++)
+                if (c->summary)
+                        fprintf(out, "  %-10s %s\n", c->name, c->summary);
+        fputs("\npreflight CHECK --help shows a check's arguments and options; man preflight has "
+              "the rest.\n",
+              out);
 }
 
 int main(int argc, char **argv)
@@ -124,32 +179,9 @@ int main(int argc, char **argv)
                 return PF_USAGE;
         }
         const char *verb = argv[1];
-        int rest_argc = argc - 2;
-        char **rest = argv + 2;
-        if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 || strcmp(verb, "help") == 0) {
-                print_usage(stdout);
-                return PF_OK;
-        }
-        if (strcmp(verb, "--version") == 0 || strcmp(verb, "-V") == 0) {
-                printf("preflight %s\n", PREFLIGHT_VERSION);
-                return PF_OK;
-        }
-        if (strcmp(verb, "list") == 0) {
-                int r = no_arguments("list", rest_argc, rest);
-                for (size_t i = 0; r == PF_OK && pf_checks[i]; i++)
-                        printf("%-8s %s\n", pf_checks[i]->name, pf_checks[i]->summary);
-                return r;
-        }
-        if (strcmp(verb, "exit-codes") == 0) {
-                int r = no_arguments("exit-codes", rest_argc, rest);
-                if (r == PF_OK)
-                        pf_print_exit_codes(stdout);
-                return r;
-        }
-        if (strcmp(verb, "explain") == 0)
-                return run_explain(rest_argc, rest);
-        if (strcmp(verb, "run") == 0)
-                return chain_main(rest_argc, rest);
+        for (const struct command *c = commands; c->name; c++)
+                if (strcmp(verb, c->name) == 0)
+                        return c->main(argc - 2, argv + 2);
         const struct check *check = check_find(verb);
         if (!check) {
                 report_error(NULL,
@@ -157,5 +189,5 @@ int main(int argc, char **argv)
                              text_quote(verb, q, sizeof(q)));
                 return PF_USAGE;
         }
-        return run_check(check, rest_argc, rest);
+        return run_check(check, argc - 2, argv + 2);
 }

@@ -150,6 +150,16 @@ int pf_error_set(struct pf_error *err, const char *fmt, ...)
         return PF_USAGE;
 }
 
+void pf_warning_set(struct pf_error *err, const char *fmt, ...)
+{
+        if (err->warning[0])
+                return;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->warning, sizeof(err->warning), fmt, ap);
+        va_end(ap);
+}
+
 void result_set(struct check_result *res, int code, const char *fmt, ...)
 {
         va_list ap;

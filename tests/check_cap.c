@@ -45,16 +45,20 @@ static const struct {
 
 START_TEST(test_name_good)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         struct check_result res;
+        _Alignas(max_align_t) char target[256] = {0};
+        char shown[TARGET_SHOWN_SIZE];
+        ck_assert_uint_le(check_cap.target_size, sizeof(target));
         fresh_config();
-        ck_assert_msg(check_cap.validate_target(&config, good_names[_i].given, &err) == PF_OK,
+        ck_assert_msg(check_cap.parse_target(&config, good_names[_i].given, target, shown, &err) ==
+                          PF_OK,
                       "'%s' rejected: %s", good_names[_i].given, err.msg);
         /* The line shows the capability as capabilities(7) spells it, whatever was typed. */
+        ck_assert_str_eq(shown, good_names[_i].canonical);
         memset(&res, 0, sizeof(res));
         struct attempt attempt = {.number = 1};
-        check_cap.run(&config, good_names[_i].given, &attempt, &res);
-        ck_assert_str_eq(res.target, good_names[_i].canonical);
+        check_cap.run(&config, target, &attempt, &res);
         ck_assert_msg(res.code == PF_OK || res.code == PF_CAP_MISSING, "code %d: %s", res.code,
                       res.message);
 }
@@ -83,9 +87,12 @@ static const struct {
 
 START_TEST(test_name_bad)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
+        _Alignas(max_align_t) char target[256] = {0};
+        char shown[TARGET_SHOWN_SIZE];
         fresh_config();
-        ck_assert_msg(check_cap.validate_target(&config, bad_names[_i].given, &err) == PF_USAGE,
+        ck_assert_msg(check_cap.parse_target(&config, bad_names[_i].given, target, shown, &err) ==
+                          PF_USAGE,
                       "'%s' accepted", bad_names[_i].given);
         ck_assert_msg(strstr(err.msg, bad_names[_i].says), "'%s': message '%s' lacks '%s'",
                       bad_names[_i].given, err.msg, bad_names[_i].says);
@@ -107,7 +114,7 @@ START_TEST(test_set_names)
 {
         static const char *const sets[] = {"effective", "permitted", "inheritable", "ambient",
                                            "bounding",  "EFFECTIVE", "Bounding"};
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++) {
                 fresh_config();
                 ck_assert_msg(check_cap.parse_option(&config, option_index("set"), sets[i], &err) ==
@@ -132,18 +139,22 @@ static int run_with_file(const char *path, const char *set, const char *cap,
                 r = check_cap.parse_option(&config, option_index("set"), set, err);
         if (r == PF_OK)
                 r = check_cap.finish(&config, 1, err);
+        _Alignas(max_align_t) char target[256] = {0};
+        ck_assert_uint_le(check_cap.target_size, sizeof(target));
+        memset(res, 0, sizeof(*res));
+        if (r == PF_OK)
+                r = check_cap.parse_target(&config, cap, target, res->target, err);
         if (r != PF_OK)
                 return r;
-        memset(res, 0, sizeof(*res));
         struct attempt attempt = {.number = 1};
-        check_cap.run(&config, cap, &attempt, res);
+        check_cap.run(&config, target, &attempt, res);
         return PF_OK;
 }
 
 START_TEST(test_file_missing_is_usage)
 {
         struct check_result res;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(run_with_file("/no/such/file", NULL, "chown", &res, &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "--file: '/no/such/file'"));
         ck_assert_int_eq(run_with_file("", NULL, "chown", &res, &err), PF_USAGE);
@@ -153,7 +164,7 @@ END_TEST
 START_TEST(test_file_with_process_set_is_usage)
 {
         struct check_result res;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(run_with_file("/bin/sh", "ambient", "chown", &res, &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "--set ambient"));
         ck_assert_int_eq(run_with_file("/bin/sh", "bounding", "chown", &res, &err), PF_USAGE);
@@ -165,7 +176,7 @@ static void assert_file_without_caps(const char *dir_template, const char *expec
 {
         char dir[128], path[192];
         struct check_result res;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         snprintf(dir, sizeof(dir), "%s", dir_template);
         ck_assert_ptr_nonnull(mkdtemp(dir));
         snprintf(path, sizeof(path), "%s/my app", dir);

@@ -328,7 +328,7 @@ static int parse_words(struct invocation *inv, const char *line, struct pf_error
 START_TEST(test_options_good)
 {
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         char *storage;
         ck_assert_int_eq(parse_words(&inv, "root -t 2s -w -i 100ms --json -q", &err, &storage),
                          PF_OK);
@@ -336,7 +336,7 @@ START_TEST(test_options_good)
         ck_assert_uint_eq(inv.interval_us, 100000);
         ck_assert(inv.wait && inv.style.json && inv.style.quiet && !inv.invert);
         ck_assert_uint_eq(inv.n_targets, 1);
-        ck_assert_str_eq(inv.targets[0], "root");
+        ck_assert_str_eq(inv.targets[0].shown, "root");
         invocation_release(&inv);
         free(storage);
 
@@ -381,7 +381,7 @@ static const struct {
 START_TEST(test_options_bad)
 {
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         char *storage;
         ck_assert_int_eq(parse_words(&inv, bad_lines[_i].line, &err, &storage), PF_USAGE);
         ck_assert_msg(strstr(err.msg, bad_lines[_i].message_part), "'%s': message '%s'",
@@ -411,7 +411,7 @@ START_TEST(test_words_with_userinfo)
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
                 struct invocation inv;
-                struct pf_error err = {{0}};
+                struct pf_error err = {0};
                 char *storage;
                 ck_assert_int_eq(parse_words(&inv, cases[i].line, &err, &storage), PF_USAGE);
                 ck_assert_msg(strstr(err.msg, cases[i].shown), "'%s': message '%s'", cases[i].line,

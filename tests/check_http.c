@@ -16,7 +16,7 @@ Suite *suite_http(void);
 START_TEST(test_status_lists)
 {
         struct http_status_set set;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(http_parse_status_list("200", &set, &err), PF_OK);
         ck_assert(http_status_expected(&set, 200));
         ck_assert(!http_status_expected(&set, 201));
@@ -51,7 +51,7 @@ static const char *const bad_status_lists[] = {
 START_TEST(test_status_list_bad)
 {
         struct http_status_set set = {.count = 7};
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         const char *text = bad_status_lists[_i];
         ck_assert_msg(http_parse_status_list(text, &set, &err) == PF_USAGE, "'%s' accepted", text);
         ck_assert_ptr_nonnull(strstr(err.msg, "--expect-status"));
@@ -62,7 +62,7 @@ END_TEST
 START_TEST(test_status_list_limit)
 {
         struct http_status_set set;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         char list[256] = "200";
         for (int i = 1; i < HTTP_STATUS_ITEMS_MAX; i++)
                 snprintf(list + strlen(list), sizeof(list) - strlen(list), ",%d", 200 + i);
@@ -79,7 +79,7 @@ END_TEST
 START_TEST(test_header_expectations)
 {
         struct http_header_expectation want;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(http_parse_header_expectation("X-Ready: yes", &want, &err), PF_OK);
         ck_assert_str_eq(want.name, "X-Ready");
         ck_assert_str_eq(want.value, "yes");
@@ -114,7 +114,7 @@ END_TEST
 
 START_TEST(test_request_headers)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(http_validate_request_header("Authorization: Bearer abc", &err), PF_OK);
         ck_assert_int_eq(http_validate_request_header("Host: example.test", &err), PF_OK);
         ck_assert_int_eq(http_validate_request_header("X-Remove-Me:", &err), PF_OK);
@@ -157,7 +157,7 @@ static const struct {
 START_TEST(test_url_good)
 {
         struct http_url url;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_msg(http_parse_url(good_urls[_i].url, &url, &err) == PF_OK, "'%s': %s",
                       good_urls[_i].url, err.msg);
         ck_assert_int_eq(url.https, good_urls[_i].https);
@@ -196,7 +196,7 @@ static const struct {
 START_TEST(test_url_bad)
 {
         struct http_url url;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_msg(http_parse_url(bad_urls[_i].url, &url, &err) == PF_USAGE, "'%s' accepted",
                       bad_urls[_i].url);
         ck_assert_msg(strstr(err.msg, bad_urls[_i].message_part), "'%s': message '%s'",
@@ -209,7 +209,7 @@ END_TEST
 START_TEST(test_url_errors_hide_userinfo)
 {
         struct http_url url;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(http_parse_url("ftp://me:hunter2@host/", &url, &err), PF_USAGE);
         ck_assert_ptr_null(strstr(err.msg, "hunter2"));
         ck_assert_ptr_nonnull(strstr(err.msg, "ftp://me:***@host/"));
@@ -361,7 +361,7 @@ static int parse_argv(struct invocation *inv, const char *const *argv, struct pf
 START_TEST(test_options_good)
 {
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         const char *argv[] = {"http://127.0.0.1:9000/healthz",
                               "--expect-status",
                               "200-299,301",
@@ -434,7 +434,7 @@ static const struct {
 START_TEST(test_options_bad)
 {
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(parse_argv(&inv, bad_options[_i].argv, &err), PF_USAGE);
         ck_assert_msg(strstr(err.msg, bad_options[_i].message_part), "case %d: message '%s'", _i,
                       err.msg);
@@ -446,7 +446,7 @@ END_TEST
 START_TEST(test_option_limits)
 {
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         const char *argv[2 * HTTP_HEADERS_MAX + 4];
         int n = 0;
         argv[n++] = "http://h/";
@@ -517,7 +517,7 @@ static const char *const costly_regexes[] = {
 
 START_TEST(test_regex_cheap)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         bool may_be_slow;
         ck_assert_msg(http_check_regex_cost(cheap_regexes[_i].pattern, &may_be_slow, &err) == PF_OK,
                       "%s: %s", cheap_regexes[_i].pattern, err.msg);
@@ -534,7 +534,7 @@ START_TEST(test_regex_trial)
                 strcat(pattern, "(^)?");
         const char *argv[] = {"http://h/", "--expect-body-regex", pattern, NULL};
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(parse_argv(&inv, argv, &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "within 1 s of CPU time"));
         const char *anchored[] = {"http://h/", "--expect-body-regex", "^ready$", NULL};
@@ -545,7 +545,7 @@ END_TEST
 
 START_TEST(test_regex_costly)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         bool may_be_slow;
         ck_assert_int_eq(http_check_regex_cost(costly_regexes[_i], &may_be_slow, &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "--expect-body-regex"));

@@ -52,7 +52,7 @@ static const struct {
 START_TEST(test_parse_good)
 {
         struct host_port hp;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r = net_parse_host_port(good_addresses[_i].text, good_addresses[_i].default_port, &hp,
                                     &err);
         ck_assert_msg(r == PF_OK, "'%s' rejected: %s", good_addresses[_i].text, err.msg);
@@ -112,7 +112,7 @@ static const struct {
 START_TEST(test_parse_bad)
 {
         struct host_port hp;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r =
             net_parse_host_port(bad_addresses[_i].text, bad_addresses[_i].default_port, &hp, &err);
         ck_assert_msg(r == PF_USAGE, "'%s' accepted", bad_addresses[_i].text);
@@ -128,7 +128,7 @@ START_TEST(test_parse_host_too_long)
 {
         char text[400];
         struct host_port hp;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         memset(text, 'a', 254);
         snprintf(text + 254, sizeof(text) - 254, ":80");
         ck_assert_int_eq(net_parse_host_port(text, 0, &hp, &err), PF_USAGE);

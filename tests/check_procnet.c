@@ -533,7 +533,7 @@ static const struct {
 START_TEST(test_spec_good)
 {
         struct port_spec spec;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_msg(port_spec_parse(good_specs[_i].text, &spec, &err) == PF_OK, "%s: %s",
                       good_specs[_i].text, err.msg);
         ck_assert_int_eq(spec.proto, good_specs[_i].proto);
@@ -582,7 +582,7 @@ static const struct {
 START_TEST(test_spec_bad)
 {
         struct port_spec spec;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(port_spec_parse(bad_specs[_i].text, &spec, &err), PF_USAGE);
         ck_assert_msg(strstr(err.msg, bad_specs[_i].why), "'%s' gave: %s", bad_specs[_i].text,
                       err.msg);
@@ -600,7 +600,7 @@ START_TEST(test_spec_too_long)
 {
         char text[300];
         struct port_spec spec;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         memset(text, '1', sizeof(text) - 1);
         text[sizeof(text) - 1] = '\0';
         ck_assert_int_eq(port_spec_parse(text, &spec, &err), PF_USAGE);
@@ -612,7 +612,7 @@ END_TEST
 START_TEST(test_spec_control_characters_quoted)
 {
         struct port_spec spec;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(port_spec_parse("80\n\033[31m", &spec, &err), PF_USAGE);
         ck_assert_ptr_null(strchr(err.msg, '\n'));
         ck_assert_ptr_null(strchr(err.msg, '\033'));
@@ -686,7 +686,7 @@ static struct procnet_socket held_socket(enum procnet_proto proto, const char *a
 START_TEST(test_conflict_rules)
 {
         struct port_spec want;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(port_spec_parse(conflicts[_i].want, &want, &err), PF_OK);
         struct procnet_socket held =
             held_socket(conflicts[_i].proto, conflicts[_i].held, conflicts[_i].held_port);
@@ -703,7 +703,7 @@ START_TEST(test_conflict_from_fixture)
         struct seen seen = {.n = 0};
         struct procnet_stats stats = {0};
         struct port_spec want;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         ck_assert_int_eq(
             read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen, &stats), 0);
         ck_assert_int_eq(port_spec_parse("127.0.0.2:9092", &want, &err), PF_OK);

@@ -52,7 +52,7 @@ static const struct {
 START_TEST(test_target_good)
 {
         struct redis_target t;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r = redis_parse_target(good_targets[_i].text, &t, &err);
         ck_assert_msg(r == PF_OK, "'%s' rejected: %s", good_targets[_i].text, err.msg);
         ck_assert_int_eq(t.transport, good_targets[_i].transport);
@@ -125,7 +125,7 @@ static const struct {
 START_TEST(test_target_bad)
 {
         struct redis_target t;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r = redis_parse_target(bad_targets[_i].text, &t, &err);
         ck_assert_msg(r == PF_USAGE, "'%s' accepted", bad_targets[_i].text);
         ck_assert_msg(strstr(err.msg, bad_targets[_i].message), "'%s': message '%s' lacks '%s'",
@@ -142,7 +142,7 @@ START_TEST(test_long_password)
 {
         char text[REDIS_SECRET_MAX + 64], password[REDIS_SECRET_MAX + 2];
         struct redis_target t;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         memset(password, 'p', REDIS_SECRET_MAX);
         password[REDIS_SECRET_MAX] = '\0';
         snprintf(text, sizeof(text), "redis://:%s@h", password);
@@ -606,7 +606,7 @@ static int set_option(void *cfg, const char *name, const char *value, struct pf_
 
 START_TEST(test_options)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         void *cfg = new_config();
         ck_assert_int_eq(set_option(cfg, "db", "15", &err), PF_OK);
         ck_assert_int_eq(set_option(cfg, "db", "x", &err), PF_USAGE);
@@ -623,7 +623,9 @@ START_TEST(test_options)
         ck_assert_int_eq(set_option(cfg, "user", "a\nb", &err), PF_USAGE);
         ck_assert_ptr_null(strchr(err.msg, '\n'));
         ck_assert_int_eq(set_option(cfg, "password", "", &err), PF_USAGE);
+        ck_assert_str_eq(err.warning, "");
         ck_assert_int_eq(set_option(cfg, "password", "sekrit", &err), PF_OK);
+        ck_assert_ptr_nonnull(strstr(err.warning, "can be read by other users"));
         ck_assert_int_eq(set_option(cfg, "password", "sekrit2", &err), PF_OK); /* last wins */
         ck_assert_int_eq(set_option(cfg, "password-file", "/dev/null", &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "not both"));
@@ -655,7 +657,7 @@ static const struct {
 
 START_TEST(test_password_file)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         void *cfg = new_config();
         write_password_file(password_files[_i].content, strlen(password_files[_i].content));
         int r = set_option(cfg, "password-file", password_path, &err);
@@ -672,7 +674,7 @@ END_TEST
 
 START_TEST(test_password_file_problems)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         char big[REDIS_SECRET_MAX + 10];
         void *cfg = new_config();
         ck_assert_int_eq(set_option(cfg, "password-file", "/nonexistent/pw", &err), PF_USAGE);
@@ -696,7 +698,7 @@ END_TEST
 
 START_TEST(test_environment_password)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         char big[REDIS_SECRET_MAX + 2];
         void *cfg = new_config();
         ck_assert_int_eq(setenv("REDISCLI_AUTH", "sekrit", 1), 0);
@@ -716,12 +718,31 @@ START_TEST(test_environment_password)
 }
 END_TEST
 
-START_TEST(test_validate_target)
+START_TEST(test_parse_target_step)
 {
-        struct pf_error err = {{0}};
-        ck_assert_int_eq(check_redis.validate_target(NULL, "127.0.0.1:6379", &err), PF_OK);
-        ck_assert_int_eq(check_redis.validate_target(NULL, "redis://:sekrit@h:0", &err), PF_USAGE);
+        struct pf_error err = {0};
+        struct redis_target target = {0};
+        char shown[TARGET_SHOWN_SIZE];
+        ck_assert_uint_eq(check_redis.target_size, sizeof(target));
+        ck_assert_int_eq(check_redis.parse_target(NULL, "127.0.0.1:6379", &target, shown, &err),
+                         PF_OK);
+        ck_assert_str_eq(shown, "127.0.0.1:6379");
+        ck_assert_str_eq(err.warning, "");
+        check_redis.release_target(&target);
+        ck_assert_int_eq(
+            check_redis.parse_target(NULL, "redis://:sekrit@h:0", &target, shown, &err), PF_USAGE);
         ck_assert_ptr_null(strstr(err.msg, "sekrit"));
+        check_redis.release_target(&target);
+        /* A password in the target works, and the parse says it is visible to others. */
+        ck_assert_int_eq(
+            check_redis.parse_target(NULL, "redis://app:sekrit@h:6379", &target, shown, &err),
+            PF_OK);
+        ck_assert_str_eq(shown, "redis://app:***@h:6379");
+        ck_assert_ptr_nonnull(strstr(err.warning, "can be read by other users"));
+        ck_assert_ptr_null(strstr(err.warning, "sekrit"));
+        check_redis.release_target(&target);
+        ck_assert_uint_eq(target.password_len, 0); /* wiped */
+        ck_assert_ptr_null(memmem(&target, sizeof(target), "sekrit", 6));
         ck_assert_int_eq(check_redis.timeout_code, PF_REDIS_TIMEOUT);
         ck_assert_int_eq(check_redis.inverted_code, PF_REDIS_NOT_READY);
 }
@@ -733,9 +754,14 @@ START_TEST(test_result_target_hides_password)
 {
         struct check_result res = {0};
         struct attempt attempt = {.deadline_us = deadline_after(2000000), .number = 1};
+        struct redis_target target = {0};
+        struct pf_error err = {0};
         void *cfg = new_config();
-        snprintf(res.target, sizeof(res.target), "%s", "redis://app:sekrit@127.0.0.1:1/0");
-        check_redis.run(cfg, "redis://app:sekrit@127.0.0.1:1/0", &attempt, &res);
+        ck_assert_int_eq(check_redis.parse_target(cfg, "redis://app:sekrit@127.0.0.1:1/0", &target,
+                                                  res.target, &err),
+                         PF_OK);
+        check_redis.run(cfg, &target, &attempt, &res);
+        check_redis.release_target(&target);
         ck_assert_str_eq(res.target, "redis://app:***@127.0.0.1:1/0");
         ck_assert_int_eq(res.code, PF_REDIS_UNREACHABLE);
         ck_assert_ptr_null(strstr(res.message, "sekrit"));
@@ -776,7 +802,7 @@ Suite *suite_redis(void)
                             sizeof(password_files) / sizeof(password_files[0]));
         tcase_add_test(tc, test_password_file_problems);
         tcase_add_test(tc, test_environment_password);
-        tcase_add_test(tc, test_validate_target);
+        tcase_add_test(tc, test_parse_target_step);
         tcase_add_test(tc, test_result_target_hides_password);
         tcase_set_timeout(tc, 10);
         suite_add_tcase(s, tc);

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "checks/redis/redis.h"
-#include "core/report.h"
 #include "core/text.h"
 
 enum { OPT_USER, OPT_PASSWORD_FILE, OPT_PASSWORD, OPT_DB, OPT_ROLE };
@@ -37,15 +36,12 @@ struct redis_config {
         enum redis_role role;
 };
 
-static void warn_password_on_command_line(void)
+/* Core shows it once, however many targets and options carry a password. */
+static void warn_password_on_command_line(struct pf_error *err)
 {
-        static bool warned;
-        if (warned)
-                return;
-        warned = true;
-        report_warning("redis", "a password given as an argument can be read by other users "
-                                "(ps, /proc, a readable chain file); use REDISCLI_AUTH or "
-                                "--password-file FILE");
+        pf_warning_set(err, "a password given as an argument can be read by other users (ps, "
+                            "/proc, a readable chain file); use REDISCLI_AUTH or --password-file "
+                            "FILE");
 }
 
 static void forget_password(struct redis_config *cfg)
@@ -146,7 +142,7 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
                 if (strlen(value) > REDIS_SECRET_MAX)
                         return pf_error_set(err, "--password: longer than %d bytes",
                                             REDIS_SECRET_MAX);
-                warn_password_on_command_line();
+                warn_password_on_command_line(err);
                 return keep_password(cfg, value, strlen(value), PASSWORD_OPTION, err);
         case OPT_DB:
                 cfg->has_db = true;
@@ -168,15 +164,23 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
         return pf_error_set(err, "unknown option");
 }
 
-static int redis_validate_target(const void *config, const char *target, struct pf_error *err)
+static int redis_parse_target_arg(const void *config, const char *arg, void *target, char *shown,
+                                  struct pf_error *err)
 {
         (void)config;
-        struct redis_target parsed;
-        int r = redis_parse_target(target, &parsed, err);
-        if (r == PF_OK && parsed.has_password)
-                warn_password_on_command_line();
-        redis_target_wipe(&parsed);
-        return r;
+        struct redis_target *parsed = target;
+        int r = redis_parse_target(arg, parsed, err);
+        if (r != PF_OK)
+                return r;
+        snprintf(shown, TARGET_SHOWN_SIZE, "%s", parsed->display);
+        if (parsed->has_password)
+                warn_password_on_command_line(err);
+        return PF_OK;
+}
+
+static void redis_release_target(void *target)
+{
+        redis_target_wipe(target);
 }
 
 static int redis_finish(void *config, unsigned targets, struct pf_error *err)
@@ -223,21 +227,11 @@ static struct redis_exchange exchange_for(const struct redis_config *cfg,
         return ex;
 }
 
-static void redis_run(const void *config, const char *text, const struct attempt *attempt,
+static void redis_run(const void *config, const void *target, const struct attempt *attempt,
                       struct check_result *res)
 {
-        struct redis_target target;
-        struct pf_error err;
-        int r = redis_parse_target(text, &target, &err);
-        /* Before anything else: core put the target as typed here, password included. */
-        snprintf(res->target, sizeof(res->target), "%s", target.display);
-        if (r != PF_OK)
-                result_set(res, r, "%s", err.msg);
-        else {
-                struct redis_exchange ex = exchange_for(config, &target);
-                redis_probe(&target, &ex, attempt, res);
-        }
-        redis_target_wipe(&target);
+        struct redis_exchange ex = exchange_for(config, target);
+        redis_probe(target, &ex, attempt, res);
 }
 
 const struct check check_redis = {
@@ -263,9 +257,11 @@ const struct check check_redis = {
      * (transient, retried under --wait). 40 would claim the opposite of what was seen. */
     .inverted_code = PF_REDIS_NOT_READY,
     .config_size = sizeof(struct redis_config),
+    .target_size = sizeof(struct redis_target),
     .parse_option = redis_parse_option,
-    .validate_target = redis_validate_target,
     .finish = redis_finish,
+    .parse_target = redis_parse_target_arg,
     .run = redis_run,
+    .release_target = redis_release_target,
     .release = redis_release,
 };

@@ -15,7 +15,7 @@
 static void check_host_port(const char *text, int default_port)
 {
         struct host_port hp;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         if (net_parse_host_port(text, default_port, &hp, &err) == PF_OK) {
                 FUZZ_REQUIRE(hp.host[0] != '\0', "an empty host accepted");
                 FUZZ_REQUIRE(strlen(hp.host) < sizeof(hp.host), "host not ended");
@@ -30,7 +30,7 @@ static void check_host_port(const char *text, int default_port)
 static void check_port_spec(const char *text)
 {
         struct port_spec spec;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         if (port_spec_parse(text, &spec, &err) == PF_OK) {
                 FUZZ_REQUIRE(spec.port >= 1, "port 0 accepted");
                 FUZZ_REQUIRE(fuzz_safe_line(spec.shown), "spec shown as '%s'", spec.shown);
@@ -45,7 +45,7 @@ static void check_port_spec(const char *text)
 static void check_redis_target(const char *text)
 {
         struct redis_target target;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         size_t secret_at = 0, secret_len = fuzz_userinfo_secret(text, &secret_at);
         /* redis://NAME@HOST: a userinfo without ':' is a user name (DESIGN.md), shown as such;
          * unix:/PATH is a path, shown as it is (but unix://USER:PASS@/PATH is a URL, and

@@ -186,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         words[n] = NULL;
 
         struct invocation inv;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         int r = invocation_parse(&inv, check, n, words, &err);
         FUZZ_REQUIRE(r == PF_OK || r == PF_USAGE, "%s: code %d (%s)", check->name, r, err.msg);
         if (r == PF_OK) {

@@ -18,7 +18,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *pattern = fuzz_text(data, size);
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         bool may_be_slow = false;
         if (http_check_regex_cost(pattern, &may_be_slow, &err) != PF_OK) {
                 FUZZ_REQUIRE_MESSAGE(err.msg);

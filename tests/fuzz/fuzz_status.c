@@ -10,7 +10,7 @@
 static void check_status_list(const char *text)
 {
         struct http_status_set set;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         if (http_parse_status_list(text, &set, &err) != PF_OK) {
                 FUZZ_REQUIRE_MESSAGE(err.msg);
                 return;
@@ -32,7 +32,7 @@ static void check_status_list(const char *text)
 static void check_header_expectation(const char *text)
 {
         struct http_header_expectation want;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         if (http_parse_header_expectation(text, &want, &err) != PF_OK) {
                 FUZZ_REQUIRE_MESSAGE(err.msg);
                 return;
@@ -45,7 +45,7 @@ static void check_header_expectation(const char *text)
 
 static void check_request_header(const char *text)
 {
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         if (http_validate_request_header(text, &err) == PF_OK) {
                 FUZZ_REQUIRE(!strpbrk(text, "\r\n"), "a line break accepted in a header");
                 return;

@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         size_t secret_at = 0, secret_len = fuzz_userinfo_secret(url, &secret_at);
 
         struct http_url parsed;
-        struct pf_error err = {{0}};
+        struct pf_error err = {0};
         char shown[1024];
         if (http_parse_url(url, &parsed, &err) == PF_OK) {
                 FUZZ_REQUIRE(parsed.host[0] != '\0', "no host");

@@ -219,3 +219,32 @@ wait_redis() {
 	echo "# redis-server did not come up: redis-cli $*" >&2
 	return 1
 }
+
+# Runs COMMAND where the library files named (sonames or paths, space separated) do not exist, as
+# on a host without their package: in a private mount namespace, each one's directory gets an
+# overlay whose upper layer holds a whiteout for the name and for the file it links to. Root
+# only. (An empty file bind-mounted over a library is not that: the loader finds a file it
+# cannot map, which is an installed library that cannot be loaded.)
+without_libraries() { # "LIBRARY..." COMMAND...
+	local libs=$1 hidden=$WORK/hidden-libraries
+	shift
+	rm -rf "$hidden"
+	local lib path dir
+	for lib in $libs; do
+		path=$lib
+		[[ "$lib" == /* ]] || path=$(ldconfig -p | awk -v n="$lib" '$1 == n { print $NF; exit }')
+		[ -n "$path" ] || continue
+		for f in "$path" "$(readlink -f "$path")"; do
+			dir=$hidden/$(dirname "$f" | tr / _)
+			mkdir -p "$dir/upper" "$dir/work"
+			echo "$(dirname "$f")" >"$dir/lower"
+			[ -e "$dir/upper/$(basename "$f")" ] || mknod "$dir/upper/$(basename "$f")" c 0 0
+		done
+	done
+	unshare --mount --propagation private -- /bin/bash -c '
+		for dir in "$0"/*/; do
+			[ -d "$dir" ] || continue
+			mount -t overlay overlay -o "lowerdir=$(cat "$dir/lower"),upperdir=$dir/upper,workdir=$dir/work" "$(cat "$dir/lower")" || exit 125
+		done
+		exec "$@"' "$hidden" "$@"
+}

@@ -207,7 +207,7 @@ done <<'ROWS'
 2 | unknown option '--bogus' | run - --bogus
 2 | takes one FILE, NAME or -, got '-' too | run - -
 2 | unknown option '-t' | run - -t 1s
-2 | unknown option '--parallel=1' | run --parallel=1 -
+2 | option --parallel takes no value | run --parallel=1 -
 2 | '--' must be followed by a COMMAND | run - --
 6 | /etc/preflight/a\x0ab.conf | run $'a\nb'
 6 | /etc/preflight/\x1b[31m.conf | run $'\e[31m'

@@ -246,6 +246,16 @@ conf parwait "tcp 127.0.0.1:$FREE --wait -t 700ms -i 100ms" 'user nobody'
 run_preflight run --parallel "$CONF"
 expect_code 60 "--parallel waits for an earlier line before deciding"
 expect_no_text ERR "user nobody" "a later failure is not reported once an earlier one decided"
+# --parallel holds a pipe from every line: past LimitNOFILE= it says so before anything runs.
+printf 'user root\n%.0s' $(seq 40) >"$WORK/forty.conf"
+run_cmd bash -c 'ulimit -n 30 && exec "$@"' sh "$PREFLIGHT" run --parallel "$WORK/forty.conf"
+expect_code 1 "--parallel past the descriptor limit"
+[[ "$ERR" =~ needs\ [0-9]+\ file\ descriptors\ for\ its\ 40\ lines ]] &&
+	pass "says how many descriptors the chain needs" || fail "descriptors needed not said: $ERR"
+expect_text ERR "the limit is 30; fix: raise LimitNOFILE=" "names the limit and LimitNOFILE="
+expect_no_text ERR "ok   user" "nothing ran"
+run_cmd bash -c 'ulimit -n 80 && exec "$@"' sh "$PREFLIGHT" run --parallel -q "$WORK/forty.conf"
+expect_code 0 "--parallel within the descriptor limit"
 conf parok 'user root' "port $FREE $FREE2" 'cap net_bind_service'
 run_preflight run --parallel "$CONF"
 expect_code 0 "--parallel with every line passing"

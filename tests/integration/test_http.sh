@@ -270,24 +270,17 @@ run_cmd as_nobody "$PREFLIGHT" http http://localhost/ok --unix-socket "$WORK/htt
 expect_text ERR "Permission denied" "says permission denied"
 
 # ---- 5: libcurl missing at run time ----
-# Honest mechanism: in a private mount namespace an empty file is bind-mounted over each libcurl
-# soname's file, so dlopen() of the real names fails as on a host without libcurl4.
+# Honest mechanism: without_libraries (lib.sh) makes the soname files absent in a private mount
+# namespace, as on a host without libcurl4.
 curl_file() { readlink -f "$(ldconfig -p | awk -v n="$1" '$1 == n { print $NF; exit }')"; }
-hide_and_run() { # FILES_TO_HIDE(space separated) COMMAND...
-	local hide=$1
-	shift
-	unshare --mount --propagation private -- /bin/sh -c '
-		for f in $1; do mount --bind "$0" "$f" || exit 125; done
-		shift; exec "$@"' "$WORK/empty.so" "$hide" "$@"
-}
+hide_and_run() { without_libraries "$@"; }
 if [ "$(id -u)" -eq 0 ]; then
-	: >"$WORK/empty.so"
 	openssl_so=$(curl_file libcurl.so.4)
 	gnutls_so=$(curl_file libcurl-gnutls.so.4)
 	if ldd "$PREFLIGHT" | grep -q libcurl; then fail "preflight is linked with libcurl"; else pass "preflight is not linked with libcurl"; fi
 	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok"
 	expect_code 5 "no libcurl: 5"
-	expect_text ERR "libcurl is not available" "says libcurl is missing"; expect_text ERR "apt-get install libcurl4" "names the package"
+	expect_text ERR "libcurl is not installed" "says libcurl is missing"; expect_text ERR "apt-get install libcurl4" "names the package"
 	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok" --invert
 	expect_code 5 "--invert does not turn a missing library into a pass"
 	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" user root

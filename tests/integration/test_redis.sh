@@ -68,16 +68,9 @@ run_cmd env LD_DEBUG=files "$PREFLIGHT" redis 127.0.0.1:"$(free_port)"
 expect_text ERR "libhiredis.so.0.14" "preflight redis loads hiredis (so the line above can fail)"
 
 # Hiding the library in a private mount namespace, as on a host without libhiredis0.14: no
-# switch in the product, the real dlopen() fails. An overlay over the library's directory with
-# the hiredis files removed makes them absent (5); /dev/null bound over them leaves them present
-# but unloadable, as a broken install is (1, with the loader's words).
-cat >"$WORK/without-hiredis.sh" <<'EOF'
-dir=$(dirname "$(readlink -f "$(ldconfig -p | awk '/libhiredis\.so\.0\.14/ {print $NF; exit}')")")
-layers=$(mktemp -d) && mount -t tmpfs tmpfs "$layers" && mkdir "$layers/upper" "$layers/work" &&
-	mount -t overlay overlay -o "lowerdir=$dir,upperdir=$layers/upper,workdir=$layers/work" "$dir" &&
-	rm -f "$dir"/libhiredis* || exit 99
-exec "$@"
-EOF
+# switch in the product, the real dlopen() fails (without_libraries, lib.sh). /dev/null bound
+# over the files instead leaves them present but unloadable, as a broken install is (1, with the
+# loader's words).
 cat >"$WORK/broken-hiredis.sh" <<'EOF'
 for lib in $(ldconfig -p | awk '/libhiredis/ {print $NF}' | xargs -r readlink -f | sort -u); do
 	mount --bind /dev/null "$lib" || exit 99
@@ -93,13 +86,14 @@ PLAIN_PID=$REDIS_PID
 wait_redis -p "$PLAIN"
 
 if as_root "hiding hiredis (unshare --mount)"; then
-	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
+	HIREDIS_FILES=$(ldconfig -p | awk '/libhiredis/ {print $NF}' | sort -u | tr '\n' ' ')
+	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
 	expect_code 5 "hiredis missing: exit 5"
 	expect_text ERR "apt-get install libhiredis0.14" "hiredis missing: the message names the package"
-	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" redis "127.0.0.1:$PLAIN" --wait -t 5s
+	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" redis "127.0.0.1:$PLAIN" --wait -t 5s
 	expect_code 5 "hiredis missing under --wait: exit 5"
 	expect_elapsed 0 900 "hiredis missing is not retried"
-	run_cmd unshare --mount bash "$WORK/without-hiredis.sh" "$PREFLIGHT" user root
+	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" user root
 	expect_code 0 "without hiredis, preflight user still works"
 	run_cmd unshare --mount bash "$WORK/broken-hiredis.sh" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
 	expect_code 1 "hiredis installed but unloadable: exit 1, not 5"
