@@ -141,8 +141,9 @@ int redis_answers_open(struct redis_answers *answers)
         if (!answers->reader)
                 return PF_INTERNAL;
         /* Every read task gets the reader's privdata: this is how the functions above find the
-         * attempt's counts. */
-        redisReaderSetPrivdata(answers->reader, answers);
+         * attempt's counts. (What read.h's redisReaderSetPrivdata() does, without its cast of a
+         * pointer to int, which clang refuses.) */
+        answers->reader->privdata = answers;
         return PF_OK;
 }
 
