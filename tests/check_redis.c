@@ -468,13 +468,13 @@ START_TEST(test_answers_array_bound)
                 const char *bytes;
                 enum redis_answer expected;
         } cases[] = {
-            {"*2147483647\r\n", REDIS_ANSWER_TOO_LONG},
-            {"*87382\r\n", REDIS_ANSWER_TOO_LONG},
+            {"*2147483647\r\n", REDIS_ANSWER_TOO_BIG},
+            {"*87382\r\n", REDIS_ANSWER_TOO_BIG},
             {"*87381\r\n", REDIS_ANSWER_PARTIAL}, /* REDIS_ANSWER_MAX / 3 */
-            {"*2\r\n*87380\r\n", REDIS_ANSWER_TOO_LONG},
+            {"*2\r\n*87380\r\n", REDIS_ANSWER_TOO_BIG},
             {"*2\r\n*87379\r\n", REDIS_ANSWER_PARTIAL},
             {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*87374\r\n", REDIS_ANSWER_PARTIAL},
-            {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*87375\r\n", REDIS_ANSWER_TOO_LONG},
+            {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*87375\r\n", REDIS_ANSWER_TOO_BIG},
             {"*-5\r\n", REDIS_ANSWER_INVALID},
             {"*0\r\n", REDIS_ANSWER_READY},
             {"*-1\r\n", REDIS_ANSWER_READY},
@@ -488,8 +488,7 @@ START_TEST(test_answers_array_bound)
                     feed_and_take(&answers, cases[i].bytes, strlen(cases[i].bytes), 64, &reply);
                 ck_assert_msg(got == cases[i].expected, "'%s': %d, expected %d", cases[i].bytes,
                               got, cases[i].expected);
-                if (got == REDIS_ANSWER_TOO_LONG)
-                        ck_assert(answers.refused_array);
+                ck_assert_int_eq(answers.refused, got == REDIS_ANSWER_TOO_BIG);
                 redis_reply_free(reply);
                 redis_answers_close(&answers); /* frees what was built: at once */
                 ck_assert_uint_lt(clock_now_us() - started, 100000);
@@ -500,8 +499,43 @@ START_TEST(test_answers_array_bound)
         open_answers(&answers);
         ck_assert_int_eq(feed_and_take(&answers, "*1\r\n:1\r\n", 8, 8, &reply), REDIS_ANSWER_READY);
         redis_reply_free(reply);
-        ck_assert_int_eq(feed_and_take(&answers, "*87381\r\n", 8, 8, &reply),
-                         REDIS_ANSWER_TOO_LONG);
+        ck_assert_int_eq(feed_and_take(&answers, "*87381\r\n", 8, 8, &reply), REDIS_ANSWER_TOO_BIG);
+        redis_answers_close(&answers);
+}
+END_TEST
+
+/* Objects cost more than their bytes: an array of 3-byte elements would take 32 times what was
+ * read. The objects of an attempt stop at REDIS_OBJECTS_MAX, far from there. */
+START_TEST(test_answers_object_bound)
+{
+        static char many[8 + 3 * 80000];
+        struct redis_answers answers;
+        redisReply *reply;
+        int head = snprintf(many, sizeof(many), "*80000\r\n");
+        for (size_t i = (size_t)head; i + 3 <= sizeof(many); i += 3)
+                memcpy(many + i, "+\r\n", 3);
+        size_t len = (size_t)head + 3 * 80000;
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, many, len, 16384, &reply), REDIS_ANSWER_TOO_BIG);
+        ck_assert(answers.refused);
+        ck_assert_uint_le(answers.object_bytes, REDIS_OBJECTS_MAX);
+        ck_assert_uint_gt(answers.object_bytes, REDIS_OBJECTS_MAX - sizeof(redisReply) - 2);
+        redis_answers_close(&answers);
+        /* What ROLE answers for a master with 6000 replicas (256 KiB or so) passes. */
+        static char role[REDIS_ANSWER_MAX];
+        size_t used = (size_t)snprintf(role, sizeof(role), "*3\r\n$6\r\nmaster\r\n:0\r\n*6000\r\n");
+        for (unsigned i = 0; i < 6000; i++) {
+                char ip[16];
+                int ip_len = snprintf(ip, sizeof(ip), "10.0.%u.%u", i / 100, i % 100);
+                used +=
+                    (size_t)snprintf(role + used, sizeof(role) - used,
+                                     "*3\r\n$%d\r\n%s\r\n$4\r\n6379\r\n$1\r\n0\r\n", ip_len, ip);
+        }
+        ck_assert_uint_le(used, REDIS_ANSWER_MAX);
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, role, used, 16384, &reply), REDIS_ANSWER_READY);
+        ck_assert_uint_eq(reply->element[2]->elements, 6000);
+        redis_reply_free(reply);
         redis_answers_close(&answers);
 }
 END_TEST
@@ -792,6 +826,7 @@ Suite *suite_redis(void)
         tcase_add_test(tc, test_answers_pieces);
         tcase_add_test(tc, test_answers_byte_bound);
         tcase_add_test(tc, test_answers_array_bound);
+        tcase_add_test(tc, test_answers_object_bound);
         tcase_add_test(tc, test_answers_not_redis);
         tcase_add_test(tc, test_answers_left_over);
         tcase_add_test(tc, test_commands);

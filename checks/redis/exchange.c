@@ -125,7 +125,8 @@ enum io_status {
         IO_LOST,      /* send or recv failed: errno in *error */
         IO_CLOSED,    /* the server closed the connection */
         IO_POLL,      /* poll() itself failed: errno in *error */
-        IO_TOO_LONG,  /* more than REDIS_ANSWER_MAX bytes, or an array no answer could fill */
+        IO_TOO_LONG,  /* more than REDIS_ANSWER_MAX bytes */
+        IO_TOO_BIG,   /* an array no answer could fill, or objects past REDIS_OBJECTS_MAX */
         IO_NOT_REDIS, /* the reader says this is not the protocol */
         IO_NO_MEMORY,
 };
@@ -168,6 +169,8 @@ static enum io_status answer_status(enum redis_answer answer)
                 return IO_OK;
         case REDIS_ANSWER_TOO_LONG:
                 return IO_TOO_LONG;
+        case REDIS_ANSWER_TOO_BIG:
+                return IO_TOO_BIG;
         case REDIS_ANSWER_INVALID:
                 return IO_NOT_REDIS;
         case REDIS_ANSWER_NO_MEMORY:
@@ -225,6 +228,13 @@ static void io_failure(enum io_status status, int error, const struct redis_answ
                            "answers, but not as Redis does (an answer to %s of more than %d "
                            "KiB)",
                            waiting_for, REDIS_ANSWER_MAX / 1024);
+                result_fix(res, NOT_REDIS_FIX);
+                return;
+        case IO_TOO_BIG:
+                result_set(res, PF_REDIS_UNREACHABLE,
+                           "answers, but not as Redis does (an answer to %s with more elements "
+                           "than any Redis answer)",
+                           waiting_for);
                 result_fix(res, NOT_REDIS_FIX);
                 return;
         case IO_NO_MEMORY:

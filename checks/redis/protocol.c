@@ -53,11 +53,24 @@ static void free_object(void *object)
         redis_reply_free(object);
 }
 
+/* Counts bytes against REDIS_OBJECTS_MAX: false (and the attempt's answers refused) past it. */
+static bool take_object_bytes(struct redis_answers *answers, size_t bytes)
+{
+        if (bytes > REDIS_OBJECTS_MAX - answers->object_bytes) {
+                answers->refused = true;
+                return false;
+        }
+        answers->object_bytes += bytes;
+        return true;
+}
+
 /* A new object of type, in its parent's array when it has one (as the reader expects); NULL
  * tells the reader "out of memory", and it stops. */
 static redisReply *new_object(const redisReadTask *task, int type)
 {
         struct redis_answers *answers = task->privdata;
+        if (!take_object_bytes(answers, sizeof(redisReply)))
+                return NULL;
         redisReply *reply = calloc(1, sizeof(*reply));
         if (!reply)
                 return NULL;
@@ -73,6 +86,9 @@ static redisReply *new_object(const redisReadTask *task, int type)
 
 static void *create_string(const redisReadTask *task, char *text, size_t len)
 {
+        /* len < REDIS_ANSWER_MAX: the reader has all of the string's bytes by now. */
+        if (!take_object_bytes(task->privdata, len + 1))
+                return NULL;
         char *copy = malloc(len + 1);
         if (!copy)
                 return NULL;
@@ -92,9 +108,11 @@ static void *create_array(const redisReadTask *task, int elements)
 {
         struct redis_answers *answers = task->privdata;
         if (elements < 0 || (size_t)elements > ELEMENTS_MAX - answers->elements_announced) {
-                answers->refused_array = true;
+                answers->refused = true;
                 return NULL;
         }
+        if (!take_object_bytes(answers, (size_t)elements * sizeof(redisReply *)))
+                return NULL;
         redisReply **element = NULL;
         if (elements > 0 && !(element = calloc((size_t)elements, sizeof(*element))))
                 return NULL;
@@ -154,12 +172,12 @@ void redis_answers_close(struct redis_answers *answers)
         answers->reader = NULL;
 }
 
-/* What the reader's failure was: the reply functions refused an array, or memory ran out
+/* What the reader's failure was: the reply functions refused an object, or memory ran out
  * (REDIS_ERR_OOM, as read.h names it), or the bytes are not the protocol. */
 static enum redis_answer reader_failure(const struct redis_answers *answers)
 {
-        if (answers->refused_array)
-                return REDIS_ANSWER_TOO_LONG;
+        if (answers->refused)
+                return REDIS_ANSWER_TOO_BIG;
         if (answers->reader->err == REDIS_ERR_OOM)
                 return REDIS_ANSWER_NO_MEMORY;
         return REDIS_ANSWER_INVALID;

@@ -22,6 +22,11 @@
  * thousands of replicas) fit many times over; a server sending more is not Redis, and reading
  * on would let it fill memory at the speed of the socket until the deadline. */
 #define REDIS_ANSWER_MAX (256 * 1024)
+/* Most bytes the reply objects of one attempt take (hiredis's layout: 48 bytes an object, its
+ * string, 8 bytes an array element). ROLE's answer for a master with thousands of replicas
+ * takes 6.5 bytes of objects for each byte read; an answer of 3-byte elements would take 32,
+ * 8 MiB for REDIS_ANSWER_MAX. */
+#define REDIS_OBJECTS_MAX (8 * REDIS_ANSWER_MAX)
 #define REDIS_HIREDIS_PACKAGE "libhiredis0.14"
 
 /* ---- targets (targets.c) ---- */
@@ -109,21 +114,24 @@ int redis_load_hiredis(char *why, size_t why_size);
  * the check's own (hiredis's reply layout, made by the functions protocol.c gives the reader),
  * so that an array is allocated only when the bytes left to the attempt could fill it: hiredis
  * would calloc() every element a header announces (*2147483647: 16 GiB) and, at the end, loop
- * over all of them to free them, past any deadline.
+ * over all of them to free them, past any deadline. All the objects of an attempt together
+ * take at most REDIS_OBJECTS_MAX bytes.
  */
 struct redis_answers {
         redisReader *reader;
         size_t received;           /* bytes fed, every answer of the attempt together */
         size_t elements_announced; /* by every array header so far */
-        bool refused_array;        /* an array was announced that no answer could fill */
+        size_t object_bytes;       /* taken by every reply object so far */
+        bool refused;              /* an object was refused: more than those bounds allow */
         bool made_object;          /* a reply object was made since the last answer taken */
 };
 
 enum redis_answer {
         REDIS_ANSWER_READY,    /* *reply is a whole answer */
         REDIS_ANSWER_PARTIAL,  /* more bytes are needed */
-        REDIS_ANSWER_TOO_LONG, /* more than REDIS_ANSWER_MAX bytes, or an array no answer fills */
-        REDIS_ANSWER_INVALID,  /* not the Redis protocol: redis_answers_error() says why */
+        REDIS_ANSWER_TOO_LONG, /* more than REDIS_ANSWER_MAX bytes */
+        REDIS_ANSWER_TOO_BIG, /* an array no answer could fill, or objects past REDIS_OBJECTS_MAX */
+        REDIS_ANSWER_INVALID, /* not the Redis protocol: redis_answers_error() says why */
         REDIS_ANSWER_NO_MEMORY,
 };
 

@@ -74,7 +74,8 @@ static bool take_answers(struct redis_answers *answers, struct plan *plan)
                 redisReply *reply;
                 enum redis_answer got = redis_answers_next(answers, &reply);
                 FUZZ_REQUIRE(got == REDIS_ANSWER_READY || got == REDIS_ANSWER_PARTIAL ||
-                                 got == REDIS_ANSWER_TOO_LONG || got == REDIS_ANSWER_INVALID,
+                                 got == REDIS_ANSWER_TOO_LONG || got == REDIS_ANSWER_TOO_BIG ||
+                                 got == REDIS_ANSWER_INVALID,
                              "answer %d", got);
                 FUZZ_REQUIRE((got == REDIS_ANSWER_READY) == (reply != NULL), "reply %p", reply);
                 if (got == REDIS_ANSWER_INVALID) {
@@ -131,6 +132,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 going = got == REDIS_ANSWER_PARTIAL && take_answers(&answers, &plan);
                 FUZZ_REQUIRE(answers.elements_announced <= REDIS_ANSWER_MAX / 3,
                              "%zu elements announced", answers.elements_announced);
+                FUZZ_REQUIRE(answers.object_bytes <= REDIS_OBJECTS_MAX, "%zu bytes of objects",
+                             answers.object_bytes);
         }
         FUZZ_REQUIRE(answers.received <= REDIS_ANSWER_MAX + 1, "%zu bytes", answers.received);
         if (plan.next == plan.count)
