@@ -5,8 +5,6 @@
 
 #include "checks/redis/redis.h"
 
-/* Copies what a server said for a message: printable ASCII only, and the password, should the
- * server echo it (an unknown AUTH repeats its arguments), as "***". */
 void redis_server_text(const char *text, size_t len, const char *secret, size_t secret_len,
                        char *out, size_t size)
 {
