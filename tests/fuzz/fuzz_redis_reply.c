@@ -98,8 +98,8 @@ static bool take_answers(struct redis_answers *answers, struct plan *plan)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         static bool loaded;
-        char why[512];
         if (!loaded) {
+                char why[512];
                 FUZZ_REQUIRE(redis_load_hiredis(why, sizeof(why)) == PF_OK, "hiredis: %s", why);
                 loaded = true;
         }
