@@ -18,6 +18,7 @@
 
 #include "core/clock.h"
 #include "core/net.h"
+#include "tests/slack.h"
 
 Suite *suite_net(void);
 
@@ -146,8 +147,9 @@ START_TEST(test_resolve_numeric_v4)
 {
         struct addrinfo *ai = NULL;
         char why[256] = "";
-        ck_assert_int_eq(
-            net_resolve("127.0.0.1", 5432, deadline_after(1000000), &ai, why, sizeof(why)), NET_OK);
+        ck_assert_int_eq(net_resolve("127.0.0.1", 5432, deadline_after(slack_us(1000000)), &ai, why,
+                                     sizeof(why)),
+                         NET_OK);
         ck_assert_ptr_nonnull(ai);
         ck_assert_int_eq(ai->ai_family, AF_INET);
         ck_assert_int_eq(ai->ai_socktype, SOCK_STREAM);
@@ -189,7 +191,7 @@ START_TEST(test_resolve_name_on_thread)
         struct addrinfo *ai = NULL;
         char why[256] = "";
         enum net_status st =
-            net_resolve("localhost", 80, deadline_after(5000000), &ai, why, sizeof(why));
+            net_resolve("localhost", 80, deadline_after(slack_us(5000000)), &ai, why, sizeof(why));
         ck_assert_msg(st == NET_OK, "localhost: %d %s", st, why);
         ck_assert_ptr_nonnull(ai);
         bool loopback = false;
@@ -264,8 +266,8 @@ START_TEST(test_connect_refused)
         int holder = bound_socket(AF_INET, false, &port);
         int fd = 42;
         char peer[64] = "x", why[256] = "";
-        ck_assert_int_eq(net_connect("127.0.0.1", port, deadline_after(2000000), &fd, peer,
-                                     sizeof(peer), why, sizeof(why)),
+        ck_assert_int_eq(net_connect("127.0.0.1", port, deadline_after(slack_us(2000000)), &fd,
+                                     peer, sizeof(peer), why, sizeof(why)),
                          NET_UNREACHABLE);
         ck_assert_int_eq(fd, -1);
         ck_assert_str_eq(peer, "");
@@ -280,7 +282,7 @@ static void assert_connects(int family, const char *host, const char *expect_pee
         int listener = bound_socket(family, true, &port);
         int fd = -1;
         char peer[64] = "", why[256] = "", expected[64];
-        enum net_status st = net_connect(host, port, deadline_after(2000000), &fd, peer,
+        enum net_status st = net_connect(host, port, deadline_after(slack_us(2000000)), &fd, peer,
                                          sizeof(peer), why, sizeof(why));
         ck_assert_msg(st == NET_OK, "%s: %d %s", host, st, why);
         ck_assert_int_ge(fd, 0);

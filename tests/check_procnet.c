@@ -26,6 +26,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "core/procnet.h"
+#include "tests/slack.h"
 
 Suite *suite_procnet(void);
 
@@ -433,8 +434,9 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         struct find_inode by_proc = {.inode = inode};
         int pfd = open(proc_file, O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(pfd, 0);
-        ck_assert_int_eq(procnet_read(pfd, PROCNET_TCP, family, true, deadline_after(5000000),
-                                      find_inode, &by_proc, &stats),
+        ck_assert_int_eq(procnet_read(pfd, PROCNET_TCP, family, true,
+                                      deadline_after(slack_us(5000000)), find_inode, &by_proc,
+                                      &stats),
                          0);
         close(pfd);
         ck_assert_msg(by_proc.seen, "%s:%u not found in %s", addr, port, proc_file);
@@ -443,9 +445,9 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         assert_addr(&by_proc.found.local, addr);
 
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(
-            procnet_diag_listeners(family, deadline_after(5000000), find_inode, &by_diag, &stats),
-            0);
+        ck_assert_int_eq(procnet_diag_listeners(family, deadline_after(slack_us(5000000)),
+                                                find_inode, &by_diag, &stats),
+                         0);
         ck_assert_msg(by_diag.seen, "%s:%u not listed by sock_diag", addr, port);
         ck_assert_uint_eq(by_diag.found.port, port);
         ck_assert_uint_eq(by_diag.found.state, PROCNET_STATE_LISTEN);
@@ -836,7 +838,7 @@ START_TEST(test_holder_live)
         unsigned long inode;
         int fd = listen_on(AF_INET, "127.0.0.1", &port, &inode);
         struct procnet_holder h;
-        procnet_find_holder("/proc", inode, deadline_after(5000000), &h);
+        procnet_find_holder("/proc", inode, deadline_after(slack_us(5000000)), &h);
         ck_assert_int_eq(h.pid, getpid());
         char comm[64] = "", path[64];
         snprintf(path, sizeof(path), "/proc/%d/comm", (int)getpid());

@@ -8,6 +8,7 @@
 #include "checks/redis/redis.h"
 #include "core/check.h"
 #include "core/clock.h"
+#include "tests/slack.h"
 
 Suite *suite_redis(void);
 
@@ -787,7 +788,7 @@ END_TEST
 START_TEST(test_result_target_hides_password)
 {
         struct check_result res = {0};
-        struct attempt attempt = {.deadline_us = deadline_after(2000000), .number = 1};
+        struct attempt attempt = {.deadline_us = deadline_after(slack_us(2000000)), .number = 1};
         struct redis_target target = {0};
         struct pf_error err = {0};
         void *cfg = new_config();

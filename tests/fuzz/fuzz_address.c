@@ -47,7 +47,7 @@ static void check_redis_target(const char *text)
         struct redis_target target;
         struct pf_error err = {0};
         size_t secret_at = 0, secret_len = fuzz_userinfo_secret(text, &secret_at);
-        /* redis://NAME@HOST: a userinfo without ':' is a user name (DESIGN.md), shown as such;
+        /* redis://NAME@HOST: a userinfo without ':' is a user name (README.md), shown as such;
          * unix:/PATH is a path, shown as it is (but unix://USER:PASS@/PATH is a URL, and
          * unix:USER:PASS@HOST no path at all). */
         if (secret_len && (secret_at == 0 || text[secret_at - 1] != ':' ||

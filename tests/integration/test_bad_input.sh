@@ -1,9 +1,9 @@
 #!/bin/bash
 # Wrong command lines, table-driven: every check and command, every shared option. Each row must
-# exit with its code (2 for a usage error, DESIGN §4; 6 for a chain file that cannot be read),
-# never crash (exit < 128) or hang, print one line on stderr with no raw control character and a
-# fragment that names the argument at fault, and print nothing on stdout — with --json no object
-# at all, so nothing that could be taken for a passing result.
+# exit with its code (README.md's exit codes: 2 for a usage error, 6 for a chain file that cannot
+# be read), never crash (exit < 128) or hang, print one line on stderr with no raw control
+# character and a fragment that names the argument at fault, and print nothing on stdout — with
+# --json no object at all, so nothing that could be taken for a passing result.
 . "$(dirname "$0")/lib.sh"
 
 # shellcheck disable=SC2034 # LONG is used by the rows, through eval
@@ -290,9 +290,9 @@ done
 FREE=$(free_port)
 run_preflight tcp "127.0.0.1:$FREE" --wait -i 100ms -t 0s1
 expect_code 60 "-t 0s1 is a span, as systemd reads it"
-expect_elapsed 800 1800 "-t 0s1 is one second"
+expect_took 1000 "-t 0s1 is one second"
 run_preflight tcp "127.0.0.1:$FREE" --wait -i 100ms -t 500ms500ms
-expect_elapsed 800 1800 "-t 500ms500ms adds up to one second"
+expect_took 1000 "-t 500ms500ms adds up to one second"
 
 # A password given in a short-option cluster is not echoed: only the cluster up to the letter.
 run_preflight user root -wqS3cretvalue

@@ -177,42 +177,40 @@ wait "$waiter"; RC=$?
 end=$(date +%s%N)
 OUT=$(cat "$WORK/wait.out"); ERR=""
 expect_code 0 "--wait: passes once the server is up"
-noticed=$(((end - ready) / 1000000))
 total=$(((end - start) / 1000000))
-if [ "$noticed" -le 500 ] && [ "$total" -ge 1000 ]; then
-	pass "--wait noticed the server ${noticed}ms after it was ready (${total}ms in all)"
-else
-	fail "--wait took ${noticed}ms after the server was ready (${total}ms in all)"
-fi
-expect_text OUT '"attempts":' "JSON counts the attempts"
+[ "$total" -ge 1000 ] && pass "--wait waited for the server (${total}ms in all)" ||
+	fail "--wait passed after ${total}ms, before the server was started"
+ELAPSED_MS=$(((end - ready) / 1000000))
+expect_elapsed 0 100 "--wait noticed the server within an interval (100ms) of its being ready"
+expect_attempts -gt 1 "JSON counts the attempts"
 stop_peer "$SERVER_PID"
 run_preflight http "http://127.0.0.1:$refused/" --wait -t 1s -i 100ms; expect_code 50 "--wait on a refused port ends with 50"
-expect_elapsed 900 1600 "--wait -t 1s ends in about a second"
+expect_took 1000 "--wait -t 1s ends in about a second"
 
 # ---- 51: timed out; the deadline is hard at every step ----
 run_preflight http "$URL/slow?seconds=30" -t 1s; expect_code 51 "a slow handler"
-expect_elapsed 900 1600 "-t 1s against a slow handler ends in about a second"
+expect_took 1000 "-t 1s against a slow handler ends in about a second"
 expect_text ERR "timed out after 1.0s waiting for the answer" "says where it was stuck"
 expect_no_text ERR "$BACKSTOP" "ended by libcurl's timeout, not the backstop"
 run_preflight http "$URL/drip" -t 1s; expect_code 51 "a server dripping the body one byte a second"
-expect_elapsed 900 1600 "-t 1s against a dripping body ends in about a second"
+expect_took 1000 "-t 1s against a dripping body ends in about a second"
 expect_text ERR "reading the answer" "says it was reading"; expect_no_text ERR "$BACKSTOP" "not the backstop"
 run_preflight http "$URL/drip-head" -t 1500ms; expect_code 51 "a server dripping its status line"
-expect_elapsed 1400 2100 "-t 1500ms against a dripping status line ends in about 1.5s"
+expect_took 1500 "-t 1500ms against a dripping status line ends in about 1.5s"
 start_peer "$PY" "$PEERS/hung_listener.py"; hung=${PEER_OUT#ready }
 run_preflight http "http://127.0.0.1:$hung/" -t 1s; expect_code 51 "a full accept queue"
-expect_elapsed 900 1600 "-t 1s against a full accept queue ends in about a second"
+expect_took 1000 "-t 1s against a full accept queue ends in about a second"
 expect_text ERR "connecting" "says it was connecting"; expect_no_text ERR "$BACKSTOP" "not the backstop"
 run_preflight http "http://127.0.0.1:$hung/" -t 1s --wait -i 100ms; expect_code 51 "--wait against a full accept queue"
-expect_elapsed 900 1600 "--wait -t 1s against it ends in about a second too"
+expect_took 1000 "--wait -t 1s against it ends in about a second too"
 run_cmd "$RESOLVER" --log "$WORK/dns.log" "$PREFLIGHT" http http://ready.preflight.test:8080/ -t 1s
 expect_code 51 "a resolver that never answers"
-expect_elapsed 900 1600 "-t 1s against a silent resolver ends in about a second"
+expect_took 1000 "-t 1s against a silent resolver ends in about a second"
 expect_text ERR "resolving the host name" "says it was resolving"; expect_no_text ERR "$BACKSTOP" "libcurl's threaded resolver is bounded: not the backstop"
 if grep -q '^query ready.preflight.test' "$WORK/dns.log"; then pass "the silent resolver was really asked"; else fail "the silent resolver saw no query"; fi
 run_cmd "$RESOLVER" "$PREFLIGHT" http http://ready.preflight.test/ -t 3s --wait -i 100ms
 expect_code 51 "--wait against a silent resolver"
-expect_elapsed 2900 3600 "--wait -t 3s against a silent resolver ends in about 3 seconds"
+expect_took 3000 "--wait -t 3s against a silent resolver ends in about 3 seconds"
 expect_no_text ERR "$BACKSTOP" "and not through the backstop"
 
 # ---- TLS: 54 ----
@@ -248,8 +246,8 @@ run_preflight http "$SELF/ok"; expect_code 54 "a self-signed certificate"
 run_preflight http "$SELF/ok" --insecure; expect_code 0 "a self-signed certificate with --insecure"
 run_preflight http "$SELF/ok" --cacert "$WORK/self.pem"; expect_code 0 "a self-signed certificate given as --cacert"
 run_preflight http "$WRONG/ok" --cacert "$WORK/ca.pem"; expect_code 54 "a certificate for another name"
-run_preflight http "$WRONG/ok" --cacert "$WORK/ca.pem" --wait -t 5s; expect_code 54 "--wait does not retry a TLS failure (permanent)"
-expect_elapsed 0 1500 "it ends at once"
+run_preflight http "$WRONG/ok" --cacert "$WORK/ca.pem" --wait -t 5s --json; expect_code 54 "--wait does not retry a TLS failure (permanent)"
+expect_attempts -eq 1 "it answers at once"
 run_preflight http "$MTLS/ok" --cacert "$WORK/ca.pem"; expect_code 54 "no client certificate where one is required"
 expect_text ERR "--cert FILE and --key FILE" "says to give a client certificate"
 run_preflight http "$MTLS/ok" --cacert "$WORK/ca.pem" --cert "$WORK/client.pem" --key "$WORK/client.key"
@@ -265,34 +263,10 @@ start_server --unix "$WORK/http.sock"
 run_preflight http http://localhost/ok --unix-socket "$WORK/http.sock" --expect-body ready; expect_code 0 "unix socket"
 run_preflight http http://localhost/status/503 --unix-socket "$WORK/http.sock"; expect_code 52 "unix socket, 503"
 run_preflight http "http://localhost/slow?seconds=30" --unix-socket "$WORK/http.sock" -t 1s; expect_code 51 "unix socket, slow"
-expect_elapsed 900 1600 "-t 1s on a unix socket ends in about a second"
+expect_took 1000 "-t 1s on a unix socket ends in about a second"
 run_cmd as_nobody "$PREFLIGHT" http http://localhost/ok --unix-socket "$WORK/http.sock"; expect_code 50 "a unix socket nobody may not reach"
 expect_text ERR "Permission denied" "says permission denied"
 
-# ---- 5: libcurl missing at run time ----
-# Honest mechanism: without_libraries (lib.sh) makes the soname files absent in a private mount
-# namespace, as on a host without libcurl4.
-curl_file() { readlink -f "$(ldconfig -p | awk -v n="$1" '$1 == n { print $NF; exit }')"; }
-hide_and_run() { without_libraries "$@"; }
-if [ "$(id -u)" -eq 0 ]; then
-	openssl_so=$(curl_file libcurl.so.4)
-	gnutls_so=$(curl_file libcurl-gnutls.so.4)
-	if ldd "$PREFLIGHT" | grep -q libcurl; then fail "preflight is linked with libcurl"; else pass "preflight is not linked with libcurl"; fi
-	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok"
-	expect_code 5 "no libcurl: 5"
-	expect_text ERR "libcurl is not installed" "says libcurl is missing"; expect_text ERR "apt-get install libcurl4" "names the package"
-	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" http "$URL/ok" --invert
-	expect_code 5 "--invert does not turn a missing library into a pass"
-	run_cmd hide_and_run "$openssl_so $gnutls_so" "$PREFLIGHT" user root
-	expect_code 0 "the other checks run without libcurl"
-	if [ -n "$gnutls_so" ] && [ -e "$gnutls_so" ]; then
-		run_cmd hide_and_run "$openssl_so" "$PREFLIGHT" http "$TLS/ok" --cacert "$WORK/ca.pem"
-		expect_code 0 "without libcurl.so.4, libcurl-gnutls.so.4 is used"
-	else
-		echo "# SKIPPED LOUDLY: libcurl3-gnutls is not installed; the fallback soname is not tested"
-	fi
-else
-	echo "# SKIPPED LOUDLY: hiding libcurl needs root (unshare --mount)"
-fi
+# ---- 5 (libcurl not installed) and 1 (installed, not loadable): test_libraries.sh ----
 
 finish
