@@ -1,14 +1,14 @@
 /*
  * Addresses as the checks take them: HOST:PORT and [V6]:PORT (core/net.c, tcp and redis), port
- * specs (checks/port/spec.c), and Redis targets with their redis:// URLs (checks/redis.c).
- * Every error is one safe line, every address accepted is one the code after it can use, and a
- * password in a target never reaches a message or the target as shown.
+ * specs (checks/port/spec.c), and Redis targets with their redis:// URLs
+ * (checks/redis/targets.c). Every error is one safe line, every address accepted is one the code
+ * after it can use, and a password in a target never reaches a message or the target as shown.
  */
 #include "tests/fuzz/fuzz.h"
 
 #include <strings.h>
 
-#include "checks/redis.h"
+#include "checks/redis/redis.h"
 #include "core/net.h"
 #include "checks/port/port.h"
 

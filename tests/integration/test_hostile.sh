@@ -101,6 +101,7 @@ done <<'EOF'
 bulk-absurd 41 a bulk string of 9 TB announced, then nothing
 bulk-endless 40 an endless bulk string
 count-absurd 40 an array of 2^31 elements announced, then endless elements
+count-tiny 40 an array of 87000 three-byte elements (48-byte objects)
 count-negative 40 an array of -5 elements
 bulk-negative 40 a bulk string of -7 bytes
 status-endless 40 a status line that never ends
@@ -112,6 +113,11 @@ EOF
 grep -q 'not as Redis does (an answer to PING of more than 256 KiB)' <<<"$(
 	start_fake_redis bulk-endless && "$PREFLIGHT" redis "127.0.0.1:$PORT" 2>&1; stop_peer "$PEER_PID")" &&
 	pass "an endless answer is named as such" || fail "an endless answer is not named"
+for mode in count-absurd count-tiny; do
+	grep -q 'not as Redis does (an answer to PING with more elements than any Redis answer)' <<<"$(
+		start_fake_redis "$mode" && "$PREFLIGHT" redis "127.0.0.1:$PORT" 2>&1; stop_peer "$PEER_PID")" &&
+		pass "$mode: an answer too large is named as such" || fail "$mode: an answer too large is not named"
+done
 
 start_fake_redis pong-always
 hostile 42 "redis --db 1, PONG to SELECT" redis "127.0.0.1:$PORT" --db 1
