@@ -116,12 +116,9 @@ int procnet_diag_sockets(enum procnet_proto proto, int family, uint64_t deadline
         if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
                 rc = -errno;
         while (rc == 0) {
-                struct pollfd pfd = {.fd = fd, .events = POLLIN};
-                int ready = poll(&pfd, 1, deadline_remaining_ms(deadline_us));
-                if (ready < 0 && errno == EINTR)
-                        continue;
+                int ready = poll_until(fd, POLLIN, deadline_us);
                 if (ready < 0) {
-                        rc = -errno;
+                        rc = ready;
                         break;
                 }
                 if (ready == 0) {

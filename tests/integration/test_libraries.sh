@@ -12,7 +12,7 @@ REFUSED=$(free_port)
 HTTP=(http "http://127.0.0.1:$REFUSED/")
 REDIS=(redis "127.0.0.1:$REFUSED")
 CURL_SONAMES=(libcurl.so.4 libcurl-gnutls.so.4) # the check's sonames, in the order it tries them
-HIREDIS_SONAMES=(libhiredis.so.0.14 libhiredis.so)
+HIREDIS_SONAMES=(libhiredis.so.0.14) # the only soname the check loads
 UNLOADABLE_FIX="LimitAS= (or ulimit -v)"
 
 # needed_by LIBRARY_FILE: the sonames the loader maps for it (ldd), one a line.
