@@ -71,7 +71,7 @@ deps:
 	@packaging/deps.sh
 
 unit: $(UNIT)
-	CK_DEFAULT_TIMEOUT=30 $(UNIT)
+	$(UNIT)
 
 integration: $(BIN)
 	PREFLIGHT=$(abspath $(BIN)) tests/integration/run.sh

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <time.h>
 
 #include "core/span.h"
@@ -52,4 +53,19 @@ void sleep_until_deadline(uint64_t span_us, uint64_t deadline_us)
                               .tv_nsec = (long)(until % 1000000ULL) * 1000L};
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
                 ;
+}
+
+int poll_until(int fd, short events, uint64_t deadline_us)
+{
+        struct pollfd pfd = {.fd = fd, .events = events};
+        for (;;) {
+                int ms = deadline_remaining_ms(deadline_us);
+                if (ms == 0)
+                        return 0;
+                int ready = poll(&pfd, 1, ms);
+                if (ready >= 0)
+                        return ready;
+                if (errno != EINTR)
+                        return -errno;
+        }
 }

@@ -18,4 +18,13 @@ bool deadline_passed(uint64_t deadline_us);
 /* Sleeps for span_us, but never past the deadline. */
 void sleep_until_deadline(uint64_t span_us, uint64_t deadline_us);
 
+/*
+ * Waits for events (POLLIN, POLLOUT) on fd until the deadline (0: none). Returns > 0 when fd is
+ * ready, or has an error or hang-up that the next read or write reports; 0 when the deadline
+ * has passed (at once, without polling, when it passed before the call: a peer that keeps
+ * sending cannot keep a loop going past it); -errno when poll() fails. EINTR is retried with
+ * the time that is left.
+ */
+int poll_until(int fd, short events, uint64_t deadline_us);
+
 #endif

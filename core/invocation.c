@@ -117,6 +117,11 @@ static int add_argument(void *ctx, const char *word, struct pf_error *err)
 static int parse_targets(struct invocation *inv, struct pf_error *err)
 {
         const struct check *check = inv->check;
+        inv->targets = calloc(inv->n_targets ? inv->n_targets : 1, sizeof(*inv->targets));
+        if (!inv->targets) {
+                pf_error_set(err, "out of memory");
+                return PF_INTERNAL;
+        }
         for (unsigned i = 0; i < inv->n_targets; i++) {
                 struct invocation_target *t = &inv->targets[i];
                 t->parsed = calloc(1, check->target_size ? check->target_size : 1);
@@ -162,8 +167,7 @@ int invocation_parse(struct invocation *inv, const struct check *check, int argc
         err->warning[0] = '\0';
         inv->config = calloc(1, check->config_size ? check->config_size : 1);
         inv->args = calloc((size_t)argc + 1, sizeof(char *));
-        inv->targets = calloc((size_t)argc + 1, sizeof(*inv->targets));
-        if (!inv->config || !inv->args || !inv->targets) {
+        if (!inv->config || !inv->args) {
                 invocation_release(inv);
                 pf_error_set(err, "out of memory");
                 return PF_INTERNAL;

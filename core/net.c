@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -531,21 +532,16 @@ static enum net_status failure_describe(const struct failures *f, uint64_t took_
 /* Waits for a non-blocking connect to finish; returns 0, an errno, or -1 at the deadline. */
 static int wait_connected(int fd, uint64_t deadline_us)
 {
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        for (;;) {
-                int ready = poll(&pfd, 1, deadline_remaining_ms(deadline_us));
-                if (ready < 0 && errno == EINTR)
-                        continue;
-                if (ready < 0)
-                        return errno;
-                if (ready == 0)
-                        return -1;
-                int error = 0;
-                socklen_t len = sizeof(error);
-                if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
-                        return errno;
-                return error;
-        }
+        int ready = poll_until(fd, POLLOUT, deadline_us);
+        if (ready < 0)
+                return -ready;
+        if (ready == 0)
+                return -1;
+        int error = 0;
+        socklen_t len = sizeof(error);
+        if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) != 0)
+                return errno;
+        return error;
 }
 
 static bool set_blocking(int fd)
@@ -568,16 +564,31 @@ static uint64_t address_deadline(uint64_t deadline_us, unsigned addresses_left)
         return now + (deadline_us - now) / addresses_left;
 }
 
-/* One address: 0 and *fd when it accepted, else an errno, or -1 for no answer by slice_us. */
-static int connect_one(const struct addrinfo *ai, uint64_t slice_us, int *fd)
+/*
+ * A new non-blocking socket connected to sa: 0 and *fd (blocking again) when the peer accepted,
+ * else an errno, or -1 for no answer by the deadline.
+ */
+static int connect_socket(int family, int type, int protocol, const struct sockaddr *sa,
+                          socklen_t sa_len, uint64_t deadline_us, int *fd)
 {
-        int s =
-            socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        int s = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
         if (s < 0)
                 return errno;
-        int error = connect(s, ai->ai_addr, ai->ai_addrlen) == 0 ? 0 : errno;
+        int error;
+        for (;;) {
+                error = connect(s, sa, sa_len) == 0 ? 0 : errno;
+                /* A unix socket whose accept queue is full refuses at once (EAGAIN) where TCP
+                 * would wait for room in it: wait here instead, until the deadline. */
+                if (error != EAGAIN || family != AF_UNIX)
+                        break;
+                if (deadline_passed(deadline_us)) {
+                        error = -1;
+                        break;
+                }
+                sleep_until_deadline(10000, deadline_us);
+        }
         if (error == EINPROGRESS || error == EINTR)
-                error = wait_connected(s, slice_us);
+                error = wait_connected(s, deadline_us);
         if (error == 0 && !set_blocking(s))
                 error = errno;
         if (error == 0)
@@ -585,6 +596,18 @@ static int connect_one(const struct addrinfo *ai, uint64_t slice_us, int *fd)
         else
                 close(s);
         return error;
+}
+
+int net_connect_unix(const char *path, uint64_t deadline_us, int *fd)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        *fd = -1;
+        if (strlen(path) >= sizeof(sa.sun_path))
+                return ENAMETOOLONG;
+        memcpy(sa.sun_path, path, strlen(path) + 1);
+        int error = connect_socket(AF_UNIX, SOCK_STREAM, 0, (const struct sockaddr *)&sa,
+                                   sizeof(sa), deadline_us, fd);
+        return error < 0 ? ETIMEDOUT : error;
 }
 
 enum net_status net_connect(const char *host, unsigned short port, uint64_t deadline_us, int *fd,
@@ -608,7 +631,9 @@ enum net_status net_connect(const char *host, unsigned short port, uint64_t dead
         for (const struct addrinfo *ai = addresses; ai; ai = ai->ai_next, left--) {
                 format_address(ai->ai_addr, address, sizeof(address));
                 uint64_t slice_started = clock_now_us();
-                int error = connect_one(ai, address_deadline(deadline_us, left), fd);
+                int error =
+                    connect_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol, ai->ai_addr,
+                                   ai->ai_addrlen, address_deadline(deadline_us, left), fd);
                 if (error == 0) {
                         snprintf(peer, peer_size, "%s", address);
                         status = NET_OK;

@@ -1,4 +1,4 @@
-/* Addresses, name resolution and connecting, all bounded by a deadline (for tcp and redis). */
+/* Addresses, name resolution and connecting (TCP and unix sockets), all bounded by a deadline. */
 #ifndef PREFLIGHT_NET_H
 #define PREFLIGHT_NET_H
 
@@ -60,5 +60,14 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
  */
 enum net_status net_connect(const char *host, unsigned short port, uint64_t deadline_us, int *fd,
                             char *peer, size_t peer_size, char *why, size_t why_size);
+
+/*
+ * Connects to the unix stream socket at path before the deadline (0: none). Returns 0 with *fd
+ * a connected, blocking, close-on-exec socket; otherwise an errno: ENOENT (no socket there),
+ * ECONNREFUSED (a socket file nothing listens on), EACCES (no permission), ENAMETOOLONG (more
+ * than sun_path holds), ..., and ETIMEDOUT when the deadline came first: Linux refuses a
+ * connect to a full accept queue at once (EAGAIN), and it is tried again until the deadline.
+ */
+int net_connect_unix(const char *path, uint64_t deadline_us, int *fd);
 
 #endif

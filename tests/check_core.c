@@ -95,7 +95,7 @@ END_TEST
 
 START_TEST(test_code_table)
 {
-        /* DESIGN.md §4, row by row: code and kind. */
+        /* README.md's exit-code table (the man page's EXIT STATUS), row by row: code and kind. */
         static const struct {
                 int code;
                 enum pf_code_kind kind;

@@ -1,17 +1,24 @@
 /* Unit tests of core/net.c: parsing HOST:PORT, resolving numbers (and "localhost" from
- * /etc/hosts, which never reaches a name server), connecting to loopback sockets. */
+ * /etc/hosts, which never reaches a name server), connecting to loopback and unix sockets; and
+ * core/clock.c's poll_until, the one wait on a socket that every deadline goes through. */
 #include <arpa/inet.h>
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/net.h"
+#include "tests/slack.h"
 
 Suite *suite_net(void);
 
@@ -140,8 +147,9 @@ START_TEST(test_resolve_numeric_v4)
 {
         struct addrinfo *ai = NULL;
         char why[256] = "";
-        ck_assert_int_eq(
-            net_resolve("127.0.0.1", 5432, deadline_after(1000000), &ai, why, sizeof(why)), NET_OK);
+        ck_assert_int_eq(net_resolve("127.0.0.1", 5432, deadline_after(slack_us(1000000)), &ai, why,
+                                     sizeof(why)),
+                         NET_OK);
         ck_assert_ptr_nonnull(ai);
         ck_assert_int_eq(ai->ai_family, AF_INET);
         ck_assert_int_eq(ai->ai_socktype, SOCK_STREAM);
@@ -183,7 +191,7 @@ START_TEST(test_resolve_name_on_thread)
         struct addrinfo *ai = NULL;
         char why[256] = "";
         enum net_status st =
-            net_resolve("localhost", 80, deadline_after(5000000), &ai, why, sizeof(why));
+            net_resolve("localhost", 80, deadline_after(slack_us(5000000)), &ai, why, sizeof(why));
         ck_assert_msg(st == NET_OK, "localhost: %d %s", st, why);
         ck_assert_ptr_nonnull(ai);
         bool loopback = false;
@@ -258,8 +266,8 @@ START_TEST(test_connect_refused)
         int holder = bound_socket(AF_INET, false, &port);
         int fd = 42;
         char peer[64] = "x", why[256] = "";
-        ck_assert_int_eq(net_connect("127.0.0.1", port, deadline_after(2000000), &fd, peer,
-                                     sizeof(peer), why, sizeof(why)),
+        ck_assert_int_eq(net_connect("127.0.0.1", port, deadline_after(slack_us(2000000)), &fd,
+                                     peer, sizeof(peer), why, sizeof(why)),
                          NET_UNREACHABLE);
         ck_assert_int_eq(fd, -1);
         ck_assert_str_eq(peer, "");
@@ -274,7 +282,7 @@ static void assert_connects(int family, const char *host, const char *expect_pee
         int listener = bound_socket(family, true, &port);
         int fd = -1;
         char peer[64] = "", why[256] = "", expected[64];
-        enum net_status st = net_connect(host, port, deadline_after(2000000), &fd, peer,
+        enum net_status st = net_connect(host, port, deadline_after(slack_us(2000000)), &fd, peer,
                                          sizeof(peer), why, sizeof(why));
         ck_assert_msg(st == NET_OK, "%s: %d %s", host, st, why);
         ck_assert_int_ge(fd, 0);
@@ -312,6 +320,161 @@ START_TEST(test_connect_listening_by_name)
 }
 END_TEST
 
+/* ---- net_connect_unix ---- */
+
+/* A unix socket in a fresh directory: path gets its name. Listening with backlog, or bound only. */
+static int unix_socket(char *path, size_t size, bool listening, int backlog)
+{
+        char dir[] = "/tmp/preflight-net.XXXXXX";
+        ck_assert_ptr_nonnull(mkdtemp(dir));
+        snprintf(path, size, "%s/s.sock", dir);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+        if (listening)
+                ck_assert_int_eq(listen(fd, backlog), 0);
+        return fd;
+}
+
+static void remove_unix_socket(const char *path)
+{
+        char dir[64];
+        snprintf(dir, sizeof(dir), "%s", path);
+        *strrchr(dir, '/') = '\0';
+        unlink(path);
+        rmdir(dir);
+}
+
+START_TEST(test_connect_unix_listening)
+{
+        char path[64];
+        int listener = unix_socket(path, sizeof(path), true, 8), fd = 42;
+        ck_assert_int_eq(net_connect_unix(path, deadline_after(2000000), &fd), 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+        ck_assert_int_ne(fcntl(fd, F_GETFD) & FD_CLOEXEC, 0);
+        int accepted = accept(listener, NULL, NULL);
+        ck_assert_int_ge(accepted, 0);
+        ck_assert_int_eq(write(fd, "x", 1), 1);
+        char c = 0;
+        ck_assert_int_eq(read(accepted, &c, 1), 1);
+        ck_assert_int_eq(c, 'x');
+        close(accepted);
+        close(fd);
+        close(listener);
+        remove_unix_socket(path);
+}
+END_TEST
+
+START_TEST(test_connect_unix_failures)
+{
+        char path[64], long_path[200];
+        int fd = 42;
+        /* A socket file that nothing listens on: what a server that died leaves behind. */
+        int bound = unix_socket(path, sizeof(path), false, 0);
+        ck_assert_int_eq(net_connect_unix(path, deadline_after(2000000), &fd), ECONNREFUSED);
+        ck_assert_int_eq(fd, -1);
+        close(bound);
+        remove_unix_socket(path);
+        ck_assert_int_eq(net_connect_unix(path, 0, &fd), ENOENT); /* no file at all */
+        memset(long_path, 'a', sizeof(long_path) - 1);
+        long_path[0] = '/';
+        long_path[sizeof(long_path) - 1] = '\0';
+        ck_assert_int_eq(net_connect_unix(long_path, 0, &fd), ENAMETOOLONG);
+}
+END_TEST
+
+/* Linux refuses a connect to a full unix accept queue at once (EAGAIN): it is tried again until
+ * the deadline, which then is what ends it. */
+START_TEST(test_connect_unix_full_queue)
+{
+        char path[64];
+        int listener = unix_socket(path, sizeof(path), true, 0), held[8], n = 0;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+        for (; n < 8; n++) {
+                held[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                ck_assert_int_ge(held[n], 0);
+                if (connect(held[n], (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+                        ck_assert_int_eq(errno, EAGAIN);
+                        close(held[n]);
+                        break;
+                }
+        }
+        ck_assert_int_lt(n, 8); /* the queue is full */
+        int fd = 42;
+        uint64_t started = clock_now_us();
+        ck_assert_int_eq(net_connect_unix(path, deadline_after(300000), &fd), ETIMEDOUT);
+        uint64_t took = clock_now_us() - started;
+        ck_assert_int_eq(fd, -1);
+        ck_assert_uint_ge(took, 300000);
+        ck_assert_uint_lt(took, 1500000);
+        /* Room in the queue again: the same connect goes through. */
+        int accepted = accept(listener, NULL, NULL);
+        ck_assert_int_ge(accepted, 0);
+        ck_assert_int_eq(net_connect_unix(path, deadline_after(2000000), &fd), 0);
+        close(fd);
+        close(accepted);
+        while (n-- > 0)
+                close(held[n]);
+        close(listener);
+        remove_unix_socket(path);
+}
+END_TEST
+
+/* ---- poll_until ---- */
+
+START_TEST(test_poll_until)
+{
+        int pair[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        uint64_t started = clock_now_us();
+        ck_assert_int_eq(poll_until(pair[0], POLLIN, deadline_after(200000)), 0);
+        ck_assert_uint_ge(clock_now_us() - started, 200000);
+        ck_assert_int_gt(poll_until(pair[0], POLLOUT, deadline_after(200000)), 0);
+        ck_assert_int_eq(write(pair[1], "x", 1), 1);
+        ck_assert_int_gt(poll_until(pair[0], POLLIN, deadline_after(200000)), 0);
+        ck_assert_int_gt(poll_until(pair[0], POLLIN, 0), 0); /* no deadline */
+        /* A deadline already passed is 0, readable or not: a peer that keeps sending cannot
+         * keep a read loop going past it. */
+        ck_assert_int_eq(poll_until(pair[0], POLLIN, clock_now_us() - 1), 0);
+        /* A hang-up is "ready": the next read says what happened. */
+        close(pair[1]);
+        char c;
+        ck_assert_int_eq(read(pair[0], &c, 1), 1);
+        ck_assert_int_gt(poll_until(pair[0], POLLIN, deadline_after(200000)), 0);
+        close(pair[0]);
+}
+END_TEST
+
+static void on_alarm(int sig)
+{
+        (void)sig;
+}
+
+/* A signal in the middle of the wait neither ends it early nor stretches it. */
+START_TEST(test_poll_until_interrupted)
+{
+        int pair[2];
+        ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), 0);
+        struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: poll sees EINTR */
+        ck_assert_int_eq(sigaction(SIGALRM, &sa, NULL), 0);
+        struct itimerval every_50ms = {{0, 50000}, {0, 50000}};
+        ck_assert_int_eq(setitimer(ITIMER_REAL, &every_50ms, NULL), 0);
+        uint64_t started = clock_now_us();
+        ck_assert_int_eq(poll_until(pair[0], POLLIN, deadline_after(400000)), 0);
+        uint64_t took = clock_now_us() - started;
+        struct itimerval off = {{0, 0}, {0, 0}};
+        ck_assert_int_eq(setitimer(ITIMER_REAL, &off, NULL), 0);
+        ck_assert_uint_ge(took, 400000);
+        ck_assert_uint_lt(took, 1000000);
+        close(pair[0]);
+        close(pair[1]);
+}
+END_TEST
+
 Suite *suite_net(void)
 {
         Suite *s = suite_create("net");
@@ -339,6 +502,11 @@ Suite *suite_net(void)
         tcase_add_test(tc, test_connect_listening_v4);
         tcase_add_test(tc, test_connect_listening_v6);
         tcase_add_test(tc, test_connect_listening_by_name);
+        tcase_add_test(tc, test_connect_unix_listening);
+        tcase_add_test(tc, test_connect_unix_failures);
+        tcase_add_test(tc, test_connect_unix_full_queue);
+        tcase_add_test(tc, test_poll_until);
+        tcase_add_test(tc, test_poll_until_interrupted);
         suite_add_tcase(s, tc);
         return s;
 }

@@ -1,7 +1,9 @@
 /*
- * Unit tests of core/procnet.c: the lines of /proc/net/tcp, tcp6, udp and udp6, the reader that
- * stops after the listening entries, the sock_diag listing, port specs, the conflict rules and
- * the search for the process holding a socket.
+ * Unit tests of the port check's socket tables (checks/port/procnet.c, diag.c, holder.c): the
+ * lines of /proc/net/tcp, tcp6, udp and udp6, the reader that stops after the listening entries,
+ * the sock_diag listing, and the search for the process holding a socket; the conflict rules
+ * applied to a captured table. SPECs, the rules themselves and the listing that chooses between
+ * sock_diag and /proc are tests/check_port.c's.
  *
  * tests/data/procnet_* were captured on x86-64 (little-endian) in a fresh network namespace
  * (unshare --net; lo up; fd00::1:2:3:4 added to lo) holding: TCP listeners 0.0.0.0:8080,
@@ -25,19 +27,13 @@
 
 #include "core/check.h"
 #include "core/clock.h"
-#include "core/procnet.h"
+#include "checks/port/port.h"
+#include "tests/slack.h"
 
 Suite *suite_procnet(void);
 
 #define DATA "tests/data/"
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
-
-static struct procnet_addr addr_of(const char *text)
-{
-        struct procnet_addr a = {.family = strchr(text, ':') ? AF_INET6 : AF_INET};
-        ck_assert_int_eq(inet_pton(a.family, text, a.bytes), 1);
-        return a;
-}
 
 static void assert_addr(const struct procnet_addr *got, const char *want)
 {
@@ -433,8 +429,9 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         struct find_inode by_proc = {.inode = inode};
         int pfd = open(proc_file, O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(pfd, 0);
-        ck_assert_int_eq(procnet_read(pfd, PROCNET_TCP, family, true, deadline_after(5000000),
-                                      find_inode, &by_proc, &stats),
+        ck_assert_int_eq(procnet_read(pfd, PROCNET_TCP, family, true,
+                                      deadline_after(slack_us(5000000)), find_inode, &by_proc,
+                                      &stats),
                          0);
         close(pfd);
         ck_assert_msg(by_proc.seen, "%s:%u not found in %s", addr, port, proc_file);
@@ -443,9 +440,10 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         assert_addr(&by_proc.found.local, addr);
 
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(
-            procnet_diag_listeners(family, deadline_after(5000000), find_inode, &by_diag, &stats),
-            0);
+        ck_assert_int_eq(procnet_diag_sockets(PROCNET_TCP, family,
+                                              deadline_after(slack_us(5000000)), find_inode,
+                                              &by_diag, &stats),
+                         0);
         ck_assert_msg(by_diag.seen, "%s:%u not listed by sock_diag", addr, port);
         ck_assert_uint_eq(by_diag.found.port, port);
         ck_assert_uint_eq(by_diag.found.state, PROCNET_STATE_LISTEN);
@@ -475,7 +473,8 @@ START_TEST(test_live_v4_mapped)
         int fd = listen_on(AF_INET6, "::ffff:127.0.0.1", &port, &inode);
         struct procnet_stats stats = {0};
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(procnet_diag_listeners(AF_INET6, 0, find_inode, &by_diag, &stats), 0);
+        ck_assert_int_eq(
+            procnet_diag_sockets(PROCNET_TCP, AF_INET6, 0, find_inode, &by_diag, &stats), 0);
         ck_assert(by_diag.seen);
         ck_assert_int_eq(by_diag.found.local.family, AF_INET);
         assert_addr(&by_diag.found.local, "127.0.0.1");
@@ -491,7 +490,8 @@ START_TEST(test_live_closed_listener_is_gone)
         close(fd);
         struct procnet_stats stats = {0};
         struct find_inode by_diag = {.inode = inode};
-        ck_assert_int_eq(procnet_diag_listeners(AF_INET, 0, find_inode, &by_diag, &stats), 0);
+        ck_assert_int_eq(
+            procnet_diag_sockets(PROCNET_TCP, AF_INET, 0, find_inode, &by_diag, &stats), 0);
         ck_assert(!by_diag.seen);
 }
 END_TEST
@@ -500,202 +500,12 @@ START_TEST(test_diag_bad_family)
 {
         struct procnet_stats stats = {0};
         struct seen seen = {.n = 0};
-        ck_assert_int_eq(procnet_diag_listeners(AF_UNIX, 0, remember, &seen, &stats),
+        ck_assert_int_eq(procnet_diag_sockets(PROCNET_TCP, AF_UNIX, 0, remember, &seen, &stats),
                          -EAFNOSUPPORT);
 }
 END_TEST
 
-/* ---- port specs ---- */
-
-static const struct {
-        const char *text;
-        enum procnet_proto proto;
-        uint16_t port;
-        bool every_address;
-        const char *addr; /* as inet_ntop writes the normalized address */
-        const char *shown;
-} good_specs[] = {
-    {"8080", PROCNET_TCP, 8080, true, NULL, "8080/tcp"},
-    {"8080/tcp", PROCNET_TCP, 8080, true, NULL, "8080/tcp"},
-    {"53/udp", PROCNET_UDP, 53, true, NULL, "53/udp"},
-    {"53/UDP", PROCNET_UDP, 53, true, NULL, "53/udp"},
-    {"1", PROCNET_TCP, 1, true, NULL, "1/tcp"},
-    {"65535", PROCNET_TCP, 65535, true, NULL, "65535/tcp"},
-    {"127.0.0.1:8080", PROCNET_TCP, 8080, false, "127.0.0.1", "127.0.0.1:8080/tcp"},
-    {"0.0.0.0:53/udp", PROCNET_UDP, 53, false, "0.0.0.0", "0.0.0.0:53/udp"},
-    {"[::1]:8443", PROCNET_TCP, 8443, false, "::1", "[::1]:8443/tcp"},
-    {"[::]:8443/tcp", PROCNET_TCP, 8443, false, "::", "[::]:8443/tcp"},
-    {"[0:0::0]:80", PROCNET_TCP, 80, false, "::", "[::]:80/tcp"},
-    {"[FD00::1]:80/udp", PROCNET_UDP, 80, false, "fd00::1", "[fd00::1]:80/udp"},
-    {"[::ffff:127.0.0.1]:80", PROCNET_TCP, 80, false, "127.0.0.1", "[::ffff:127.0.0.1]:80/tcp"},
-};
-
-START_TEST(test_spec_good)
-{
-        struct port_spec spec;
-        struct pf_error err = {0};
-        ck_assert_msg(port_spec_parse(good_specs[_i].text, &spec, &err) == PF_OK, "%s: %s",
-                      good_specs[_i].text, err.msg);
-        ck_assert_int_eq(spec.proto, good_specs[_i].proto);
-        ck_assert_uint_eq(spec.port, good_specs[_i].port);
-        ck_assert_int_eq(spec.every_address, good_specs[_i].every_address);
-        ck_assert_str_eq(spec.shown, good_specs[_i].shown);
-        if (good_specs[_i].addr)
-                assert_addr(&spec.addr, good_specs[_i].addr);
-}
-END_TEST
-
-static const struct {
-        const char *text;
-        const char *why; /* part of the message */
-} bad_specs[] = {
-    {"0", "port must be 1-65535"},
-    {"65536", "port must be 1-65535"},
-    {"99999999999999999999999", "port must be 1-65535"},
-    {"abc", "not a port"},
-    {"-1", "not a port"},
-    {"+80", "not a port"},
-    {" 80", "not a port"},
-    {"80 ", "not a port"},
-    {"0x50", "not a port"},
-    {"1.2.3.4:", "the port is missing"},
-    {"1.2.3.4:99999", "port must be 1-65535"},
-    {"1.2.3.4:0", "port must be 1-65535"},
-    {"[::1", "missing ']'"},
-    {"[::1]", "expected [V6]:PORT"},
-    {"[::1]80", "expected [V6]:PORT"},
-    {"[::1]:", "the port is missing"},
-    {"[fe80::1%eth0]:80", "not a numeric IPv6 address"},
-    {"[127.0.0.1]:80", "not a numeric IPv6 address"},
-    {"80/sctp", "the protocol must be tcp or udp"},
-    {"80/", "the protocol must be tcp or udp"},
-    {"80/tcp/udp", "not a port"},
-    {"::1:80", "an IPv6 address goes in brackets"},
-    {":80", "the address is missing"},
-    {"localhost:80", "not a numeric IPv4 address"},
-    {"1.2.3:80", "not a numeric IPv4 address"},
-    {"256.1.1.1:80", "not a numeric IPv4 address"},
-    {"", "the port is missing"},
-    {"80\n", "not a port"},
-};
-
-START_TEST(test_spec_bad)
-{
-        struct port_spec spec;
-        struct pf_error err = {0};
-        ck_assert_int_eq(port_spec_parse(bad_specs[_i].text, &spec, &err), PF_USAGE);
-        ck_assert_msg(strstr(err.msg, bad_specs[_i].why), "'%s' gave: %s", bad_specs[_i].text,
-                      err.msg);
-        /* The message names the argument, quoted so that control characters show. */
-        if (bad_specs[_i].text[0] && !strchr(bad_specs[_i].text, '\n')) {
-                char quoted[160];
-                snprintf(quoted, sizeof(quoted), "'%s'", bad_specs[_i].text);
-                ck_assert_msg(strstr(err.msg, quoted), "'%s' not named in: %s", bad_specs[_i].text,
-                              err.msg);
-        }
-}
-END_TEST
-
-START_TEST(test_spec_too_long)
-{
-        char text[300];
-        struct port_spec spec;
-        struct pf_error err = {0};
-        memset(text, '1', sizeof(text) - 1);
-        text[sizeof(text) - 1] = '\0';
-        ck_assert_int_eq(port_spec_parse(text, &spec, &err), PF_USAGE);
-        ck_assert_ptr_nonnull(strstr(err.msg, "too long"));
-        ck_assert_uint_lt(strlen(err.msg), sizeof(err.msg) - 1); /* quoted and cut, not spilled */
-}
-END_TEST
-
-START_TEST(test_spec_control_characters_quoted)
-{
-        struct port_spec spec;
-        struct pf_error err = {0};
-        ck_assert_int_eq(port_spec_parse("80\n\033[31m", &spec, &err), PF_USAGE);
-        ck_assert_ptr_null(strchr(err.msg, '\n'));
-        ck_assert_ptr_null(strchr(err.msg, '\033'));
-}
-END_TEST
-
-/* ---- the conflict rules ---- */
-
-static const struct {
-        const char *want;         /* a port spec */
-        enum procnet_proto proto; /* of the held socket */
-        const char *held;         /* its address */
-        uint16_t held_port;
-        bool v6_wildcard_takes_v4;
-        enum port_conflict expected;
-        const char *why;
-} conflicts[] = {
-    {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "same address"},
-    {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.2", 8080, true, PORT_FREE_OF, "other address"},
-    {"127.0.0.1:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "held wildcard"},
-    {"0.0.0.0:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "wanted wildcard"},
-    {"0.0.0.0:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "both wildcards"},
-    {"127.0.0.1:8080", PROCNET_TCP, "127.0.0.1", 8081, true, PORT_FREE_OF, "other port"},
-    {"0.0.0.0:8080", PROCNET_TCP, "0.0.0.0", 8081, true, PORT_FREE_OF, "other port, wild"},
-    {"8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT, "bare port, IPv4"},
-    {"8080", PROCNET_TCP, "::1", 8080, false, PORT_CONFLICT, "bare port, IPv6"},
-    {"8080", PROCNET_TCP, "127.0.0.1", 8081, true, PORT_FREE_OF, "bare port, other port"},
-    {"8080/udp", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_FREE_OF, "udp wanted, tcp held"},
-    {"8080", PROCNET_UDP, "0.0.0.0", 8080, true, PORT_FREE_OF, "tcp wanted, udp held"},
-    {"127.0.0.1:53/udp", PROCNET_UDP, "0.0.0.0", 53, true, PORT_CONFLICT, "udp wildcard"},
-    {"127.0.0.1:53/udp", PROCNET_UDP, "127.0.0.2", 53, true, PORT_FREE_OF, "udp other"},
-    {"0.0.0.0:8080", PROCNET_TCP, "::", 8080, true, PORT_CONFLICT_UNLESS_V6ONLY,
-     "[::] held, IPv4 wildcard wanted"},
-    {"127.0.0.1:8080", PROCNET_TCP, "::", 8080, false, PORT_CONFLICT_UNLESS_V6ONLY,
-     "[::] held, IPv4 address wanted"},
-    {"127.0.0.1:8080", PROCNET_TCP, "::1", 8080, true, PORT_FREE_OF, "[::1] against IPv4"},
-    {"[::]:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_CONFLICT, "[::] dual-stack wanted"},
-    {"[::]:8080", PROCNET_TCP, "127.0.0.1", 8080, true, PORT_CONFLICT,
-     "[::] dual-stack wanted, IPv4 address held"},
-    {"[::]:8080", PROCNET_TCP, "0.0.0.0", 8080, false, PORT_FREE_OF, "bindv6only=1"},
-    {"[::1]:8080", PROCNET_TCP, "0.0.0.0", 8080, true, PORT_FREE_OF, "[::1] vs IPv4"},
-    {"[::1]:8080", PROCNET_TCP, "::", 8080, true, PORT_CONFLICT, "IPv6 held wildcard"},
-    {"[::]:8080", PROCNET_TCP, "::1", 8080, false, PORT_CONFLICT, "IPv6 wanted wildcard"},
-    {"[::1]:8080", PROCNET_TCP, "::1", 8080, true, PORT_CONFLICT, "IPv6 same address"},
-    {"[::1]:8080", PROCNET_TCP, "fd00::1", 8080, true, PORT_FREE_OF, "IPv6 other address"},
-    {"127.0.0.2:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_CONFLICT,
-     "v4-mapped held is its IPv4 address"},
-    {"127.0.0.1:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_FREE_OF,
-     "v4-mapped held, other IPv4 address"},
-    {"0.0.0.0:9092", PROCNET_TCP, "::ffff:127.0.0.2", 9092, true, PORT_CONFLICT,
-     "v4-mapped held, IPv4 wildcard wanted"},
-    {"[::ffff:127.0.0.2]:9092", PROCNET_TCP, "127.0.0.2", 9092, true, PORT_CONFLICT,
-     "v4-mapped wanted"},
-    {"[::ffff:127.0.0.2]:9092", PROCNET_TCP, "::1", 9092, true, PORT_FREE_OF,
-     "v4-mapped wanted, IPv6 held"},
-};
-
-/* A held socket as procnet_parse_line() gives it: v4-mapped addresses already IPv4. */
-static struct procnet_socket held_socket(enum procnet_proto proto, const char *addr, uint16_t port)
-{
-        struct procnet_socket s = {.proto = proto, .port = port, .state = PROCNET_STATE_LISTEN};
-        s.local = addr_of(addr);
-        if (s.local.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED((struct in6_addr *)s.local.bytes)) {
-                s.local.family = AF_INET;
-                memmove(s.local.bytes, s.local.bytes + 12, 4);
-                memset(s.local.bytes + 4, 0, 12);
-        }
-        return s;
-}
-
-START_TEST(test_conflict_rules)
-{
-        struct port_spec want;
-        struct pf_error err = {0};
-        ck_assert_int_eq(port_spec_parse(conflicts[_i].want, &want, &err), PF_OK);
-        struct procnet_socket held =
-            held_socket(conflicts[_i].proto, conflicts[_i].held, conflicts[_i].held_port);
-        ck_assert_msg(port_conflict(&want, &held, conflicts[_i].v6_wildcard_takes_v4) ==
-                          conflicts[_i].expected,
-                      "%s: want %s, held %s:%u", conflicts[_i].why, conflicts[_i].want,
-                      conflicts[_i].held, conflicts[_i].held_port);
-}
-END_TEST
+/* ---- the conflict rules applied to a captured table ---- */
 
 START_TEST(test_conflict_from_fixture)
 {
@@ -706,29 +516,14 @@ START_TEST(test_conflict_from_fixture)
         struct pf_error err = {0};
         ck_assert_int_eq(
             read_file(DATA "procnet_tcp6", PROCNET_TCP, AF_INET6, true, 0, &seen, &stats), 0);
-        ck_assert_int_eq(port_spec_parse("127.0.0.2:9092", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("127.0.0.2:9092", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[1], true), PORT_CONFLICT);
-        ck_assert_int_eq(port_spec_parse("127.0.0.1:9090", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("127.0.0.1:9090", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[4], true), PORT_CONFLICT_UNLESS_V6ONLY);
-        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:4]:9094", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:4]:9094", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[0], true), PORT_CONFLICT);
-        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:5]:9094", &want, &err), PF_OK);
+        ck_assert_int_eq(port_spec_parse("[fd00::1:2:3:5]:9094", &want, NULL, 0, &err), PF_OK);
         ck_assert_int_eq(port_conflict(&want, &seen.socks[0], true), PORT_FREE_OF);
-}
-END_TEST
-
-START_TEST(test_format_endpoint)
-{
-        char buf[64];
-        struct procnet_addr a = addr_of("0.0.0.0");
-        procnet_format_endpoint(&a, 8080, buf, sizeof(buf));
-        ck_assert_str_eq(buf, "0.0.0.0:8080");
-        a = addr_of("::");
-        procnet_format_endpoint(&a, 8080, buf, sizeof(buf));
-        ck_assert_str_eq(buf, "[::]:8080");
-        a = addr_of("fd00::1:2:3:4");
-        procnet_format_endpoint(&a, 9094, buf, sizeof(buf));
-        ck_assert_str_eq(buf, "[fd00::1:2:3:4]:9094");
 }
 END_TEST
 
@@ -836,7 +631,7 @@ START_TEST(test_holder_live)
         unsigned long inode;
         int fd = listen_on(AF_INET, "127.0.0.1", &port, &inode);
         struct procnet_holder h;
-        procnet_find_holder("/proc", inode, deadline_after(5000000), &h);
+        procnet_find_holder("/proc", inode, deadline_after(slack_us(5000000)), &h);
         ck_assert_int_eq(h.pid, getpid());
         char comm[64] = "", path[64];
         snprintf(path, sizeof(path), "/proc/%d/comm", (int)getpid());
@@ -881,19 +676,7 @@ Suite *suite_procnet(void)
         tcase_add_test(tc, test_live_v4_mapped);
         tcase_add_test(tc, test_live_closed_listener_is_gone);
         tcase_add_test(tc, test_diag_bad_family);
-        suite_add_tcase(s, tc);
-
-        tc = tcase_create("specs");
-        tcase_add_loop_test(tc, test_spec_good, 0, ARRAY_SIZE(good_specs));
-        tcase_add_loop_test(tc, test_spec_bad, 0, ARRAY_SIZE(bad_specs));
-        tcase_add_test(tc, test_spec_too_long);
-        tcase_add_test(tc, test_spec_control_characters_quoted);
-        suite_add_tcase(s, tc);
-
-        tc = tcase_create("conflicts");
-        tcase_add_loop_test(tc, test_conflict_rules, 0, ARRAY_SIZE(conflicts));
         tcase_add_test(tc, test_conflict_from_fixture);
-        tcase_add_test(tc, test_format_endpoint);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("holder");

@@ -5,9 +5,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "checks/redis.h"
+#include "checks/redis/redis.h"
 #include "core/check.h"
 #include "core/clock.h"
+#include "tests/slack.h"
 
 Suite *suite_redis(void);
 
@@ -267,19 +268,6 @@ START_TEST(test_error_prefix)
 }
 END_TEST
 
-START_TEST(test_array_plausible)
-{
-        ck_assert(redis_array_plausible(0));
-        ck_assert(redis_array_plausible(3)); /* ROLE's answer */
-        ck_assert(redis_array_plausible(REDIS_ANSWER_MAX / 3));
-        /* More elements than the bytes an answer may have could hold: refused before hiredis
-         * allocates them (*2147483647 would be 16 GiB and a free loop past any deadline). */
-        ck_assert(!redis_array_plausible(REDIS_ANSWER_MAX / 3 + 1));
-        ck_assert(!redis_array_plausible(2147483647));
-        ck_assert(!redis_array_plausible(-5));
-}
-END_TEST
-
 START_TEST(test_reply_missing_and_odd)
 {
         char why[300];
@@ -399,6 +387,227 @@ START_TEST(test_role)
 }
 END_TEST
 
+/* ---- answers: hiredis's reader on bytes as a server sends them ---- */
+
+static void open_answers(struct redis_answers *answers)
+{
+        char why[512];
+        ck_assert_msg(redis_load_hiredis(why, sizeof(why)) == PF_OK, "hiredis: %s", why);
+        ck_assert_int_eq(redis_answers_open(answers), PF_OK);
+}
+
+/* Feeds text in pieces of step bytes, then takes one answer. */
+static enum redis_answer feed_and_take(struct redis_answers *answers, const char *text, size_t len,
+                                       size_t step, redisReply **reply)
+{
+        *reply = NULL;
+        for (size_t at = 0; at < len; at += step) {
+                size_t n = len - at < step ? len - at : step;
+                enum redis_answer fed = redis_answers_feed(answers, text + at, n);
+                if (fed != REDIS_ANSWER_PARTIAL)
+                        return fed;
+        }
+        return redis_answers_next(answers, reply);
+}
+
+START_TEST(test_answers_pieces)
+{
+        static const char role[] = "*5\r\n$5\r\nslave\r\n$8\r\n10.0.0.5\r\n:6380\r\n"
+                                   "$9\r\nconnected\r\n:42\r\n";
+        struct redis_answers answers;
+        redisReply *reply;
+        char why[300];
+        bool superfluous;
+        /* Whole, and a byte at a time: the same answer, and the bytes counted exactly. */
+        for (size_t step = 1; step <= sizeof(role); step += sizeof(role) - 2) {
+                open_answers(&answers);
+                ck_assert_int_eq(feed_and_take(&answers, role, sizeof(role) - 1, step, &reply),
+                                 REDIS_ANSWER_READY);
+                ck_assert_uint_eq(answers.received, sizeof(role) - 1);
+                ck_assert_int_eq(redis_classify_reply(REDIS_STEP_ROLE, reply, REDIS_ROLE_REPLICA,
+                                                      NULL, 0, &superfluous, why, sizeof(why)),
+                                 PF_OK);
+                ck_assert_str_eq(why, "replica of 10.0.0.5:6380");
+                redis_reply_free(reply);
+                ck_assert(!redis_answers_left_over(&answers));
+                redis_answers_close(&answers);
+        }
+        /* Half an answer is no answer yet. */
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, "+PO", 3, 3, &reply), REDIS_ANSWER_PARTIAL);
+        ck_assert_ptr_null(reply);
+        ck_assert_int_eq(feed_and_take(&answers, "NG\r\n", 4, 4, &reply), REDIS_ANSWER_READY);
+        ck_assert_int_eq(reply->type, REDIS_REPLY_STATUS);
+        ck_assert_str_eq(reply->str, "PONG");
+        redis_reply_free(reply);
+        redis_answers_close(&answers);
+}
+END_TEST
+
+START_TEST(test_answers_byte_bound)
+{
+        static char big[REDIS_ANSWER_MAX];
+        struct redis_answers answers;
+        redisReply *reply;
+        open_answers(&answers);
+        /* REDIS_ANSWER_MAX bytes are read; one more is more than any answer. */
+        big[0] = '+';
+        memset(big + 1, 'x', sizeof(big) - 1);
+        ck_assert_int_eq(redis_answers_feed(&answers, big, sizeof(big)), REDIS_ANSWER_PARTIAL);
+        ck_assert_int_eq(redis_answers_next(&answers, &reply), REDIS_ANSWER_PARTIAL);
+        ck_assert_int_eq(redis_answers_feed(&answers, "x", 1), REDIS_ANSWER_TOO_LONG);
+        redis_answers_close(&answers);
+}
+END_TEST
+
+/* An array is allocated only when the bytes left could fill it: 3 bytes an element at least,
+ * counted over every array of the attempt, so that nested or successive headers cannot add up
+ * what one may not have. */
+START_TEST(test_answers_array_bound)
+{
+        static const struct {
+                const char *bytes;
+                enum redis_answer expected;
+        } cases[] = {
+            {"*2147483647\r\n", REDIS_ANSWER_TOO_BIG},
+            {"*87382\r\n", REDIS_ANSWER_TOO_BIG},
+            {"*87381\r\n", REDIS_ANSWER_PARTIAL}, /* REDIS_ANSWER_MAX / 3 */
+            {"*2\r\n*87380\r\n", REDIS_ANSWER_TOO_BIG},
+            {"*2\r\n*87379\r\n", REDIS_ANSWER_PARTIAL},
+            {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*87374\r\n", REDIS_ANSWER_PARTIAL},
+            {"*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*1\r\n*87375\r\n", REDIS_ANSWER_TOO_BIG},
+            {"*-5\r\n", REDIS_ANSWER_INVALID},
+            {"*0\r\n", REDIS_ANSWER_READY},
+            {"*-1\r\n", REDIS_ANSWER_READY},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct redis_answers answers;
+                redisReply *reply;
+                open_answers(&answers);
+                uint64_t started = clock_now_us();
+                enum redis_answer got =
+                    feed_and_take(&answers, cases[i].bytes, strlen(cases[i].bytes), 64, &reply);
+                ck_assert_msg(got == cases[i].expected, "'%s': %d, expected %d", cases[i].bytes,
+                              got, cases[i].expected);
+                ck_assert_int_eq(answers.refused, got == REDIS_ANSWER_TOO_BIG);
+                redis_reply_free(reply);
+                redis_answers_close(&answers); /* frees what was built: at once */
+                ck_assert_uint_lt(clock_now_us() - started, 100000);
+        }
+        /* Answers taken one after the other count together too. */
+        struct redis_answers answers;
+        redisReply *reply;
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, "*1\r\n:1\r\n", 8, 8, &reply), REDIS_ANSWER_READY);
+        redis_reply_free(reply);
+        ck_assert_int_eq(feed_and_take(&answers, "*87381\r\n", 8, 8, &reply), REDIS_ANSWER_TOO_BIG);
+        redis_answers_close(&answers);
+}
+END_TEST
+
+/* Objects cost more than their bytes: an array of 3-byte elements would take 32 times what was
+ * read. The objects of an attempt stop at REDIS_OBJECTS_MAX, far from there. */
+START_TEST(test_answers_object_bound)
+{
+        static char many[8 + 3 * 80000];
+        struct redis_answers answers;
+        redisReply *reply;
+        int head = snprintf(many, sizeof(many), "*80000\r\n");
+        for (size_t i = (size_t)head; i + 3 <= sizeof(many); i += 3)
+                memcpy(many + i, "+\r\n", 3);
+        size_t len = (size_t)head + 3 * 80000;
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, many, len, 16384, &reply), REDIS_ANSWER_TOO_BIG);
+        ck_assert(answers.refused);
+        ck_assert_uint_le(answers.object_bytes, REDIS_OBJECTS_MAX);
+        ck_assert_uint_gt(answers.object_bytes, REDIS_OBJECTS_MAX - sizeof(redisReply) - 2);
+        redis_answers_close(&answers);
+        /* What ROLE answers for a master with 6000 replicas (256 KiB or so) passes. */
+        static char role[REDIS_ANSWER_MAX];
+        size_t used = (size_t)snprintf(role, sizeof(role), "*3\r\n$6\r\nmaster\r\n:0\r\n*6000\r\n");
+        for (unsigned i = 0; i < 6000; i++) {
+                char ip[16];
+                int ip_len = snprintf(ip, sizeof(ip), "10.0.%u.%u", i / 100, i % 100);
+                used +=
+                    (size_t)snprintf(role + used, sizeof(role) - used,
+                                     "*3\r\n$%d\r\n%s\r\n$4\r\n6379\r\n$1\r\n0\r\n", ip_len, ip);
+        }
+        ck_assert_uint_le(used, REDIS_ANSWER_MAX);
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, role, used, 16384, &reply), REDIS_ANSWER_READY);
+        ck_assert_uint_eq(reply->element[2]->elements, 6000);
+        redis_reply_free(reply);
+        redis_answers_close(&answers);
+}
+END_TEST
+
+START_TEST(test_answers_not_redis)
+{
+        static const char http[] = "HTTP/1.1 400 Bad Request\r\n\r\n";
+        struct redis_answers answers;
+        redisReply *reply;
+        open_answers(&answers);
+        ck_assert_int_eq(feed_and_take(&answers, http, sizeof(http) - 1, 64, &reply),
+                         REDIS_ANSWER_INVALID);
+        ck_assert_ptr_nonnull(strstr(redis_answers_error(&answers), "Protocol error"));
+        redis_answers_close(&answers);
+}
+END_TEST
+
+/* Anything after the last answer is found, whole answers, begun arrays and half lines alike. */
+START_TEST(test_answers_left_over)
+{
+        static const struct {
+                const char *after_pong;
+                bool left_over;
+        } cases[] = {
+            {"", false},      {"+PONG\r\n", true},    {"+PO", true},        {"+", true},
+            {"*2\r\n", true}, {"*1\r\n*1\r\n", true}, {"$1\r\n", true},     {"$1\r\nx\r", true},
+            {":1\r\n", true}, {"\r\n", true},         {"-ERR x\r\n", true}, {"$5\r\nab", true},
+        };
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                char bytes[64];
+                struct redis_answers answers;
+                redisReply *reply;
+                int len = snprintf(bytes, sizeof(bytes), "+PONG\r\n%s", cases[i].after_pong);
+                open_answers(&answers);
+                ck_assert_int_eq(feed_and_take(&answers, bytes, (size_t)len, (size_t)len, &reply),
+                                 REDIS_ANSWER_READY);
+                redis_reply_free(reply);
+                ck_assert_msg(redis_answers_left_over(&answers) == cases[i].left_over,
+                              "'%s' after PONG", cases[i].after_pong);
+                redis_answers_close(&answers);
+        }
+}
+END_TEST
+
+START_TEST(test_commands)
+{
+        char why[512];
+        struct redis_commands commands = {.bytes = NULL};
+        ck_assert_int_eq(redis_load_hiredis(why, sizeof(why)), PF_OK);
+        const char *auth[3] = {"AUTH", "app", "se\0rit"};
+        size_t auth_len[3] = {4, 3, 6};
+        const char *ping[1] = {"PING"};
+        size_t ping_len[1] = {4};
+        ck_assert(redis_commands_add(&commands, REDIS_STEP_AUTH, 3, auth, auth_len));
+        ck_assert(redis_commands_add(&commands, REDIS_STEP_PING, 1, ping, ping_len));
+        static const char expected[] = "*3\r\n$4\r\nAUTH\r\n$3\r\napp\r\n$6\r\nse\0rit\r\n"
+                                       "*1\r\n$4\r\nPING\r\n";
+        ck_assert_uint_eq(commands.len, sizeof(expected) - 1);
+        ck_assert_mem_eq(commands.bytes, expected, commands.len);
+        ck_assert_uint_eq(commands.count, 2);
+        ck_assert_int_eq(commands.steps[0], REDIS_STEP_AUTH);
+        ck_assert_int_eq(commands.steps[1], REDIS_STEP_PING);
+        ck_assert(redis_commands_add(&commands, REDIS_STEP_PING, 1, ping, ping_len));
+        ck_assert(redis_commands_add(&commands, REDIS_STEP_PING, 1, ping, ping_len));
+        ck_assert(!redis_commands_add(&commands, REDIS_STEP_PING, 1, ping, ping_len)); /* 4 */
+        redis_commands_free(&commands);
+        ck_assert_ptr_null(commands.bytes);
+        ck_assert_uint_eq(commands.len, 0);
+}
+END_TEST
+
 /* ---- options, through the check's own table as core calls it ---- */
 
 static unsigned option_index(const char *name)
@@ -449,7 +658,9 @@ START_TEST(test_options)
         ck_assert_int_eq(set_option(cfg, "user", "a\nb", &err), PF_USAGE);
         ck_assert_ptr_null(strchr(err.msg, '\n'));
         ck_assert_int_eq(set_option(cfg, "password", "", &err), PF_USAGE);
+        ck_assert_str_eq(err.warning, "");
         ck_assert_int_eq(set_option(cfg, "password", "sekrit", &err), PF_OK);
+        ck_assert_ptr_nonnull(strstr(err.warning, "can be read by other users"));
         ck_assert_int_eq(set_option(cfg, "password", "sekrit2", &err), PF_OK); /* last wins */
         ck_assert_int_eq(set_option(cfg, "password-file", "/dev/null", &err), PF_USAGE);
         ck_assert_ptr_nonnull(strstr(err.msg, "not both"));
@@ -565,6 +776,8 @@ START_TEST(test_parse_target_step)
         ck_assert_ptr_nonnull(strstr(err.warning, "can be read by other users"));
         ck_assert_ptr_null(strstr(err.warning, "sekrit"));
         check_redis.release_target(&target);
+        ck_assert_uint_eq(target.password_len, 0); /* wiped */
+        ck_assert_ptr_null(memmem(&target, sizeof(target), "sekrit", 6));
         ck_assert_int_eq(check_redis.timeout_code, PF_REDIS_TIMEOUT);
         ck_assert_int_eq(check_redis.inverted_code, PF_REDIS_NOT_READY);
 }
@@ -575,7 +788,7 @@ END_TEST
 START_TEST(test_result_target_hides_password)
 {
         struct check_result res = {0};
-        struct attempt attempt = {.deadline_us = deadline_after(2000000), .number = 1};
+        struct attempt attempt = {.deadline_us = deadline_after(slack_us(2000000)), .number = 1};
         struct redis_target target = {0};
         struct pf_error err = {0};
         void *cfg = new_config();
@@ -606,10 +819,18 @@ Suite *suite_redis(void)
         tc = tcase_create("replies");
         tcase_add_loop_test(tc, test_reply, 0, sizeof(replies) / sizeof(replies[0]));
         tcase_add_test(tc, test_error_prefix);
-        tcase_add_test(tc, test_array_plausible);
         tcase_add_test(tc, test_reply_missing_and_odd);
         tcase_add_test(tc, test_reply_text_is_cleaned);
         tcase_add_test(tc, test_role);
+        suite_add_tcase(s, tc);
+        tc = tcase_create("answers");
+        tcase_add_test(tc, test_answers_pieces);
+        tcase_add_test(tc, test_answers_byte_bound);
+        tcase_add_test(tc, test_answers_array_bound);
+        tcase_add_test(tc, test_answers_object_bound);
+        tcase_add_test(tc, test_answers_not_redis);
+        tcase_add_test(tc, test_answers_left_over);
+        tcase_add_test(tc, test_commands);
         suite_add_tcase(s, tc);
         tc = tcase_create("options");
         tcase_add_test(tc, test_options);

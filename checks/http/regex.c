@@ -328,7 +328,7 @@ int body_regex_compile(const char *pattern, struct body_regex **out, char *why, 
         r = pcre_load(loader, sizeof(loader));
         if (r == PF_NO_LIBRARY) {
                 snprintf(why, why_size,
-                         "--expect-body-regex needs PCRE2, which is not installed (%s): "
+                         "--expect-body-regex needs PCRE2, which is not installed: %s; "
                          "apt-get install " BODY_REGEX_PACKAGE,
                          loader);
                 return r;

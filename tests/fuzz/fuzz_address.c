@@ -1,16 +1,16 @@
 /*
  * Addresses as the checks take them: HOST:PORT and [V6]:PORT (core/net.c, tcp and redis), port
- * specs (core/procnet.c, port), and Redis targets with their redis:// URLs (checks/redis.c).
- * Every error is one safe line, every address accepted is one the code after it can use, and a
- * password in a target never reaches a message or the target as shown.
+ * specs (checks/port/spec.c), and Redis targets with their redis:// URLs
+ * (checks/redis/targets.c). Every error is one safe line, every address accepted is one the code
+ * after it can use, and a password in a target never reaches a message or the target as shown.
  */
 #include "tests/fuzz/fuzz.h"
 
 #include <strings.h>
 
-#include "checks/redis.h"
+#include "checks/redis/redis.h"
 #include "core/net.h"
-#include "core/procnet.h"
+#include "checks/port/port.h"
 
 static void check_host_port(const char *text, int default_port)
 {
@@ -31,9 +31,10 @@ static void check_port_spec(const char *text)
 {
         struct port_spec spec;
         struct pf_error err = {0};
-        if (port_spec_parse(text, &spec, &err) == PF_OK) {
+        char shown[TARGET_SHOWN_SIZE];
+        if (port_spec_parse(text, &spec, shown, sizeof(shown), &err) == PF_OK) {
                 FUZZ_REQUIRE(spec.port >= 1, "port 0 accepted");
-                FUZZ_REQUIRE(fuzz_safe_line(spec.shown), "spec shown as '%s'", spec.shown);
+                FUZZ_REQUIRE(fuzz_safe_line(shown), "spec shown as '%s'", shown);
                 FUZZ_REQUIRE(spec.every_address || spec.addr.family == AF_INET ||
                                  spec.addr.family == AF_INET6,
                              "family %d", spec.addr.family);
@@ -47,7 +48,7 @@ static void check_redis_target(const char *text)
         struct redis_target target;
         struct pf_error err = {0};
         size_t secret_at = 0, secret_len = fuzz_userinfo_secret(text, &secret_at);
-        /* redis://NAME@HOST: a userinfo without ':' is a user name (DESIGN.md), shown as such;
+        /* redis://NAME@HOST: a userinfo without ':' is a user name (README.md), shown as such;
          * unix:/PATH is a path, shown as it is (but unix://USER:PASS@/PATH is a URL, and
          * unix:USER:PASS@HOST no path at all). */
         if (secret_len && (secret_at == 0 || text[secret_at - 1] != ':' ||

@@ -1,6 +1,6 @@
 /*
- * The /proc/net/{tcp,tcp6,udp,udp6} parsers (core/procnet.c): one line at a time, and the
- * chunked reader over a whole table, which must agree with each other; every socket found is
+ * The /proc/self/net/{tcp,tcp6,udp,udp6} parsers (checks/port/procnet.c): one line at a time, and
+ * the chunked reader over a whole table, which must agree with each other; every socket found is
  * weighed against the spec "8080", as the port check does. The table's first line is also read
  * as a port spec, most of the time one that does not parse.
  * Input: byte 0 picks the table (family and protocol), the rest is the table's text.
@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/procnet.h"
+#include "checks/port/port.h"
 
 struct tally {
         unsigned long entries;
@@ -66,16 +66,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The table's first line, read as a port spec (most are not one). */
         struct port_spec spec;
         struct pf_error err;
+        char shown[TARGET_SHOWN_SIZE];
         char *first = fuzz_text(table, table_size);
         first[strcspn(first, "\n")] = '\0';
-        if (port_spec_parse(first, &spec, &err) == PF_OK)
-                FUZZ_REQUIRE(fuzz_safe_line(spec.shown) && spec.port > 0, "spec shown '%s'",
-                             spec.shown);
+        if (port_spec_parse(first, &spec, shown, sizeof(shown), &err) == PF_OK)
+                FUZZ_REQUIRE(fuzz_safe_line(shown) && spec.port > 0, "spec shown '%s'", shown);
         else
                 FUZZ_REQUIRE_MESSAGE(err.msg);
         free(first);
         /* What the sockets are weighed against: a spec that always parses. */
-        if (port_spec_parse("8080", &spec, &err) != PF_OK)
+        if (port_spec_parse("8080", &spec, NULL, 0, &err) != PF_OK)
                 abort();
 
         /* The reader reads from a descriptor: a memfd holds the table. */

@@ -5,7 +5,7 @@
  */
 #include "tests/fuzz/fuzz.h"
 
-#include "checks/http.h"
+#include "checks/http/http.h"
 
 static void check_status_list(const char *text)
 {

@@ -77,7 +77,7 @@ done <<'ROWS'
 6 | FILE:1: tcp: '1.2.3.4.5:80': not an IPv4 address | tcp 1.2.3.4.5:80\n
 6 | FILE:1: redis: '6379': not an IPv4 address | redis 6379\n
 6 | FILE:1: http: 'file:///etc/passwd': only http:// and https:// | http file:///etc/passwd\n
-6 | FILE:1: http: --expect-body-regex: '(' is not a valid regular expression | http http://127.0.0.1:1/ --expect-body-regex '('\n
+6 | FILE:1: http: --expect-body-regex: '(' is refused: missing closing parenthesis | http http://127.0.0.1:1/ --expect-body-regex '('\n
 6 | FILE:1: cap: 'no_such_cap' is not a capability | cap no_such_cap\n
 6 | FILE:1: user: option --group needs a value | user root --group\n
 6 | FILE:3: user: --timeout: '1x' is not a time span | # c\n\nuser root -t 1x\n

@@ -16,10 +16,10 @@ FAKE_REDIS="$PEERS/fake_redis.py"
 SECRET='pw-Zq81-never-shown'
 ACL_SECRET='acl-Hx42-never-shown'
 
-# as_root WHAT: true when running as root; otherwise says loudly what is skipped.
+# as_root WHAT: true when running as root; otherwise skips the case (lib.sh's skip_case).
 as_root() {
 	[ "$(id -u)" -eq 0 ] && return 0
-	echo "# SKIPPED LOUDLY: needs root: $*" >&2
+	skip_case "needs root: $*"
 	return 1
 }
 
@@ -67,26 +67,14 @@ expect_no_text ERR "libhiredis" "preflight user never loads hiredis"
 run_cmd env LD_DEBUG=files "$PREFLIGHT" redis 127.0.0.1:"$(free_port)"
 expect_text ERR "libhiredis.so.0.14" "preflight redis loads hiredis (so the line above can fail)"
 
-# Hiding the library in a private mount namespace, as on a host without libhiredis0.14: no
-# switch in the product, the real dlopen() fails (without_libraries, lib.sh).
+# Not installed (5) and installed but not loadable (1): test_libraries.sh.
+
 # ---- A plain server -------------------------------------------------------------------
 
 PLAIN=$(free_port)
 start_redis plain --port "$PLAIN" --bind 127.0.0.1 ::1 --repl-diskless-sync-delay 0
 PLAIN_PID=$REDIS_PID
 wait_redis -p "$PLAIN"
-
-if as_root "hiding hiredis (unshare --mount)"; then
-	HIREDIS_FILES=$(ldconfig -p | awk '/libhiredis/ {print $NF}' | sort -u | tr '\n' ' ')
-	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" redis "127.0.0.1:$PLAIN"
-	expect_code 5 "hiredis missing: exit 5"
-	expect_text ERR "apt-get install libhiredis0.14" "hiredis missing: the message names the package"
-	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" redis "127.0.0.1:$PLAIN" --wait -t 5s
-	expect_code 5 "hiredis missing under --wait: exit 5"
-	expect_elapsed 0 900 "hiredis missing is not retried"
-	run_cmd without_libraries "$HIREDIS_FILES" "$PREFLIGHT" user root
-	expect_code 0 "without hiredis, preflight user still works"
-fi
 
 run_preflight redis "127.0.0.1:$PLAIN"; expect_code 0 "PONG from a plain server"
 expect_text ERR "ok   redis 127.0.0.1:$PLAIN answers PONG" "the ok line"
@@ -117,10 +105,10 @@ expect_text ERR "it has no password" "... with a warning that it is not used"
 
 run_preflight redis "127.0.0.1:$REFUSED"; expect_code 40 "refused"
 expect_text ERR "connection refused" "refused is said"
-expect_elapsed 0 500 "refused answers at once"
+expect_elapsed 0 100 "refused answers at once, not at the 5 s default deadline"
 run_preflight redis "127.0.0.1:$REFUSED" --invert; expect_code 0 "--invert on a refused port passes"
 run_preflight redis "127.0.0.1:$REFUSED" --wait -t 1s -i 100ms; expect_code 40 "still refused when --wait ends: 40"
-expect_elapsed 900 1600 "--wait -t 1s on a refused port ends in about a second"
+expect_took 1000 "--wait -t 1s on a refused port ends in about a second"
 
 if as_root "an unresolvable name in a namespace without a network"; then
 	# A host name nothing knows, resolved with files only in a namespace without a network, so
@@ -144,8 +132,9 @@ LATE=$(free_port)
 STARTED_PIDS+=("$!")
 run_preflight redis "127.0.0.1:$LATE" --wait -t 10s --json
 expect_code 0 "--wait: a server that starts a second later is found"
-expect_elapsed 1000 2400 "--wait notices the late server promptly (default interval 500ms)"
-expect_no_text OUT '"attempts":1,' "--wait took more than one attempt"
+# redis-server's own start-up after the second is in the time, and the interval.
+expect_elapsed 1000 1800 "--wait notices the late server promptly (default interval 500ms)"
+expect_attempts -gt 1 "--wait took more than one attempt"
 
 # ---- A unix socket ---------------------------------------------------------------------
 
@@ -165,7 +154,7 @@ expect_text ERR "no socket at" "missing socket is said"
 run_preflight redis "unix:$WORK/plain-file"; expect_code 40 "a file that is not a listening socket"
 start_peer python3 "$FAKE_REDIS" "full-backlog-unix:$WORK/full.sock"
 run_preflight redis "unix:$WORK/full.sock" -t 1s; expect_code 41 "unix socket with a full accept queue"
-expect_elapsed 900 1600 "full unix accept queue: -t 1s ends in about a second"
+expect_took 1000 "full unix accept queue: -t 1s ends in about a second"
 stop_peer "$PEER_PID"
 
 # ---- requirepass: denied is 43 and never retried ---------------------------------------
@@ -176,8 +165,7 @@ wait_redis -p "$AUTHED"
 run_preflight redis "127.0.0.1:$AUTHED"; expect_code 43 "no password: NOAUTH"
 expect_text ERR "NOAUTH" "NOAUTH is said"; expect_text ERR "REDISCLI_AUTH" "the fix names REDISCLI_AUTH"
 run_preflight redis "127.0.0.1:$AUTHED" --wait -t 5s --json; expect_code 43 "NOAUTH under --wait is not retried"
-expect_text OUT '"attempts":1' "one attempt only"
-expect_elapsed 0 900 "denied ends at once under --wait"
+expect_attempts -eq 1 "denied answers at once under --wait: one attempt only"
 run_cmd env REDISCLI_AUTH=wrong-password "$PREFLIGHT" redis "127.0.0.1:$AUTHED" -v
 expect_code 43 "wrong password: WRONGPASS"; expect_text ERR "WRONGPASS" "WRONGPASS is said"
 expect_no_text ERR "wrong-password" "the wrong password is not shown either"
@@ -277,8 +265,8 @@ wait_redis -p "$DOWN"
 run_preflight redis "127.0.0.1:$DOWN"; expect_code 42 "MASTERDOWN is not ready"
 expect_text ERR "MASTERDOWN" "MASTERDOWN is said"
 run_preflight redis "127.0.0.1:$DOWN" --wait -t 1s -i 100ms --json; expect_code 42 "MASTERDOWN under --wait: retried to the end"
-expect_elapsed 900 1600 "MASTERDOWN --wait -t 1s ends in about a second"
-expect_no_text OUT '"attempts":1,' "MASTERDOWN was retried"
+expect_took 1000 "MASTERDOWN --wait -t 1s ends in about a second"
+expect_attempts -gt 1 "MASTERDOWN was retried"
 
 # ---- BUSY: a script that runs too long (real server) -----------------------------------
 
@@ -294,8 +282,9 @@ expect_text ERR "BUSY" "BUSY is said"; expect_text ERR "SCRIPT KILL" "the fix na
 STARTED_PIDS+=("$!")
 run_preflight redis "127.0.0.1:$BUSY" --wait -t 10s -i 100ms --json
 expect_code 0 "--wait through BUSY until the script is killed"
-expect_elapsed 800 3000 "BUSY ends when the script is killed"
-expect_no_text OUT '"attempts":1,' "BUSY was retried"
+# The script is killed a second after the check begins; redis-cli's start-up is in the time.
+expect_elapsed 800 2400 "BUSY ends when the script is killed"
+expect_attempts -gt 1 "BUSY was retried"
 
 # ---- What only the scripted peer can do ------------------------------------------------
 
@@ -304,33 +293,33 @@ LOADING_PORT=${PEER_OUT#ready }
 run_preflight redis "127.0.0.1:$LOADING_PORT"; expect_code 42 "LOADING is not ready"
 expect_text ERR "LOADING" "LOADING is said"
 run_preflight redis "127.0.0.1:$LOADING_PORT" --wait -t 1s -i 100ms; expect_code 42 "still LOADING at the deadline: 42"
-expect_elapsed 900 1600 "LOADING --wait -t 1s ends in about a second"
+expect_took 1000 "LOADING --wait -t 1s ends in about a second"
 stop_peer "$PEER_PID"
 
 start_peer python3 "$FAKE_REDIS" loading:3
 PORT=${PEER_OUT#ready }
 run_preflight redis "127.0.0.1:$PORT" --wait -t 10s -i 100ms --json; expect_code 0 "LOADING three times, then PONG"
-expect_text OUT '"attempts":4' "four attempts"
+expect_attempts -eq 4 "four attempts"
 stop_peer "$PEER_PID"
 
 start_peer python3 "$FAKE_REDIS" silent
 PORT=${PEER_OUT#ready }
 run_preflight redis "127.0.0.1:$PORT" -t 1s; expect_code 41 "a server that never answers: 41"
-expect_elapsed 900 1600 "silent server: -t 1s ends in about a second"
+expect_took 1000 "silent server: -t 1s ends in about a second"
 run_preflight redis "127.0.0.1:$PORT" -t 1s --wait -i 100ms; expect_code 41 "silent server under --wait: 41"
-expect_elapsed 900 1600 "silent server --wait: -t 1s ends in about a second"
+expect_took 1000 "silent server --wait: -t 1s ends in about a second"
 stop_peer "$PEER_PID"
 
 start_peer python3 "$FAKE_REDIS" drip
 PORT=${PEER_OUT#ready }
 run_preflight redis "127.0.0.1:$PORT" -t 2s; expect_code 41 "a reply dripping a byte a second: 41"
-expect_elapsed 1900 2600 "dripping server: -t 2s ends in about two seconds"
+expect_took 2000 "dripping server: -t 2s ends in about two seconds"
 stop_peer "$PEER_PID"
 
 start_peer python3 "$FAKE_REDIS" full-backlog
 PORT=${PEER_OUT#ready }
 run_preflight redis "127.0.0.1:$PORT" -t 1s; expect_code 41 "a full accept queue: 41"
-expect_elapsed 900 1600 "full accept queue: -t 1s ends in about a second"
+expect_took 1000 "full accept queue: -t 1s ends in about a second"
 stop_peer "$PEER_PID"
 
 start_peer python3 "$FAKE_REDIS" garbage
@@ -339,7 +328,7 @@ run_preflight redis "127.0.0.1:$PORT"; expect_code 40 "something that is not Red
 expect_text ERR "not as Redis does" "not Redis is said"
 stop_peer "$PEER_PID"
 
-# ---- A resolver that never answers (DESIGN.md §8), in a namespace of its own --------------
+# ---- A resolver that never answers: -t is a hard deadline (README.md), in a namespace of its own
 
 if as_root "a silent resolver on 127.0.0.1:53 in a namespace of its own"; then
 	cat >"$WORK/silent-resolver.sh" <<'EOF'
@@ -367,7 +356,7 @@ EOF
 	expect_code 41 "a resolver that never answers: 41"
 	expect_text ERR "no answer from the resolver" "the resolver is named as the culprit"
 	ELAPSED_MS=$(sed -n 's/^elapsed_ms=//p' <<<"$OUT")
-	expect_elapsed 900 1600 "silent resolver: -t 1s ends in about a second"
+	expect_took 1000 "silent resolver: -t 1s ends in about a second"
 fi
 
 stop_peer "$PLAIN_PID"

@@ -18,7 +18,7 @@ run_cmd "$RESOLVER" --log "$WORK/dns.log" timeout 1 getent ahosts silent.invalid
 expect_code 124 "a silent resolver makes getent hang"
 grep -q '^query silent.invalid' "$WORK/dns.log" && pass "silent_dns.py logged the query" || fail "query not logged: $(cat "$WORK/dns.log")"
 run_cmd "$RESOLVER" --refused timeout 5 getent ahosts refused.invalid
-expect_code 2 "a refusing resolver: getent says not found"; expect_elapsed 0 1000 "at once"
+expect_code 2 "a refusing resolver: getent says not found"; expect_elapsed 0 400 "at once, not at timeout's 5 s"
 run_cmd "$RESOLVER" --host "127.0.0.1 db.test" --host "::1 db6.test" getent ahosts db.test
 expect_code 0 "--host adds a name"; expect_text OUT "127.0.0.1" "with its address"
 run_cmd "$RESOLVER" --bogus true; expect_code 125 "an unknown option is a setup error"
@@ -41,17 +41,13 @@ stop_peer "$hung"
 # ---- preflight: the deadline holds across targets ----
 run_cmd "$RESOLVER" "$PREFLIGHT" tcp one.invalid:80 two.invalid:80 -t 1s
 expect_code 61 "two names, silent resolver"
-expect_elapsed 900 1600 "-t 1s bounds both targets together"
+expect_took 1000 "-t 1s bounds both targets together"
 expect_text ERR "FAIL tcp two.invalid:80" "the second target is reported too"
 run_cmd "$RESOLVER" "$PREFLIGHT" tcp one.invalid:80 -t 1s -w -i 100ms
 expect_code 61 "--wait with a silent resolver"
-expect_elapsed 900 1600 "--wait -t 1s with a silent resolver ends in about a second"
+expect_took 1000 "--wait -t 1s with a silent resolver ends in about a second"
 run_cmd "$RESOLVER" --refused "$PREFLIGHT" tcp one.invalid:80 -t 1s -w -i 100ms --json
 expect_code 60 "--wait with a refusing resolver ends unresolvable"
-if [[ "$OUT" =~ \"attempts\":([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 1 ]; then
-	pass "an unresolvable name is retried under --wait (${BASH_REMATCH[1]} attempts)"
-else
-	fail "expected several attempts: $OUT"
-fi
+expect_attempts -gt 1 "an unresolvable name is retried under --wait"
 
 finish

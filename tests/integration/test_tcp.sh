@@ -51,7 +51,7 @@ run_preflight tcp "127.0.0.1:$port" "127.0.0.1:$refused"; expect_code 60 "one of
 expect_text ERR "ok   tcp 127.0.0.1:$port" "the good one is reported ok"
 expect_text ERR "FAIL tcp 127.0.0.1:$refused" "the refused one is reported failed"
 run_preflight tcp "127.0.0.1:$refused" -w -t 1s -i 100ms; expect_code 60 "--wait on a refused port ends with 60"
-expect_elapsed 900 1600 "--wait -t 1s ends in about a second"
+expect_took 1000 "--wait -t 1s ends in about a second"
 stop_peer "$listener"
 
 v6port=$(free_port)
@@ -69,7 +69,7 @@ expect_code 0 "a name from /etc/hosts"; expect_text ERR "at 127.0.0.1:$port" "th
 run_cmd "$RESOLVER" --refused "$PREFLIGHT" tcp "nothing.invalid:$port" -t 5s
 expect_code 60 "unresolvable name (resolver refuses)"; expect_text ERR "cannot resolve 'nothing.invalid'" "says it cannot resolve the name"
 run_cmd "$RESOLVER" --log "$WORK/dns.log" "$PREFLIGHT" tcp "nothing.invalid:$port" -t 1s
-expect_code 61 "resolver that never answers"; expect_elapsed 900 1600 "-t 1s with a silent resolver ends in about a second"
+expect_code 61 "resolver that never answers"; expect_took 1000 "-t 1s with a silent resolver ends in about a second"
 expect_text ERR "no answer from the resolver" "says the resolver did not answer"
 grep -q '^query nothing.invalid' "$WORK/dns.log" && pass "the query reached the silent resolver" || fail "no query reached the silent resolver"
 run_cmd "$RESOLVER" "$PREFLIGHT" tcp "nothing.invalid:$port" -t 1s --invert
@@ -84,13 +84,13 @@ run_cmd "$RESOLVER" --host "::1 multi.test" --host "127.0.0.1 multi.test" "$PREF
 expect_code 0 "first address hangs, the second answers"
 expect_text ERR "accepting connections at 127.0.0.1:$port" "the second address is named"
 expect_text ERR "[::1]:$port: no answer within 1.0s" "--verbose names the address that hung"
-expect_elapsed 900 1600 "the hung address had half of -t 2s"
+expect_took 1000 "the hung address had half of -t 2s"
 stop_peer "$listener"
 start_peer python3 "$PEERS/hung_listener.py" --host 127.0.0.1 --port "$port"; hung4=$PEER_PID
 run_cmd "$RESOLVER" --host "::1 multi.test" --host "127.0.0.1 multi.test" "$PREFLIGHT" tcp "multi.test:$port" -t 1s
 expect_code 61 "both addresses hang"
 expect_text ERR "no answer from [::1]:$port, 127.0.0.1:$port within 1.0s" "both are named"
-expect_elapsed 900 1600 "-t 1s over two hung addresses ends in about a second"
+expect_took 1000 "-t 1s over two hung addresses ends in about a second"
 stop_peer "$hung6"; stop_peer "$hung4"
 run_cmd "$RESOLVER" --host "::1 multi.test" --host "127.0.0.1 multi.test" "$PREFLIGHT" tcp "multi.test:$port"
 expect_code 60 "both addresses refuse"
@@ -99,16 +99,16 @@ expect_text ERR "connection refused (tried [::1]:$port, 127.0.0.1:$port)" "says 
 # ---- 61: a listener whose queue is full drops the SYN ----
 start_peer python3 "$PEERS/hung_listener.py"; hung_port=${PEER_OUT#ready }; hung=$PEER_PID
 run_preflight tcp "127.0.0.1:$hung_port" -t 1s; expect_code 61 "hung listener"
-expect_elapsed 900 1600 "-t 1s against a hung listener ends in about a second"
+expect_took 1000 "-t 1s against a hung listener ends in about a second"
 expect_text ERR "no answer from 127.0.0.1:$hung_port within" "names the address that did not answer"
 run_cmd as_nobody "$PREFLIGHT" tcp "127.0.0.1:$hung_port" -t 1s; expect_code 61 "hung listener as nobody"
 run_preflight tcp "127.0.0.1:$hung_port" -t 1s -w; expect_code 61 "--wait on a hung listener ends with 61"
-expect_elapsed 900 1600 "--wait -t 1s against a hung listener"
+expect_took 1000 "--wait -t 1s against a hung listener"
 run_preflight tcp "127.0.0.1:$hung_port" -t 1s --json; expect_text OUT '"code":61' "JSON has code 61"
 stop_peer "$hung"
 start_peer python3 "$PEERS/hung_listener.py" --host ::1; hung_port=${PEER_OUT#ready }; hung=$PEER_PID
 run_preflight tcp "[::1]:$hung_port" -t 1s; expect_code 61 "hung IPv6 listener"
-expect_elapsed 900 1600 "-t 1s against a hung IPv6 listener"
+expect_took 1000 "-t 1s against a hung IPv6 listener"
 stop_peer "$hung"
 
 # ---- --wait: a listener that appears; --invert --wait: one that goes away ----
@@ -120,12 +120,9 @@ s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(16); time.sleep(30)' "$port" )
 late=$!; STARTED_PIDS+=("$late")
 run_preflight tcp "127.0.0.1:$port" --wait -t 10s -i 100ms --json
 expect_code 0 "--wait notices a listener that appears after 1s"
-expect_elapsed 900 3000 "and passes soon after it appears"
-if [[ "$OUT" =~ \"attempts\":([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 1 ]; then
-	pass "it took more than one attempt (${BASH_REMATCH[1]})"
-else
-	fail "expected several attempts: $OUT"
-fi
+# The listener is a python3 process started after 1 s: its start-up is in the time.
+expect_elapsed 900 2400 "and passes soon after it appears"
+expect_attempts -gt 1 "it took more than one attempt"
 stop_peer "$late"
 
 port=$(free_port)
@@ -134,19 +131,15 @@ start_listener 127.0.0.1 "$port"; going=$PEER_PID
 killer=$!
 run_preflight tcp "127.0.0.1:$port" --invert --wait -t 10s -i 100ms --json
 expect_code 0 "--invert --wait passes once the listener goes away"
-expect_elapsed 900 3000 "and soon after it went"
-if [[ "$OUT" =~ \"attempts\":([0-9]+) ]] && [ "${BASH_REMATCH[1]}" -gt 1 ]; then
-	pass "it took more than one attempt (${BASH_REMATCH[1]})"
-else
-	fail "expected several attempts: $OUT"
-fi
+expect_elapsed 900 2400 "and soon after it went"
+expect_attempts -gt 1 "it took more than one attempt"
 wait "$killer" 2>/dev/null
 
 port=$(free_port)
 start_listener 127.0.0.1 "$port"; staying=$PEER_PID
 run_preflight tcp "127.0.0.1:$port" --invert --wait -t 1s -i 100ms
 expect_code 60 "--invert --wait: still accepting at the deadline is 60"
-expect_elapsed 900 1600 "--invert --wait -t 1s ends in about a second"
+expect_took 1000 "--invert --wait -t 1s ends in about a second"
 stop_peer "$staying"
 
 finish

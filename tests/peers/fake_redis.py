@@ -19,6 +19,7 @@ command with what no Redis sends, to prove the deadline, the exit code and memor
   bulk-absurd      $9999999999999 (a 9 TB bulk string announced), then nothing
   bulk-endless     the same announcement, then bytes as fast as the socket takes them, forever
   count-absurd     *2147483647, then ':1' elements as fast as the socket takes them, forever
+  count-tiny       *87000 and its 87000 elements, each '+' alone (3 bytes, a 48-byte object)
   count-negative   *-5 (only *-1 exists)
   bulk-negative    $-7 (only $-1 exists)
   status-endless   '+' and then bytes as fast as the socket takes them, never a line end
@@ -36,9 +37,9 @@ import time
 
 LOADING = b"-LOADING Redis is loading the dataset in memory\r\n"
 FLOOD = b"x" * 65536
-HOSTILE = ("bulk-absurd", "bulk-endless", "count-absurd", "count-negative", "bulk-negative", "status-endless",
-           "status-lines", "error-huge", "close-mid", "pong-always", "pong-extra",
-           "echo-password")
+HOSTILE = ("bulk-absurd", "bulk-endless", "count-absurd", "count-tiny", "count-negative",
+           "bulk-negative", "status-endless", "status-lines", "error-huge", "close-mid",
+           "pong-always", "pong-extra", "echo-password")
 
 
 def hostile(conn, mode, words):
@@ -56,7 +57,9 @@ def hostile(conn, mode, words):
                  "count-absurd": b":1\r\n" * 16384}.get(mode, FLOOD)
         while True:
             conn.sendall(flood)  # ends with an OSError when the client hangs up
-    if mode == "count-negative":
+    if mode == "count-tiny":
+        conn.sendall(b"*87000\r\n" + b"+\r\n" * 87000)
+    elif mode == "count-negative":
         conn.sendall(b"*-5\r\n")
     elif mode == "bulk-negative":
         conn.sendall(b"$-7\r\n")

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Becomes the systemd of a private test system. Run by test_systemd.sh as the first process of new
 # PID, mount, UTS and cgroup namespaces (unshare --pid --fork --mount --mount-proc --uts --cgroup),
-# as DESIGN.md §8 describes:  boot.sh STAGING_DIR TARGET_UNIT
+# as README.md's "What the systemd tests prove" says:  boot.sh STAGING_DIR TARGET_UNIT
 # STAGING_DIR holds units/ (copied to /run/systemd/system) and files/ (copied to /run/preflight-test).
 set -eu
 staging=$1

@@ -17,6 +17,8 @@ STARTED=$(date +%s%N)
 WORK=$(mktemp -d /tmp/preflight-packaging.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 
+# shellcheck source=../skip.sh
+. "$HERE/../skip.sh"
 pass() { PASSED=$((PASSED + 1)); echo "ok - $*"; }
 fail() { FAILED=$((FAILED + 1)); echo "not ok - $*"; }
 check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
@@ -26,10 +28,6 @@ check() { # check DESCRIPTION COMMAND...: passes when COMMAND succeeds
 		fail "$desc"
 		sed 's/^/#     /' "$WORK/last.out" | head -20
 	fi
-}
-banner() {
-	local line="################################################################################"
-	printf '%s\n# %s\n%s\n' "$line" "$1" "$line"
 }
 
 cd "$TOP" || exit 1
@@ -55,7 +53,8 @@ if [ -n "$missing" ]; then
 			apt-get install -y -qq --no-install-recommends $missing >"$WORK/apt.log" 2>&1; } ||
 			fail "apt-get install$missing: $(tail -1 "$WORK/apt.log")"
 	else
-		banner "PACKAGING TESTS NEED:$missing (run: apt-get install -y$missing)"
+		skipped "packaging" "the tests that need$missing (run: apt-get install -y$missing)" ||
+			fail "packaging tests not run, and CI is set: not root to install$missing"
 	fi
 fi
 
@@ -265,7 +264,8 @@ if [ -f "$deb" ] && [ "$(id -u)" -eq 0 ]; then
 		fail "dpkg -i in the overlay changed the machine (or wrote nothing to the overlay)"
 	fi
 elif [ -f "$deb" ]; then
-	banner "PACKAGING: dpkg -i NOT TESTED: not root"
+	skipped "packaging" "dpkg -i of the package: not root" ||
+		fail "dpkg -i not tested, and CI is set: not root"
 fi
 
 # ---- make rpm ----------------------------------------------------------------------------------
