@@ -15,8 +15,9 @@ static const struct pf_code_info codes[] = {
      ALWAYS_FAILS, "read the message before the code; run the check again with --verbose"},
     {2, "USAGE", "usage: unknown check, bad option or argument", PERM, ALWAYS_FAILS,
      "fix the command line; preflight CHECK --help shows what it takes"},
-    {5, "NO_LIBRARY", "a library this check needs (libcurl, hiredis) is not installed", PERM,
-     ALWAYS_FAILS, "install the package the message names (libcurl4, libhiredis0.14)"},
+    {5, "NO_LIBRARY", "a library this check needs (libcurl, hiredis, PCRE2) is not installed", PERM,
+     ALWAYS_FAILS,
+     "install the package the message names (libcurl4, libhiredis0.14, libpcre2-8-0)"},
     {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
      ALWAYS_FAILS,
      "fix the file and line the message names; as root the file must be owned by root and "
