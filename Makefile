@@ -7,7 +7,8 @@ DESTDIR ?=
 
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
-CPPFLAGS += -I. -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"'
+# MariaDB Connector/C's headers (types only: the mysql check loads the library with dlopen()).
+CPPFLAGS += -I. -isystem /usr/include/mariadb -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -MMD -MP
 # Only libcap is linked: hiredis and libcurl are loaded with dlopen() by the checks that use them,
 # so user/port/cap start as fast as a program that cannot speak to Redis or HTTP.
@@ -29,7 +30,7 @@ CHECK_SRCS := $(wildcard checks/*.c checks/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
 TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
-CHECK_NAMES := user port cap redis http tcp
+CHECK_NAMES := user port cap redis http tcp mysql
 
 BIN := $(BUILD)/preflight
 UNIT := $(BUILD)/check_runner

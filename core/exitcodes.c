@@ -58,6 +58,16 @@ static const struct pf_code_info codes[] = {
     {61, "TCP_TIMEOUT", "tcp: timed out", TRANS, INVERTIBLE,
      "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
      "--timeout or look at the network"},
+    {90, "MYSQL_UNREACHABLE", "mysql: unreachable (refused, unresolvable, not MySQL)", TRANS,
+     INVERTIBLE, "start MySQL or MariaDB, or fix the host and port; --wait waits for it"},
+    {91, "MYSQL_TIMEOUT", "mysql: timed out", TRANS, INVERTIBLE,
+     "the server, the resolver or the network is too slow; raise --timeout or look at the "
+     "server"},
+    {92, "MYSQL_NOT_READY", "mysql: not ready (1040, 1053, replica stopped, wrong role)", TRANS,
+     INVERTIBLE, "wait for the server or its replication (--wait), or fix --role"},
+    {93, "MYSQL_DENIED", "mysql: denied (1045, 1044, 1049, 1130, 1227, TLS)", PERM, INVERTIBLE,
+     "give the right user, password (MYSQL_PWD, --password-file) and database, or GRANT what "
+     "the message names"},
     {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE, INVERTIBLE,
      "check the COMMAND's permissions and format (chmod +x, the #! line)"},
     {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE, INVERTIBLE,

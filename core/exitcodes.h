@@ -27,6 +27,10 @@ enum pf_code {
         PF_HTTP_TLS = 54,
         PF_TCP_UNREACHABLE = 60,
         PF_TCP_TIMEOUT = 61,
+        PF_MYSQL_UNREACHABLE = 90,
+        PF_MYSQL_TIMEOUT = 91,
+        PF_MYSQL_NOT_READY = 92,
+        PF_MYSQL_DENIED = 93,
         PF_EXEC_FAILED = 126,
         PF_EXEC_NOT_FOUND = 127,
 };

@@ -8,7 +8,8 @@ set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
 redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
 lintian rpm bash-completion man-db groff-base dpkg-dev fakeroot time strace clang libclang-rt-dev \
-clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls"
+clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
+mariadb-server mariadb-client libmariadb-dev libmariadb3"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
