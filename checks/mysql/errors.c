@@ -134,6 +134,13 @@ void mysql_error_fix(unsigned error, const struct mysql_login *login, struct che
                         result_fix(res, "wait for the server (--wait), or look at its error log");
                 return;
         case PF_MYSQL_UNREACHABLE:
+                if (error == CR_SERVER_LOST || error == CR_SERVER_HANDSHAKE_ERR ||
+                    error == CR_MALFORMED_PACKET || error == CR_SERVER_GONE_ERROR) {
+                        result_fix(res, "the port answers, but not as MySQL does, or the server "
+                                        "closed the connection: check the port, and the "
+                                        "server's error log");
+                        return;
+                }
                 result_fix(res, "start the server, or fix the host and port (bind-address and "
                                 "port in its configuration); --wait waits for it");
                 return;

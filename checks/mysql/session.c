@@ -290,7 +290,7 @@ static bool attempt_at(struct session *s, const char *host, unsigned port, const
                 return true;
         if (!drive_connect(s, host, port, socket, &connected)) {
                 timed_out(s->login->ping ? "waiting for the server's greeting"
-                                         : "logging in (no answer from the server)",
+                                         : "logging in (no whole answer from the server)",
                           res);
                 return true;
         }
