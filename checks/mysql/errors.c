@@ -15,6 +15,13 @@
 #define ERROR_PASSWORD_EXPIRED 1862
 #define ERROR_ACCESS_DENIED_NO_PASSWORD 1698
 
+/* Connector/C's own errors are 2000-2999; servers number theirs below and above (MySQL 8 from
+ * 3000, MariaDB from 4000). */
+static bool is_client_error(unsigned error)
+{
+        return error >= 2000 && error < 3000;
+}
+
 int mysql_error_exit_code(unsigned error)
 {
         switch (error) {
@@ -44,12 +51,13 @@ int mysql_error_exit_code(unsigned error)
         }
         /* Any other client error: nothing, or nothing that speaks the protocol, answered
          * (refused, lost, a malformed packet); any other server error: not ready yet. */
-        return error >= CR_MIN_ERROR ? PF_MYSQL_UNREACHABLE : PF_MYSQL_NOT_READY;
+        return is_client_error(error) ? PF_MYSQL_UNREACHABLE : PF_MYSQL_NOT_READY;
 }
 
 bool mysql_error_is_answer(unsigned error)
 {
-        return error < CR_MIN_ERROR && error != ER_CON_COUNT_ERROR && error != ER_SERVER_SHUTDOWN;
+        return !is_client_error(error) && error != ER_CON_COUNT_ERROR &&
+               error != ER_SERVER_SHUTDOWN;
 }
 
 /* 'app'@'%': the account a GRANT or ALTER USER names. */
