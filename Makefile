@@ -8,7 +8,8 @@ DESTDIR ?=
 WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS ?= -O2 -g
 # MariaDB Connector/C's headers (types only: the mysql check loads the library with dlopen()).
-CPPFLAGS += -I. -isystem /usr/include/mariadb -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"'
+MARIADB_INCLUDE := $(patsubst -I%,%,$(shell pkg-config --cflags-only-I libmariadb 2>/dev/null))
+CPPFLAGS += -I. -isystem $(or $(MARIADB_INCLUDE),/usr/include/mariadb) -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"'
 ALL_CFLAGS = -std=c11 $(WARNINGS) $(CFLAGS) -MMD -MP
 # Only libcap is linked: hiredis and libcurl are loaded with dlopen() by the checks that use them,
 # so user/port/cap start as fast as a program that cannot speak to Redis or HTTP.
