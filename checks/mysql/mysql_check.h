@@ -65,9 +65,8 @@ struct mysql_login {
         bool ping;
 };
 
-/* The exit code for a Connector/C error number (server errors below 2000, client errors
- * 2000-2999) given while connecting or querying; sys_errno is the errno a client error
- * carries, or 0. */
+/* The exit code for a Connector/C error number (the client's own 2000-2999, a server's below
+ * or above) given while connecting or querying. */
 int mysql_error_exit_code(unsigned error);
 /* The fix for error (as code classified it); sets nothing when there is none to give. */
 void mysql_error_fix(unsigned error, const struct mysql_login *login, struct check_result *res);
