@@ -345,6 +345,55 @@ class Bench:
         self.remember_memory(s, *(c.label for c in cmds))
         self.children.stop(proc)
 
+    def mysql(self):
+        """preflight mysql --ping against mariadb-admin ping, on a MariaDB of the bench's own (as
+        the mysql system user, in the bench's directory, on a free loopback port)."""
+        if not shutil.which("mariadbd"):
+            raise BenchError("mariadbd is missing (make deps, packaging/deps.sh, installs it)")
+        data = os.path.join(self.work, "mariadb")
+        os.mkdir(data)
+        shutil.chown(data, "mysql", "mysql")
+        as_mysql = ["setpriv", "--reuid=mysql", "--regid=mysql", "--clear-groups", "--"]
+        r = subprocess.run(as_mysql + [
+            "mariadb-install-db", "--no-defaults", f"--datadir={data}/data",
+            "--auth-root-authentication-method=normal", "--skip-test-db",
+            "--skip-name-resolve"], capture_output=True, timeout=120)
+        if r.returncode != 0:
+            raise BenchError(f"mariadb-install-db failed: {r.stderr.decode()[-500:]}")
+        port = free_port()
+        proc, _ = self.children.start("mariadbd", as_mysql + [
+            "mariadbd", "--no-defaults", f"--datadir={data}/data", f"--socket={data}/s.sock",
+            f"--port={port}", "--bind-address=127.0.0.1", f"--pid-file={data}/pid",
+            f"--log-error={data}/error.log", "--skip-name-resolve",
+            "--innodb-buffer-pool-size=16M"], ready=False)
+        admin = ["mariadb-admin", "--no-defaults", "-h", "127.0.0.1", "-P", str(port), "-u",
+                 "root", "ping"]
+        end = time.monotonic() + 30
+        while subprocess.run(admin, capture_output=True).returncode != 0:
+            if time.monotonic() > end or proc.poll() is not None:
+                raise BenchError("mariadbd did not start")
+            time.sleep(0.1)
+        target = f"127.0.0.1:{port}"
+        cmds = [Command("preflight mysql 127.0.0.1:M --ping",
+                        self.pf("mysql", target, "--user", "root", "--ping")),
+                Command("mariadb-admin -h 127.0.0.1 -P M ping", admin),
+                Command("preflight mysql 127.0.0.1:M", self.pf("mysql", target, "--user", "root"))]
+        self.verify(cmds[0], "answers")
+        self.verify(cmds[1], "alive")
+        self.verify(cmds[2], "accepts root")
+        n = self.rounds(300)
+        s = self.measure(cmds, n)
+        ratio = s[cmds[0].label].median / s[cmds[1].label].median
+        self.goal("`preflight mysql --ping` ≤ 1.0× `mariadb-admin ping`", f"{ratio:.2f}×",
+                  ratio <= 1.0)
+        self.table("MySQL: ping a local MariaDB", f"MariaDB {mariadb_version()} on 127.0.0.1, "
+                   f"port M = {port}, as root without a password (both log in); preflight "
+                   "loads Connector/C with dlopen, mariadb-admin links it. The full check "
+                   "(login and SELECT 1) shown too.", s, cmds[1].label, n,
+                   base_name="mariadb-admin")
+        self.remember_memory(s, *(c.label for c in cmds))
+        self.children.stop(proc)
+
     def http(self, port):
         url = f"http://127.0.0.1:{port}/ok"
         cmds = [Command("preflight http URL", self.pf("http", url)),
@@ -455,6 +504,7 @@ class Bench:
         self.startup()
         self.port()
         self.redis()
+        self.mysql()
         _, words = self.children.start("http_server", ["python3", os.path.join(
             PEERS, "http_server.py"), "--port", "0"])
         self.http(words[0])
@@ -554,6 +604,12 @@ def redis_version():
         if word.startswith("v="):
             return word[2:]
     return "?"
+
+
+def mariadb_version():
+    r = subprocess.run(["mariadbd", "--version"], capture_output=True, text=True)
+    words = r.stdout.split()
+    return words[2] if len(words) > 2 else "?"
 
 
 def tool_versions():
