@@ -23,6 +23,7 @@ struct session {
         const struct mysql_login *login;
         uint64_t deadline_us;
         bool timed_out;
+        int waited_for; /* the MYSQL_WAIT_* flags of the last wait */
         char log[700];
         size_t log_used;
 };
@@ -62,6 +63,7 @@ static int wait_for_library(struct session *s, int status)
                 return status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT);
         if (ready < 0 || deadline_passed(s->deadline_us) || until == s->deadline_us) {
                 s->timed_out = true;
+                s->waited_for = status;
                 return 0;
         }
         return MYSQL_WAIT_TIMEOUT;
@@ -289,8 +291,10 @@ static bool attempt_at(struct session *s, const char *host, unsigned port, const
         if (!open_connection(s, res))
                 return true;
         if (!drive_connect(s, host, port, socket, &connected)) {
-                timed_out(s->login->ping ? "waiting for the server's greeting"
-                                         : "logging in (no whole answer from the server)",
+                /* Only a TCP connect waits to write before the greeting: no SYN-ACK came. */
+                timed_out((s->waited_for & MYSQL_WAIT_WRITE) && !(s->waited_for & MYSQL_WAIT_READ)
+                              ? "connecting (the connection was neither accepted nor refused)"
+                              : "logging in (no whole answer from the server)",
                           res);
                 return true;
         }

@@ -420,15 +420,24 @@ class Bench:
         _, words = self.children.start("fake_redis-drip", ["python3", os.path.join(
             PEERS, "fake_redis.py"), "drip"])
         drip = f"127.0.0.1:{words[0]}"
+        _, words = self.children.start("mysql_peer-silent", ["python3", os.path.join(
+            PEERS, "mysql_peer.py"), "silent"])
+        mysql_silent = f"127.0.0.1:{words[0]}"
+        _, words = self.children.start("mysql_peer-drip", ["python3", os.path.join(
+            PEERS, "mysql_peer.py"), "drip"])
+        mysql_drip = f"127.0.0.1:{words[0]}"
         web = f"http://127.0.0.1:{http_port}"
         cases = [  # (server, check, argv, code)
             ("full accept queue", "tcp", ["tcp", hung], 61),
             ("full accept queue", "redis", ["redis", hung], 41),
             ("full accept queue", "http", ["http", f"http://{hung}/"], 51),
+            ("full accept queue", "mysql", ["mysql", hung], 91),
             ("silent server", "redis", ["redis", silent], 41),
             ("silent server", "http", ["http", f"{web}/slow?seconds=30"], 51),
             ("dripping server", "redis", ["redis", drip], 41),
             ("dripping server", "http", ["http", f"{web}/drip"], 51),
+            ("silent server", "mysql", ["mysql", mysql_silent], 91),
+            ("dripping server", "mysql", ["mysql", mysql_drip], 91),
         ]
         cmds = [Command(f"{server}: {check}", self.pf(*argv, "-t", "1s"), (code,))
                 for server, check, argv, code in cases]
@@ -439,7 +448,7 @@ class Bench:
                  "and exit included). Full accept queue: tests/peers/hung_listener.py (SYNs "
                  "dropped); silent: fake_redis.py silent, http_server.py /slow; dripping: "
                  "fake_redis.py drip (+PONG a byte a second), http_server.py /drip (a body byte "
-                 "a second).", "",
+                 "a second); mysql_peer.py silent and drip (a greeting byte every 200 ms).", "",
                  "| server | check | exit | min | median | max |",
                  "| --- | --- | ---: | ---: | ---: | ---: |"]
         medians, worst = [], 0.0

@@ -358,7 +358,14 @@ hostile_peer silent 91 "a server that accepts and never answers: 91"
 hostile_peer drip 91 "a greeting dripping a byte every 200 ms: 91"
 hostile_peer garbage 90 "an HTTP answer instead of a greeting: 90"
 hostile_peer flood 90 "16 MiB packets announced and sent as fast as read: 90"
+start_peer python3 "$PEERS/hung_listener.py"
+run_preflight mysql "127.0.0.1:${PEER_OUT#ready }" -t 1s
+expect_code 91 "a full accept queue: 91"; expect_took 1000 "full accept queue: ends at the deadline"
+expect_text ERR "timed out connecting" "says the connection was not accepted"
+stop_peer "$PEER_PID"
 start_peer python3 "$MYSQL_PEER" silent
+run_preflight mysql "127.0.0.1:${PEER_OUT#ready }" -t 1s
+expect_text ERR "timed out logging in" "a silent server: connected, the login not answered"
 run_preflight mysql "127.0.0.1:${PEER_OUT#ready }" --ping -t 1s --wait -i 100ms
 expect_code 91 "--ping --wait, a silent server: 91"; expect_took 1000 "ends at the deadline"
 stop_peer "$PEER_PID"
