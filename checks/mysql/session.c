@@ -301,7 +301,9 @@ static bool attempt_at(struct session *s, const char *host, unsigned port, const
         if (!connected) {
                 unsigned error = LIB.error_number(s->conn);
                 note(s, "%s: error %u", where, error);
-                if (error == CR_CONN_HOST_ERROR && !last)
+                /* Refused or unreachable here (Connector/C says 2002 for TCP too): the next
+                 * address the name has may answer. */
+                if ((error == CR_CONN_HOST_ERROR || error == CR_CONNECTION_ERROR) && !last)
                         return false;
                 if (s->login->ping && mysql_error_is_answer(error)) {
                         char said[300];

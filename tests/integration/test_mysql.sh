@@ -171,6 +171,10 @@ run_preflight mysql "127.0.0.1:$PRIMARY" --user fileuser --password-file "$WORK/
 expect_code 0 "--password-file"; expect_secret_hidden "--password-file -v --json"
 run_cmd env MYSQL_PWD=wrong "$PREFLIGHT" mysql "127.0.0.1:$PRIMARY" --user fileuser --password-file "$WORK/pw"
 expect_code 0 "--password-file wins over MYSQL_PWD"
+# A name with an address where nothing listens (::1: the server is on 127.0.0.1 only) first.
+run_cmd "$PEERS/with_silent_resolver.sh" --host "::1 db.two.test" --host "127.0.0.1 db.two.test" \
+	env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "db.two.test:$PRIMARY" --user app -v
+expect_code 0 "a name's addresses are tried in turn"; expect_text ERR "logged in at 127.0.0.1:$PRIMARY" "the one that answers"
 run_preflight mysql "unix:$PRIMARY_SOCK" --user root; expect_code 0 "unix: socket as root"
 expect_text ERR "ok   mysql unix:$PRIMARY_SOCK accepts root" "the socket is shown"
 run_preflight mysql ":$PRIMARY" --user root; expect_code 0 ":PORT is 127.0.0.1 (root@127.0.0.1)"
