@@ -39,7 +39,8 @@ enum { OPT_EXPECT, OPT_FAMILY };
 static const struct check_option dns_options[] = {
     [OPT_EXPECT] = {"expect", 'e', "ADDRESS",
                     "ADDRESS (IPv4 or IPv6, numeric) must be among the answers (repeatable)"},
-    [OPT_FAMILY] = {"family", 'f', "ipv4|ipv6|any", "ask for this address family only (any)"},
+    [OPT_FAMILY] = {"family", 'f', "FAMILY",
+                    "ipv4, ipv6 or any: ask for this address family only (default any)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -139,12 +140,13 @@ static int dns_parse_target(const void *config, const char *arg, void *target, c
         (void)config;
         struct dns_target *t = target;
         struct host_port hp;
-        char q[QUOTE_BUF];
         if (net_parse_host_port(arg, 1, &hp, err) != PF_OK)
                 return PF_USAGE;
-        if (hp.has_port)
+        if (hp.has_port) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err, "'%s': give a name alone, without a port",
                                     text_quote(arg, q, sizeof(q)));
+        }
         snprintf(t->name, sizeof(t->name), "%s", hp.host);
         snprintf(shown, TARGET_SHOWN_SIZE, "%s", t->name);
         return PF_OK;
