@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "core/check.h"
+#include "core/clock.h"
 #include "core/net.h"
 #include "core/text.h"
 
@@ -282,14 +283,22 @@ static void dns_run(const void *config, const void *target, const struct attempt
         struct answers answers = {0};
         char why[512];
         int gai_error;
+        uint64_t started = clock_now_us();
         enum net_status status = net_resolve_family(t->name, 0, cfg->family, attempt->deadline_us,
                                                     &found, &gai_error, why, sizeof(why));
         switch (status) {
-        case NET_OK:
+        case NET_OK: {
+                uint64_t took_us = clock_now_us() - started;
                 answers_collect(found, &answers);
                 freeaddrinfo(found);
                 report_answers(cfg, t->name, &answers, res);
+                result_detail(
+                    res, "%u address%s (%s) in %llu.%03llu ms", answers.count + answers.dropped,
+                    answers.count + answers.dropped == 1 ? "" : "es",
+                    cfg->family == AF_UNSPEC ? "any family" : family_name(cfg->family),
+                    (unsigned long long)(took_us / 1000), (unsigned long long)(took_us % 1000));
                 return;
+        }
         case NET_UNRESOLVABLE:
         case NET_UNREACHABLE:
                 report_failure(cfg, t->name, gai_error, why, res);

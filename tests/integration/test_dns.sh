@@ -61,6 +61,8 @@ in_ns dns db.test; expect_code 0 "a name with IPv4 and IPv6 addresses"
 want=$(getent_list ahosts db.test)
 expect_line "ok   dns db.test resolves to $want" "every address once, in getent ahosts' order ($want)"
 [ "$(grep -o '127\.0\.0\.5' <<<"$ERR" | wc -l)" -eq 1 ] && pass "a line listed twice in /etc/hosts is shown once" || fail "duplicates: $ERR"
+in_ns dns db.test --family ipv4 -v; expect_code 0 "-v"
+expect_text ERR "1 address (IPv4) in " "-v: how many addresses of which family, and how long it took"
 in_ns dns localhost; expect_code 0 "localhost"
 expect_line "ok   dns localhost resolves to $(getent_list ahosts localhost)" "as getent ahosts localhost"
 in_ns dns many.test; expect_code 0 "a name with 70 addresses"

@@ -25,8 +25,8 @@
 # other module (resolve, mdns, ...) can reach a real server, and nscd's socket directory is
 # hidden so a caching daemon cannot answer either. Everything else, network included, is the
 # machine's own: COMMAND still reaches the loopback servers a test started.
-# Exits with COMMAND's exit code, or 125 when the setup itself fails. Used by the tcp, redis
-# and http integration tests.
+# Exits with COMMAND's exit code, or 125 when the setup itself fails. Used by the tcp, redis,
+# http and dns integration tests.
 set -u
 PEERS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # Debian's own python starts in a few ms; a version-manager shim can take 100 ms or more, all of
