@@ -69,7 +69,7 @@ if [ "$mode" != refused ]; then
 	[ -n "$log" ] || log=$dir/dns.log
 	"$PYTHON" "$PEERS/${mode}_dns.py" >"$log" 2>"$dir/dns.err" &
 	dns_pid=$!
-	for _ in $(seq 100); do
+	for _ in $(seq 500); do # 10 s: python starts slowly on a loaded machine
 		grep -q '^ready' "$log" 2>/dev/null && break
 		kill -0 "$dns_pid" 2>/dev/null || break
 		sleep 0.02
