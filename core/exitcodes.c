@@ -15,9 +15,11 @@ static const struct pf_code_info codes[] = {
      ALWAYS_FAILS, "read the message before the code; run the check again with --verbose"},
     {2, "USAGE", "usage: unknown check, bad option or argument", PERM, ALWAYS_FAILS,
      "fix the command line; preflight CHECK --help shows what it takes"},
-    {5, "NO_LIBRARY", "a library this check needs (libcurl, hiredis, PCRE2) is not installed", PERM,
-     ALWAYS_FAILS,
-     "install the package the message names (libcurl4, libhiredis0.14, libpcre2-8-0)"},
+    {5, "NO_LIBRARY",
+     "a library this check needs (libcurl, hiredis, PCRE2, MariaDB Connector/C) is not installed",
+     PERM, ALWAYS_FAILS,
+     "install the package the message names (libcurl4, libhiredis0.14, libpcre2-8-0, "
+     "libmariadb3)"},
     {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
      ALWAYS_FAILS,
      "fix the file and line the message names; as root the file must be owned by root and "
@@ -68,6 +70,15 @@ static const struct pf_code_info codes[] = {
     {93, "MYSQL_DENIED", "mysql: denied (1045, 1044, 1049, 1130, 1227, TLS)", PERM, INVERTIBLE,
      "give the right user, password (MYSQL_PWD, --password-file) and database, or GRANT what "
      "the message names"},
+    {110, "DNS_UNRESOLVED", "dns: does not resolve", TRANS, INVERTIBLE,
+     "add the name to DNS or /etc/hosts, or fix the name; getent ahosts NAME shows what this "
+     "host resolves, resolvectl status which servers it asks; --wait waits for it"},
+    {111, "DNS_TIMEOUT", "dns: timed out", TRANS, INVERTIBLE,
+     "no resolver answered in time: check the nameserver lines of /etc/resolv.conf (or "
+     "resolvectl status) and that the server is reachable; raise --timeout"},
+    {112, "DNS_MISMATCH", "dns: resolves, but not to the expected addresses", TRANS, INVERTIBLE,
+     "compare getent ahosts NAME with --expect: fix the DNS record or /etc/hosts line, or "
+     "wait for the change to propagate (--wait)"},
     {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE, INVERTIBLE,
      "check the COMMAND's permissions and format (chmod +x, the #! line)"},
     {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE, INVERTIBLE,

@@ -31,6 +31,9 @@ enum pf_code {
         PF_MYSQL_TIMEOUT = 91,
         PF_MYSQL_NOT_READY = 92,
         PF_MYSQL_DENIED = 93,
+        PF_DNS_UNRESOLVED = 110,
+        PF_DNS_TIMEOUT = 111,
+        PF_DNS_MISMATCH = 112,
         PF_EXEC_FAILED = 126,
         PF_EXEC_NOT_FOUND = 127,
 };
