@@ -66,7 +66,7 @@ while IFS= read -r row; do
 	ROWS=$((ROWS + 1))
 	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | dns | redis | http | run) check_row_json "$CODE" "${args[@]}" ;;
+	user | port | cap | tcp | dns | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -191,6 +191,31 @@ done <<'ROWS'
 2 | 'a\x0ab' | redis $'a\nb'
 2 | '\x1b[31mred' | redis $'redis://\e[31mred'
 2 | 'redis://aaaaaaaaaaaaaaaa | redis "redis://$LONG"
+# ---- mysql (nothing here connects: each line fails before its run) ----
+2 | needs at least 1 argument | mysql
+2 | an empty argument | mysql ''
+2 | '127.0.0.1:0': port must be 1-65535 | mysql 127.0.0.1:0
+2 | '127.0.0.1:65536' | mysql 127.0.0.1:65536
+2 | '[::1': '[' without its ']' | mysql '[::1'
+2 | '1.2.3.4.5:3306': not an IPv4 address | mysql 1.2.3.4.5:3306
+2 | 'ftp://...': only mysql:// and mariadb:// URLs | mysql ftp://127.0.0.1/
+2 | 'mysql://127.0.0.1/db?ssl=1': URL parameters are not supported | mysql 'mysql://127.0.0.1/db?ssl=1'
+2 | 'mysql://app:***@127.0.0.1/': the password after ':' is empty | mysql 'mysql://app:@127.0.0.1/'
+2 | 'mysql://': the host is missing | mysql mysql://
+2 | the database name is malformed | mysql 'mysql://h/a%2Fb'
+2 | a target with '@' must be a URL | mysql 'app:pw@127.0.0.1'
+2 | 'unix:': the socket path must be absolute | mysql unix:
+2 | 'unix:***@/run/mysqld.sock': a user or password in a unix: target | mysql 'unix:app:pw@/run/mysqld.sock'
+2 | --role: 'master' is not primary or replica | mysql 127.0.0.1 --role master
+2 | --role: '' | mysql 127.0.0.1 --role ''
+2 | option --role needs a value | mysql 127.0.0.1 --role
+2 | --user: '' is not a user name | mysql 127.0.0.1 --user ''
+2 | --dbname: 'a\x0ab' is not a database name | mysql 127.0.0.1 --dbname $'a\nb'
+2 | --password-file: cannot open '/no/such/file' | mysql 127.0.0.1 --password-file /no/such/file
+2 | --ssl-ca: cannot read '/no/such/ca.pem' | mysql 127.0.0.1 --ssl-ca /no/such/ca.pem
+2 | give --ping or --role, not both | mysql 127.0.0.1 --ping --role primary
+2 | '\x1b[31mred' | mysql $'mysql://\e[31mred'
+2 | 'mysql://aaaaaaaaaaaaaaaa | mysql "mysql://$LONG"
 # ---- http ----
 2 | needs at least 1 argument | http
 2 | an empty argument | http ''
