@@ -31,52 +31,6 @@ expect_secret_hidden() {
 	done
 }
 
-as_mysql() {
-	setpriv --reuid=mysql --regid=mysql --clear-groups -- "$@"
-}
-
-# sql SOCKET STATEMENTS: runs SQL as root through the server's unix socket.
-sql() {
-	mariadb --no-defaults -S "$1" -uroot -N -B -e "$2"
-}
-
-# start_mariadb NAME ARGS...: a MariaDB of our own in $WORK/mdb-NAME, on a free port of
-# ${MDB_BIND:-127.0.0.1} and a socket there; MDB_PORT, MDB_SOCK and MDB_PID are set. Waits until
-# it answers (20 s).
-start_mariadb() {
-	local name=$1 dir=$WORK/mdb-$1 i
-	shift
-	mkdir -p "$dir" && chown mysql:mysql "$dir"
-	if ! as_mysql mariadb-install-db --no-defaults --datadir="$dir/data" \
-		--auth-root-authentication-method=normal --skip-test-db --skip-name-resolve \
-		>"$dir/install.log" 2>&1; then
-		cat "$dir/install.log" >&2
-		return 1
-	fi
-	MDB_PORT=$(free_port)
-	MDB_SOCK=$dir/mysqld.sock
-	# setpriv execs mariadbd: $! is the server's own PID, which cleanup and stop_mariadb end.
-	setpriv --reuid=mysql --regid=mysql --clear-groups -- mariadbd --no-defaults --datadir="$dir/data" --socket="$MDB_SOCK" \
-		--port="$MDB_PORT" --bind-address="${MDB_BIND:-127.0.0.1}" --pid-file="$dir/mysqld.pid" \
-		--log-error="$dir/error.log" --skip-name-resolve --innodb-buffer-pool-size=16M \
-		"$@" >/dev/null 2>&1 &
-	MDB_PID=$!
-	STARTED_PIDS+=("$MDB_PID")
-	for i in $(seq 200); do
-		sql "$MDB_SOCK" 'SELECT 1' >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	echo "# mariadbd $name did not come up" >&2
-	cat "$dir/error.log" >&2
-	return 1
-}
-
-# stop_mariadb PID: SIGTERM, then waits for it to end.
-stop_mariadb() {
-	kill "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
 # ---- Usage errors: exit 2, the argument named, never a password --------------------------
 
 run_preflight mysql --help; expect_code 0 "mysql --help"
