@@ -271,12 +271,12 @@ static void passed(struct session *s, struct check_result *res)
         const char *cipher = LIB.get_ssl_cipher(s->conn);
         if (s->login->ping) {
                 snprintf(message, sizeof(message), "answers (%s%s%s)", version,
-                         cipher ? ", TLS " : "", cipher ? cipher : "");
+                         cipher ? ", TLS with " : "", cipher ? cipher : "");
         } else {
                 snprintf(message, sizeof(message), "accepts %s%s%s (%s%s%s%s%s)", s->login->user,
                          s->login->db ? "@" : "", s->login->db ? s->login->db : "",
                          strcmp(role, "answers") ? role : "", strcmp(role, "answers") ? ", " : "",
-                         version, cipher ? ", TLS " : "", cipher ? cipher : "");
+                         version, cipher ? ", TLS with " : "", cipher ? cipher : "");
         }
         result_set(res, PF_OK, "%s", message);
 }

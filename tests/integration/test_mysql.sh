@@ -95,7 +95,19 @@ run_preflight mysql "unix:$WORK/no-such.sock"; expect_code 90 "no socket there: 
 
 # ---- A primary with users and grants -----------------------------------------------------
 
-if ! start_mariadb primary --server-id=1 --log-bin=primary-bin; then
+# TLS: a CA of the test's own, a server certificate for 127.0.0.1 it signed, and another CA.
+TLS=$WORK/tls
+mkdir -p "$TLS"
+{
+	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS/ca.key" -out "$TLS/ca.pem" -days 2 -subj /CN=preflight-test-ca &&
+		openssl req -newkey rsa:2048 -nodes -keyout "$TLS/server.key" -out "$TLS/server.csr" -subj /CN=127.0.0.1 &&
+		openssl x509 -req -in "$TLS/server.csr" -CA "$TLS/ca.pem" -CAkey "$TLS/ca.key" -CAcreateserial \
+			-out "$TLS/server.pem" -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1\n') &&
+		openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TLS/other.key" -out "$TLS/other.pem" -days 2 -subj /CN=other-ca
+} >/dev/null 2>&1 || fail "openssl could not make the test's certificates"
+chmod 644 "$TLS"/*
+if ! start_mariadb primary --server-id=1 --log-bin=primary-bin --ssl-cert="$TLS/server.pem" \
+	--ssl-key="$TLS/server.key" --ssl-ca="$TLS/ca.pem"; then
 	fail "MariaDB did not start"
 	finish
 	exit 1
@@ -162,9 +174,15 @@ expect_text ERR "1044" "1044 is said"; expect_text ERR "GRANT ALL ON \`nodb\`" "
 run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$PRIMARY" --user app --role replica
 expect_code 93 "--role replica without SLAVE MONITOR (1227): 93"
 expect_text ERR "GRANT SLAVE MONITOR ON *.* TO 'app'" "the fix names the grant to add"
-run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$PRIMARY" --user app --ssl-ca /etc/ssl/certs/ca-certificates.crt
-expect_code 93 "--ssl-ca against a server without TLS: 93 (no plaintext fallback)"
-expect_text ERR "SSL is required" "TLS required is said"
+run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$PRIMARY" --user app --ssl-ca "$TLS/ca.pem"
+expect_code 0 "--ssl-ca: TLS, the server's certificate verified"; expect_text ERR ", TLS with " "TLS is said"
+run_cmd "$PEERS/with_silent_resolver.sh" --host "127.0.0.1 db.tls.test" env MYSQL_PWD="$SECRET" \
+	"$PREFLIGHT" mysql "db.tls.test:$PRIMARY" --user app --ssl-ca "$TLS/ca.pem"
+expect_code 0 "--ssl-ca with a host name: the certificate names the address connected to"
+run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$PRIMARY" --user app --ssl-ca "$TLS/other.pem"
+expect_code 93 "--ssl-ca of another CA: 93"; expect_text ERR "certificate" "the certificate is named"
+run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$PRIMARY" --user app
+expect_code 0 "without --ssl-ca"; expect_no_text ERR "TLS with" "Connector/C 3.3 does not ask for TLS"
 
 # ---- --ping: any answer passes ------------------------------------------------------------
 
@@ -280,6 +298,9 @@ if start_mariadb replica --server-id=2 --read-only; then
 	run_preflight mysql "unix:$REPLICA_SOCK" --user root --role replica --wait -t 10s -i 200ms
 	expect_code 0 "--role replica on a running replica"; expect_text ERR "(replica, " "the role is said"
 	run_preflight mysql "unix:$REPLICA_SOCK" --user root --role primary; expect_code 92 "--role primary on the (read-only) replica: 92"
+	run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$REPLICA" --user app --ssl-ca "$TLS/ca.pem"
+	expect_code 93 "--ssl-ca against a server without TLS: 93 (no plaintext fallback)"
+	expect_text ERR "SSL is required" "TLS required is said"
 	stop_mariadb "$PRIMARY_PID"
 	for _ in $(seq 100); do
 		mariadb --no-defaults -S "$REPLICA_SOCK" -uroot -e 'SHOW SLAVE STATUS\G' |
