@@ -61,6 +61,7 @@ static int wait_for_library(struct session *s, int status)
         int ready = poll_until((int)LIB.get_socket(s->conn), events, until);
         if (ready > 0 || ready == -EBADF)
                 return status & (MYSQL_WAIT_READ | MYSQL_WAIT_WRITE | MYSQL_WAIT_EXCEPT);
+        /* The deadline (or poll failing, which waiting longer would not mend). */
         if (ready < 0 || deadline_passed(s->deadline_us) || until == s->deadline_us) {
                 s->timed_out = true;
                 s->waited_for = status;
@@ -114,9 +115,7 @@ static bool open_connection(struct session *s, struct check_result *res)
         int r = mysql_load_connector(why, sizeof(why));
         if (r == PF_NO_LIBRARY) {
                 result_set(res, PF_NO_LIBRARY,
-                           "MariaDB Connector/C (libmariadb.so.3) is not "
-                           "installed: %s",
-                           why);
+                           "MariaDB Connector/C (libmariadb.so.3) is not installed: %s", why);
                 result_fix(res, "install it: apt-get install " MYSQL_CHECK_PACKAGE);
                 return false;
         }
