@@ -146,9 +146,12 @@ static int split_expr(const char *text, struct sysctl_expr *expr, const char **v
                                           : SYSCTL_AT_MOST;
                 *value = op + 2;
         } else {
+                *value = NULL;
+        }
+        /* "=>1" or "==1" is a slip, not a setting's text. */
+        if (!*value || (**value && strchr("=!<>", **value)))
                 return pf_error_set(
                     err, "'%s': the comparison is =, !=, >= or <=", text_quote(text, q, sizeof(q)));
-        }
         return PF_OK;
 }
 
