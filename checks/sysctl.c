@@ -50,8 +50,9 @@ bool sysctl_normalize(const char *text, char *buf, size_t size)
 bool sysctl_parse_number(const char *text, struct sysctl_number *number)
 {
         const char *p = text;
-        number->negative = *p == '-';
-        p += number->negative;
+        bool negative = *p == '-';
+        if (negative)
+                p++;
         if (!isdigit((unsigned char)*p))
                 return false;
         uint64_t v = 0;
@@ -61,10 +62,10 @@ bool sysctl_parse_number(const char *text, struct sysctl_number *number)
                         return false;
                 v = v * 10 + digit;
         }
-        if (*p || (number->negative && v > (uint64_t)INT64_MAX + 1))
+        if (*p || (negative && v > (uint64_t)INT64_MAX + 1))
                 return false;
         number->magnitude = v;
-        number->negative = number->negative && v != 0; /* -0 is 0 */
+        number->negative = negative && v != 0; /* -0 is 0 */
         return true;
 }
 
@@ -148,8 +149,7 @@ static int split_expr(const char *text, struct sysctl_expr *expr, const char **v
         } else {
                 *value = NULL;
         }
-        /* "=>1" or "==1" is a slip, not a setting's text. */
-        if (!*value || (**value && strchr("=!<>", **value)))
+        if (!*value)
                 return pf_error_set(
                     err, "'%s': the comparison is =, !=, >= or <=", text_quote(text, q, sizeof(q)));
         return PF_OK;
@@ -164,13 +164,23 @@ int sysctl_parse_expr(const char *text, struct sysctl_expr *expr, struct pf_erro
                 r = key_to_path(text, expr, err);
         if (r != PF_OK)
                 return r;
-        for (const char *p = value; *p; p++)
-                if (iscntrl((unsigned char)*p) && *p != '\t')
-                        return pf_error_set(err, "'%s': a control character in the value",
+        /* The value is shown in every line: printable UTF-8 only (a tab is a blank). */
+        for (const char *p = value; *p;) {
+                size_t len = *p == '\t' ? 1 : text_printable_length((const unsigned char *)p);
+                if (len == 0)
+                        return pf_error_set(err,
+                                            "'%s': a control character or a byte that is not "
+                                            "UTF-8 in the value",
                                             text_quote(text, q, sizeof(q)));
+                p += len;
+        }
         if (!sysctl_normalize(value, expr->value, sizeof(expr->value)))
                 return pf_error_set(err, "'%s': the value is longer than %d bytes",
                                     text_quote(text, q, sizeof(q)), SYSCTL_VALUE_MAX - 1);
+        /* "=>1" or "==1" is a slip, not a setting's text. */
+        if (expr->value[0] && strchr("=!<>", expr->value[0]))
+                return pf_error_set(
+                    err, "'%s': the comparison is =, !=, >= or <=", text_quote(text, q, sizeof(q)));
         expr->numeric = sysctl_parse_number(expr->value, &expr->number);
         if (!expr->numeric && expr->op != SYSCTL_EQUAL && expr->op != SYSCTL_NOT_EQUAL)
                 return pf_error_set(err, "'%s': %s compares whole numbers ('%s' is not one)",

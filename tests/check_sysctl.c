@@ -78,8 +78,9 @@ static const struct {
     {"net.ipv4.ip_local_port_range>=32768 60999", ">= compares whole numbers"},
     {"vm.max_map_count>=99999999999999999999", ">= compares whole numbers"},
     {"vm.max_map_count>=-9223372036854775809", ">= compares whole numbers"},
-    {"kernel.core_pattern=a\nb", "a control character in the value"},
-    {"kernel.core_pattern=\033[2J", "a control character in the value"},
+    {"kernel.core_pattern=a\nb", "a control character or a byte that is not UTF-8 in the value"},
+    {"kernel.core_pattern=\033[2J", "a control character"},
+    {"kernel.core_pattern=\xff", "not UTF-8"},
     {"kernel.core_pattern="
      "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
      "xxxxxxx",
