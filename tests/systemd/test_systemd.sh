@@ -533,6 +533,21 @@ status=$(start_pre_status pf-sysctl-missing.service)
 out=$(wait_journal pf-sysctl-missing.service "no_such_setting" -p err)
 expect_contains "$out" "this kernel has no vm.no_such_setting" "sysctl: the journal says the kernel lacks the key"
 
+host_somaxconn=$(cat /proc/sys/net/core/somaxconn)
+if [ "$host_somaxconn" = 1234 ]; then
+	fail "sysctl: the host's net.core.somaxconn is already 1234, the PrivateNetwork= case proves nothing"
+elif sctl start pf-sysctl-private-network.service; then
+	pass "sysctl: PrivateNetwork=: the check reads the unit's own net.core.somaxconn (1234)"
+else
+	fail "sysctl: PrivateNetwork=: the check did not see the unit's own net.core.somaxconn"
+fi
+out=$(wait_journal pf-sysctl-private-network.service "somaxconn")
+expect_contains "$out" "ok   sysctl net.core.somaxconn=1234 is 1234" "sysctl: PrivateNetwork=: the journal shows the unit's value"
+[ "$(cat /proc/sys/net/core/somaxconn)" = "$host_somaxconn" ] &&
+	pass "sysctl: PrivateNetwork=: the host's somaxconn is still $host_somaxconn" ||
+	fail "sysctl: PrivateNetwork=: the host's somaxconn changed"
+sctl stop pf-sysctl-private-network.service
+
 sctl start pf-sysctl-procsubset.service 2>/dev/null && fail "sysctl: systemctl start under ProcSubset=pid succeeded"
 status=$(last_start_pre_status pf-sysctl-procsubset.service)
 [ "$status" = status=1 ] && pass "sysctl: ProcSubset=pid gives status=1 (cannot tell)" ||
