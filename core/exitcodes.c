@@ -64,6 +64,15 @@ static const struct pf_code_info codes[] = {
     {61, "TCP_TIMEOUT", "tcp: timed out", TRANS, INVERTIBLE,
      "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
      "--timeout or look at the network"},
+    {110, "DNS_UNRESOLVED", "dns: does not resolve", TRANS, INVERTIBLE,
+     "add the name to DNS or /etc/hosts, or fix the name; getent ahosts NAME shows what this "
+     "host resolves, resolvectl status which servers it asks; --wait waits for it"},
+    {111, "DNS_TIMEOUT", "dns: timed out", TRANS, INVERTIBLE,
+     "no resolver answered in time: check the nameserver lines of /etc/resolv.conf (or "
+     "resolvectl status) and that the server is reachable; raise --timeout"},
+    {112, "DNS_MISMATCH", "dns: resolves, but not to the expected addresses", TRANS, INVERTIBLE,
+     "compare getent ahosts NAME with --expect: fix the DNS record or /etc/hosts line, or "
+     "wait for the change to propagate (--wait)"},
     {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE, INVERTIBLE,
      "check the COMMAND's permissions and format (chmod +x, the #! line)"},
     {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE, INVERTIBLE,

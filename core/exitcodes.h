@@ -29,6 +29,9 @@ enum pf_code {
         PF_HTTP_TLS = 54,
         PF_TCP_UNREACHABLE = 60,
         PF_TCP_TIMEOUT = 61,
+        PF_DNS_UNRESOLVED = 110,
+        PF_DNS_TIMEOUT = 111,
+        PF_DNS_MISMATCH = 112,
         PF_EXEC_FAILED = 126,
         PF_EXEC_NOT_FOUND = 127,
 };
