@@ -102,8 +102,25 @@ static bool parse_time(const char *text, enum limit_unit unit, rlim_t *value)
         return true;
 }
 
+/* LimitNICE=-5 or +5 is a nice level (-20..19), which the kernel's limit holds as 20 - level. */
+static bool parse_nice_level(const char *text, rlim_t *value)
+{
+        rlim_t level;
+        const char *end;
+        if (!parse_digits(text + 1, &level, &end) || *end || level > 20)
+                return false;
+        if (text[0] == '-') {
+                *value = 20 + level;
+                return true;
+        }
+        *value = 20 - level;
+        return level < 20;
+}
+
 static bool parse_value(const struct limit_info *limit, const char *text, rlim_t *value)
 {
+        if (limit->resource == RLIMIT_NICE && (text[0] == '-' || text[0] == '+'))
+                return parse_nice_level(text, value);
         if (text_equal_nocase(text, "infinity") || text_equal_nocase(text, "unlimited")) {
                 *value = RLIM_INFINITY;
                 return true;
@@ -131,8 +148,9 @@ static const char *unit_words(enum limit_unit unit)
                 return "seconds, or a span such as 5min";
         case LIMIT_USEC:
                 return "microseconds, or a span such as 500ms";
-        case LIMIT_COUNT:
         case LIMIT_PLAIN:
+                return "a whole number (for nice: 0 to 40, or a nice level -20 to +19)";
+        case LIMIT_COUNT:
                 break;
         }
         return "a whole number";
@@ -316,9 +334,10 @@ const struct check check_limit = {
             "(as, core, cpu, data,\nfsize, locks, memlock, msgqueue, nice, nofile, nproc, rss, "
             "rtprio, rttime, sigpending,\nstack). VALUE is a number, infinity, bytes with K, M, "
             "G or T (powers of 1024, as\nLimit*= reads them), seconds for cpu and microseconds "
-            "for rttime (or a span: 5min).\nThe soft limit is compared unless --hard is given. "
-            "As ExecStartPre= the check sees the\nunit's Limit*= settings. A limit that is not "
-            "as required fails with 31.",
+            "for rttime (or a span: 5min);\nfor nice 0 to 40, or a nice level with its sign (-5 "
+            "is 25). The soft limit is compared\nunless --hard is given. As ExecStartPre= the "
+            "check sees the unit's Limit*= settings.\nA limit that is not as required fails "
+            "with 31.",
     .options = limit_options,
     .min_targets = 1,
     .max_targets = 64,

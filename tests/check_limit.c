@@ -37,6 +37,9 @@ static const struct {
     {"rttime<=500ms", RLIMIT_RTTIME, LIMIT_AT_MOST, 500000, "rttime<=500000"},
     {"LimitRTTIME=infinity", RLIMIT_RTTIME, LIMIT_EQUAL, RLIM_INFINITY, "rttime=infinity"},
     {"nice>=20", RLIMIT_NICE, LIMIT_AT_LEAST, 20, "nice>=20"},
+    {"LimitNICE>=-5", RLIMIT_NICE, LIMIT_AT_LEAST, 25, "nice>=25"}, /* a nice level, as systemd */
+    {"nice>=+19", RLIMIT_NICE, LIMIT_AT_LEAST, 1, "nice>=1"},
+    {"nice=-20", RLIMIT_NICE, LIMIT_EQUAL, 40, "nice=40"},
     {"rtprio=0", RLIMIT_RTPRIO, LIMIT_EQUAL, 0, "rtprio=0"},
     {"locks>=100", RLIMIT_LOCKS, LIMIT_AT_LEAST, 100, "locks>=100"},
     {"sigpending>=100", RLIMIT_SIGPENDING, LIMIT_AT_LEAST, 100, "sigpending>=100"},
@@ -88,6 +91,10 @@ static const struct {
     {"memlock>=1.5G", "bytes, with K"},
     {"memlock>=17179869184G", "bytes, with K"}, /* 2^64 */
     {"cpu<=5parsecs", "seconds, or a span"},
+    {"nice>=+20", "a nice level -20 to +19"},
+    {"nice>=-21", "a nice level -20 to +19"},
+    {"nice>=-", "a nice level"},
+    {"nproc>=+5", "a whole number"},
     {"rttime<=soon", "microseconds, or a span"},
 };
 

@@ -62,6 +62,10 @@ run_cmd prlimit --cpu=30:60 -- "$PREFLIGHT" limit 'cpu<=30' 'cpu<=30s' 'cpu>=0.5
 run_cmd prlimit --cpu=30:60 -- "$PREFLIGHT" limit 'cpu>=1min'; expect_code 31 "cpu 30 s < 1min"
 run_cmd prlimit --cpu=30:60 -- "$PREFLIGHT" limit 'cpu>=1min' --hard; expect_code 0 "cpu hard 60 s >= 1min"
 run_cmd prlimit --rttime=500000:500000 -- "$PREFLIGHT" limit 'rttime=500ms' 'rttime=500000'; expect_code 0 "rttime in microseconds and spans"
+# (nice can only be lowered, and it is 0 here: 0 is nice level +20, which no process may have.)
+run_cmd prlimit --nice=0:0 -- "$PREFLIGHT" limit 'nice=0' 'LimitNICE<=+19'; expect_code 0 "nice 0: the raw number and a nice level with a sign"
+run_cmd prlimit --nice=0:0 -- "$PREFLIGHT" limit 'nice>=-5'; expect_code 31 "nice 0 is below a nice level of -5 (25)"
+expect_text ERR "LimitNICE=25" "the fix gives the raw number"
 run_cmd prlimit --nproc=100:100 -- "$PREFLIGHT" limit 'nproc>=4096'; expect_code 31 "nproc 100 < 4096"
 expect_text ERR "LimitNPROC=4096" "the fix names LimitNPROC="
 
