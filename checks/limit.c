@@ -303,7 +303,8 @@ static void limit_run(const void *config, const void *target, const struct attem
         limit_format_value(expr->limit, value, shown_now, sizeof(shown_now));
         limit_format_value(expr->limit, now.rlim_cur, soft, sizeof(soft));
         limit_format_value(expr->limit, now.rlim_max, hard, sizeof(hard));
-        result_detail(res, "soft %s, hard %s (getrlimit %s)", soft, hard, expr->limit->setting + 5);
+        /* "LimitNOFILE" + 5 is the kernel's own name after RLIMIT_. */
+        result_detail(res, "soft %s, hard %s (RLIMIT_%s)", soft, hard, expr->limit->setting + 5);
         if (limit_holds(expr, value)) {
                 result_set(res, PF_OK, "the %s limit is %s", which, shown_now);
                 return;
@@ -318,7 +319,7 @@ static void limit_run(const void *config, const void *target, const struct attem
                               "soft %s, hard %s: the program may raise its soft limit itself "
                               "(setrlimit), but this check sees what it starts with",
                               soft, hard);
-        else if (expr->op != LIMIT_AT_MOST)
+        else if (expr->value > value)
                 result_detail(res,
                               "soft %s, hard %s: a hard limit is raised only by a privileged "
                               "process (systemd, with the unit's %s=)",
