@@ -36,6 +36,12 @@ static const struct pf_code_info codes[] = {
     {30, "CAP_MISSING", "cap: capability missing", PERM, INVERTIBLE,
      "AmbientCapabilities= (with CapabilityBoundingSet= allowing it) in the unit, or setcap "
      "on the file"},
+    {31, "LIMIT_WRONG", "limit: a resource limit is not as required", PERM, INVERTIBLE,
+     "set the Limit*= the message names in the unit (LimitNOFILE=65535), or ulimit in a shell"},
+    {32, "SYSCTL_WRONG", "sysctl: a kernel setting is not as required, or this kernel lacks it",
+     PERM, INVERTIBLE,
+     "sysctl -w KEY=VALUE now and a file in /etc/sysctl.d/ to keep it; a missing key may need "
+     "its module loaded"},
     {40, "REDIS_UNREACHABLE", "redis: unreachable (refused, unresolvable)", TRANS, INVERTIBLE,
      "start Redis, or fix the host and port; --wait waits for it"},
     {41, "REDIS_TIMEOUT", "redis: timed out", TRANS, INVERTIBLE,

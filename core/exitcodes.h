@@ -16,6 +16,8 @@ enum pf_code {
         PF_PORT_IN_USE = 20,
         PF_PORT_DENIED = 21,
         PF_CAP_MISSING = 30,
+        PF_LIMIT_WRONG = 31,
+        PF_SYSCTL_WRONG = 32,
         PF_REDIS_UNREACHABLE = 40,
         PF_REDIS_TIMEOUT = 41,
         PF_REDIS_NOT_READY = 42,

@@ -190,6 +190,15 @@ vg cap-missing 30 cap net_bind_service
 vg user-as-nobody 0 user nobody --not-root
 PREFIX=()
 vg cap-file 30 cap net_raw --file /bin/true
+vg limit-pass 0 limit 'nofile>=1' 'LimitCORE<=infinity' 'RLIMIT_STACK>=1K' 'cpu<=infinity'
+PREFIX=(prlimit --nofile=1024:4096 --)
+vg limit-low 31 limit 'nofile>=65535' 'nofile>=8192' --hard -v
+PREFIX=()
+vg limit-usage 2 limit 'nofile>=1' 'memlock>=1X'
+vg sysctl-pass 0 sysctl 'vm.max_map_count>=1' 'net.ipv4.ip_local_port_range!=1' kernel/osrelease!=0
+vg sysctl-wrong 32 sysctl 'vm.max_map_count<=0' -v
+vg sysctl-missing 32 sysctl vm.no_such_setting=1 -v
+vg sysctl-usage 2 sysctl 'vm.max_map_count>=1' 'vm..x=1'
 vg tcp-accepting 0 tcp "127.0.0.1:$LISTEN" "${T[@]}"
 vg tcp-refused 60 tcp "127.0.0.1:$REFUSED" "${T[@]}"
 vg tcp-wait-refused 60 tcp "127.0.0.1:$REFUSED" -t 3s --wait -i 200ms

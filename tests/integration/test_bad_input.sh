@@ -66,7 +66,7 @@ while IFS= read -r row; do
 	ROWS=$((ROWS + 1))
 	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | dns | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
+	user | port | cap | tcp | dns | limit | sysctl | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -142,6 +142,28 @@ done <<'ROWS'
 2 | '\x1b[31mred:1' | tcp $'\e[31mred:1'
 2 | 'aaaaaaaaaaaaaaaaaaaa | tcp "$LONG:1"
 2 | takes at most 64 arguments, got '127.0.0.1:1' too | tcp $(yes 127.0.0.1:1 | head -65)
+# ---- limit ----
+2 | needs at least 1 argument | limit
+2 | an empty argument | limit ''
+2 | 'nofile' is not NAME>=VALUE | limit nofile
+2 | 'nofiles>=1': not a resource limit | limit 'nofiles>=1'
+2 | 'nofile>1': the comparison is >=, <= or = | limit 'nofile>1'
+2 | 'nofile>=64K': the value of nofile is a whole number | limit 'nofile>=64K'
+2 | 'memlock>=1X': the value of memlock is bytes | limit 'memlock>=1X'
+2 | 'nofile>=\x1b[31m' | limit $'nofile>=\e[31m'
+2 | 'aaaaaaaaaaaaaaaaaaaa | limit "$LONG"
+2 | --hard | limit 'nofile>=1' --hard=yes
+# ---- sysctl ----
+2 | needs at least 1 argument | sysctl
+2 | an empty argument | sysctl ''
+2 | 'vm.max_map_count' is not KEY=VALUE | sysctl vm.max_map_count
+2 | 'vm..x=1': an empty or '.' part | sysctl 'vm..x=1'
+2 | 'a/../b=1': an empty or '.' part | sysctl 'a/../b=1'
+2 | 'vm.x>=y': >= compares whole numbers | sysctl 'vm.x>=y'
+2 | 'vm.x=\x1b[31m' | sysctl $'vm.x=\e[31m'
+2 | 'a\x0ab=1': a key is letters | sysctl $'a\nb=1'
+2 | the key is longer than 159 bytes | sysctl "$LONG=1"
+2 | the value is longer than 80 bytes | sysctl "vm.x=$LONG"
 # ---- dns (nothing here is resolved: each line fails before its run) ----
 2 | needs at least 1 argument | dns
 2 | an empty argument | dns ''

@@ -173,6 +173,9 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	expect_completion "preflight user --group roo" root
 	expect_completion "preflight user roo" root
 	expect_completion "preflight cap net_bind" net_bind_service
+	expect_completion "preflight limit nof" "nofile>="
+	expect_completion "preflight limit --ha" --hard
+	expect_completion "preflight sysctl vm.max_map" vm.max_map_count
 	expect_completion "preflight cap cap_net_b" cap_net_bind_service
 	expect_completion "preflight cap --set amb" ambient
 	expect_completion "preflight dns db.test --fam" --family
