@@ -3,7 +3,9 @@
 # command that does. Used by `make check` and `make demo`. clang and libclang-rt-dev (libFuzzer
 # and the sanitizer runtimes: only a Recommends of clang) build the fuzzers of `make fuzz`;
 # clang-format and cppcheck are `make lint`'s, valgrind `make valgrind`'s;
-# libcurl3-gnutls gives the http check its second libcurl soname, which the tests load.
+# libcurl3-gnutls gives the http check its second libcurl soname, which the tests load;
+# mariadb-server and mariadb-client are the servers and client test_mysql.sh starts and uses,
+# libmariadb-dev the header the mysql check's types come from (libmariadb3 it loads).
 set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
 redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
@@ -24,5 +26,6 @@ fi
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# redis-server's package starts a server on 6379 where systemd runs; tests use their own ports.
+# redis-server's and mariadb-server's packages start servers on 6379 and 3306 where systemd runs;
+# tests start their own, on ports of their own, and neither use nor disturb those.
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
