@@ -27,6 +27,10 @@ enum pf_code {
         PF_HTTP_TLS = 54,
         PF_TCP_UNREACHABLE = 60,
         PF_TCP_TIMEOUT = 61,
+        PF_EXEC_CMD_FAILED = 120,
+        PF_EXEC_CMD_TIMEOUT = 121,
+        PF_EXEC_CMD_MISMATCH = 122,
+        PF_EXEC_CMD_NO_START = 123,
         PF_EXEC_FAILED = 126,
         PF_EXEC_NOT_FOUND = 127,
 };

@@ -3,10 +3,11 @@
 
 #include "core/check.h"
 
-extern const struct check check_user, check_port, check_cap, check_redis, check_http, check_tcp;
+extern const struct check check_user, check_port, check_cap, check_redis, check_http, check_tcp,
+    check_exec;
 
 const struct check *const pf_checks[] = {
-    &check_user, &check_port, &check_cap, &check_redis, &check_http, &check_tcp, NULL,
+    &check_user, &check_port, &check_cap, &check_redis, &check_http, &check_tcp, &check_exec, NULL,
 };
 
 const struct check *check_find(const char *name)

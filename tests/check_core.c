@@ -100,14 +100,15 @@ START_TEST(test_code_table)
                 int code;
                 enum pf_code_kind kind;
         } expected[] = {
-            {0, PF_KIND_NONE},       {1, PF_KIND_NONE},       {2, PF_KIND_PERMANENT},
-            {5, PF_KIND_PERMANENT},  {6, PF_KIND_PERMANENT},  {10, PF_KIND_PERMANENT},
-            {11, PF_KIND_PERMANENT}, {20, PF_KIND_TRANSIENT}, {21, PF_KIND_PERMANENT},
-            {30, PF_KIND_PERMANENT}, {40, PF_KIND_TRANSIENT}, {41, PF_KIND_TRANSIENT},
-            {42, PF_KIND_TRANSIENT}, {43, PF_KIND_PERMANENT}, {50, PF_KIND_TRANSIENT},
-            {51, PF_KIND_TRANSIENT}, {52, PF_KIND_TRANSIENT}, {53, PF_KIND_TRANSIENT},
-            {54, PF_KIND_PERMANENT}, {60, PF_KIND_TRANSIENT}, {61, PF_KIND_TRANSIENT},
-            {126, PF_KIND_NONE},     {127, PF_KIND_NONE},
+            {0, PF_KIND_NONE},        {1, PF_KIND_NONE},        {2, PF_KIND_PERMANENT},
+            {5, PF_KIND_PERMANENT},   {6, PF_KIND_PERMANENT},   {10, PF_KIND_PERMANENT},
+            {11, PF_KIND_PERMANENT},  {20, PF_KIND_TRANSIENT},  {21, PF_KIND_PERMANENT},
+            {30, PF_KIND_PERMANENT},  {40, PF_KIND_TRANSIENT},  {41, PF_KIND_TRANSIENT},
+            {42, PF_KIND_TRANSIENT},  {43, PF_KIND_PERMANENT},  {50, PF_KIND_TRANSIENT},
+            {51, PF_KIND_TRANSIENT},  {52, PF_KIND_TRANSIENT},  {53, PF_KIND_TRANSIENT},
+            {54, PF_KIND_PERMANENT},  {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},
+            {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT},
+            {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -119,9 +120,10 @@ START_TEST(test_code_table)
                 ck_assert_int_eq(pf_code_is_permanent(expected[i].code),
                                  expected[i].kind == PF_KIND_PERMANENT);
         }
-        /* Nothing in sysexits or the signal range besides the wrapper's 126/127. */
+        /* Nothing in sysexits or the signal range besides exec's 120-123 and the wrapper's
+         * 126/127. */
         for (int code = 64; code <= 255; code++)
-                if (code != 126 && code != 127)
+                if ((code < 120 || code > 123) && code != 126 && code != 127)
                         ck_assert_ptr_null(pf_code_lookup(code));
 }
 END_TEST
@@ -205,7 +207,8 @@ START_TEST(test_exit_codes_listing)
         FILE *f = open_memstream(&text, &size);
         pf_print_exit_codes(f);
         fclose(f);
-        ck_assert_ptr_nonnull(strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54\n"));
+        ck_assert_ptr_nonnull(
+            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54 123\n"));
         ck_assert_ptr_nonnull(strstr(text, "PORT_IN_USE"));
         free(text);
 }
