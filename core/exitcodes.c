@@ -67,7 +67,7 @@ static const struct pf_code_info codes[] = {
     {122, "EXEC_CMD_MISMATCH", "exec: the command's output lacks the expected text", TRANS,
      INVERTIBLE, "compare the excerpt in the message with --expect-output"},
     {123, "EXEC_CMD_NO_START", "exec: the command could not be started (not found, not executable)",
-     PERM, INVERTIBLE,
+     PERM, ALWAYS_FAILS,
      "give the command's absolute path, chmod +x it, or give a script its #! line"},
     {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE, INVERTIBLE,
      "check the COMMAND's permissions and format (chmod +x, the #! line)"},
