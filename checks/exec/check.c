@@ -158,18 +158,19 @@ static int exec_parse_target(const void *config, const char *arg, void *target, 
         (void)config;
         struct chainfile_line *line = target;
         struct chainfile_error why;
-        char q[QUOTE_BUF];
         int r = chainfile_split_line(arg, line, &why);
         if (r == PF_INTERNAL) {
                 (void)pf_error_set(err, "out of memory");
                 return PF_INTERNAL;
         }
-        if (r != PF_OK)
+        if (r != PF_OK) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err,
                                     "COMMAND '%s': %s (one argument, split into words as a "
                                     "chain file's line is, with no ${...}: '...' and \"...\" "
                                     "quote)",
                                     text_quote(arg, q, sizeof(q)), why.msg);
+        }
         show_command(line, shown);
         return PF_OK;
 }
@@ -262,7 +263,6 @@ static void explain_not_started(const char *name, int error, bool searched,
 static void judge_exit(const struct exec_config *cfg, const struct spawn_result *sr,
                        struct check_result *res)
 {
-        char q[QUOTE_BUF];
         unsigned long long ms = sr->took_us / 1000;
         if (WIFSIGNALED(sr->status)) {
                 int sig = WTERMSIG(sr->status);
@@ -280,6 +280,7 @@ static void judge_exit(const struct exec_config *cfg, const struct spawn_result 
                                    status, cfg->exit_text, ms);
                 } else if (cfg->expect_output && !memmem(sr->output, sr->kept, cfg->expect_output,
                                                          strlen(cfg->expect_output))) {
+                        char q[QUOTE_BUF];
                         result_set(res, PF_EXEC_CMD_MISMATCH, "exit %d, but the output lacks '%s'",
                                    status, text_quote(cfg->expect_output, q, sizeof(q)));
                 } else {
@@ -295,7 +296,6 @@ static void exec_run(const void *config, const void *target, const struct attemp
         const struct exec_config *cfg = config;
         const struct chainfile_line *line = target;
         struct spawn_result sr;
-        char q[QUOTE_BUF];
         spawn_run(line->words, attempt->deadline_us, &sr);
         switch (sr.outcome) {
         case SPAWN_EXITED:
@@ -317,10 +317,9 @@ static void exec_run(const void *config, const void *target, const struct attemp
                 break;
         }
         if (sr.outcome != SPAWN_SYSTEM && sr.outcome != SPAWN_NOT_STARTED)
-                result_detail(res, "pid %d; %llu bytes of output (stdout and stderr)%s; %s",
+                result_detail(res, "pid %d; %llu bytes of output (stdout and stderr)%s",
                               (int)sr.pid, sr.total,
-                              sr.total > sr.kept ? ", the first 64 KiB kept" : "",
-                              text_quote(line->words[0], q, sizeof(q)));
+                              sr.total > sr.kept ? ", the first 64 KiB kept" : "");
         free(sr.output);
 }
 

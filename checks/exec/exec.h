@@ -8,8 +8,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define EXEC_OUTPUT_KEPT (64u * 1024u) /* bytes of stdout+stderr kept; the rest is read, dropped   \
-                                        */
+/* Bytes of stdout and stderr kept; the rest is read and dropped. */
+#define EXEC_OUTPUT_KEPT (64u * 1024u)
 #define EXEC_KILL_GRACE_US (100u * 1000u) /* SIGTERM, then SIGKILL this much later */
 
 enum spawn_outcome {
