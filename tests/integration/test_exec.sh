@@ -191,5 +191,14 @@ gone "$WORK/nobody/p1" "as nobody: the setsid grandchild is killed too"
 run_cmd as_nobody "$PREFLIGHT" exec "$WORK/noexec"; expect_code 123 "as nobody: not executable"
 no_marker "^sleep $MARK" "no sleep of this file is left"
 
+# ---- list, explain, exit-codes ----
+run_preflight list; expect_text OUT "exec" "listed"
+run_preflight exec --help; expect_code 0 "--help"; expect_text OUT "--expect-exit" "names --expect-exit"; expect_text OUT "--expect-output" "names --expect-output"
+for code in 120 121 122 123; do
+	run_preflight explain $code; expect_code 0 "explain $code"; expect_text OUT "$code: preflight EXEC_CMD_" "explain $code names it"
+done
+run_preflight explain 123; expect_text OUT "permanent" "123 is permanent"
+run_preflight exit-codes; expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54 123" "123 stops a restart loop"
+
 echo "# longest time past -t 1s: ${LONGEST_PAST} ms"
 finish
