@@ -127,12 +127,13 @@ static int show_word(char *out, size_t size, const char *w)
         return (int)at;
 }
 
-/* The command as every line shows it: its words, a URL's user:password@ as ***@. */
+/* The command as every line shows it: its words, a URL's user:password@ as ***@. Only its
+ * first 80 bytes are shown (text_quote), so the words stop once past that. */
 static void show_command(const struct chainfile_line *line, char *shown)
 {
-        char joined[512], word[512], q[QUOTE_BUF];
+        char joined[512], word[512];
         size_t at = 0;
-        for (unsigned i = 0; i < line->n_words && at < sizeof(joined) - 1; i++) {
+        for (unsigned i = 0; i < line->n_words && at < 160; i++) {
                 const char *w = line->words[i];
                 const char *scheme = strstr(w, "://");
                 const char *userinfo_end = scheme ? strrchr(scheme, '@') : NULL;
@@ -143,13 +144,15 @@ static void show_command(const struct chainfile_line *line, char *shown)
                         snprintf(word, sizeof(word), "%s", w);
                 if (i > 0)
                         joined[at++] = ' ';
+                /* at < 162 here: at least 350 bytes are left for show_word. */
                 int n = show_word(joined + at, sizeof(joined) - at, word);
                 if (n < 0)
                         break;
                 at += (size_t)n < sizeof(joined) - at ? (size_t)n : sizeof(joined) - at - 1;
         }
-        joined[at < sizeof(joined) ? at : sizeof(joined) - 1] = '\0';
-        snprintf(shown, TARGET_SHOWN_SIZE, "%s", text_quote(joined, q, sizeof(q)));
+        joined[at] = '\0';
+        /* Quoted into shown itself: text_quote never cuts a character in two. */
+        text_quote(joined, shown, TARGET_SHOWN_SIZE);
 }
 
 static int exec_parse_target(const void *config, const char *arg, void *target, char *shown,
