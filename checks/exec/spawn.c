@@ -44,7 +44,7 @@ static void child_fail(int report_fd, int setup, int error)
         _exit(127);
 }
 
-/* In the child: never returns. Only async-signal-safe calls until exec. */
+/* In the child of vfork(): never returns. Only system calls (and no allocation) until exec. */
 static void child_start(char *const *words, int out_fd, int report_fd)
 {
         /* Its own group, so that the group can be killed as a whole; gone with preflight. */
@@ -281,7 +281,9 @@ void spawn_run(char *const *words, uint64_t deadline_us, struct spawn_result *re
                 return;
         }
         fflush(NULL);
-        res->pid = fork();
+        /* vfork: no copy of preflight's page tables (0.2 ms of the start of a command). The
+         * child only makes system calls, writes its own stack frames and execs or _exits. */
+        res->pid = vfork();
         if (res->pid == 0) {
                 close(out[0]);
                 close(report[0]);
@@ -295,8 +297,6 @@ void spawn_run(char *const *words, uint64_t deadline_us, struct spawn_result *re
                 close(report[0]);
                 return system_failure(res, "fork", fork_error);
         }
-        /* Also here: a kill of the group must not find it not yet formed. */
-        (void)setpgid(res->pid, res->pid);
         bool ran = started(res, report[0]);
         close(report[0]);
         if (!ran) {

@@ -239,6 +239,24 @@ class Bench:
                    s, "/bin/true", n)
         self.remember_memory(s, *(c.label for c in cmds))
 
+    def exec_check(self):
+        cmds = [
+            Command("preflight exec /bin/true", self.pf("exec", "/bin/true")),
+            Command("preflight --version", self.pf("--version")),
+            Command("/bin/true", ["/bin/true"]),
+        ]
+        for c in cmds:
+            self.verify(c)
+        n = self.rounds(400)
+        s = self.measure(cmds, n)
+        extra = s["preflight exec /bin/true"].median - s["/bin/true"].median
+        self.goal("`preflight exec /bin/true` ≤ 1 ms more than `/bin/true`", f"+{ms(extra)}",
+                  extra <= 1.0)
+        self.table("exec: the command's own cost and preflight's around it",
+                   "preflight forks, execs /bin/true in its own process group with its output on "
+                   "a pipe, waits on a pidfd, and looks for anything left behind in "
+                   "/proc/self/task/*/children.", s, "/bin/true", n)
+
     def port(self):
         loads = []
         start = time.monotonic()
@@ -453,6 +471,7 @@ class Bench:
 
     def run(self):
         self.startup()
+        self.exec_check()
         self.port()
         self.redis()
         _, words = self.children.start("http_server", ["python3", os.path.join(
