@@ -224,6 +224,8 @@ vg exec-leftover 0 exec "sh -c 'setsid sleep 30 & echo started'"
 vg exec-big-output 0 exec 'head -c 10000000 /dev/zero' --json -v
 vg exec-bad-command 2 exec "echo 'open"
 vg exec-wait 120 exec /bin/false --wait -t 1s -i 200ms
+vg exec-regex 0 exec "printf 'a\\nready 42\\n'" --expect-output-regex '^ready [0-9]+$'
+vg exec-regex-refused 2 exec /bin/true --expect-output-regex '('
 vg exec-wrapper 0 exec /bin/true -- /bin/true
 
 # ---- chains, output modes, commands ----------------------------------------------------------

@@ -12,23 +12,28 @@
 #include "checks/exec/exec.h"
 #include "core/chainfile.h"
 #include "core/check.h"
+#include "core/regex.h"
 #include "core/text.h"
 
 #define EXIT_LIST_EXAMPLES "examples: 0, 0,1, 0-2,5"
 
 struct exec_config {
-        unsigned char exit_ok[256]; /* 1 for each exit status that passes */
-        const char *exit_text;      /* as given, for messages */
-        const char *expect_output;  /* NULL: any output */
+        unsigned char exit_ok[256];      /* 1 for each exit status that passes */
+        const char *exit_text;           /* as given, for messages */
+        const char *expect_output;       /* NULL: any output */
+        struct body_regex *output_regex; /* NULL: none */
+        const char *output_regex_text;
 };
 
-enum { OPT_EXPECT_EXIT, OPT_EXPECT_OUTPUT };
+enum { OPT_EXPECT_EXIT, OPT_EXPECT_OUTPUT, OPT_EXPECT_OUTPUT_REGEX };
 
 static const struct check_option exec_options[] = {
     [OPT_EXPECT_EXIT] = {"expect-exit", 0, "LIST",
                          "exit statuses that pass: 0, 0,1, 0-2,5 (default 0)"},
     [OPT_EXPECT_OUTPUT] = {"expect-output", 0, "TEXT",
                            "stdout and stderr together (the first 64 KiB) must contain TEXT"},
+    [OPT_EXPECT_OUTPUT_REGEX] = {"expect-output-regex", 0, "RE",
+                                 "the output (first 64 KiB) must match RE (PCRE2, ^ $ per line)"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -100,6 +105,21 @@ static int exec_parse_option(void *config, unsigned option, const char *value, s
                                             "--expect-output: an empty TEXT matches any output");
                 cfg->expect_output = value;
                 return PF_OK;
+        case OPT_EXPECT_OUTPUT_REGEX: {
+                /* Compiled now: a pattern that cannot be used is a usage error (a missing PCRE2
+                 * 5) before anything runs; a later one wins. */
+                char why[sizeof(err->msg)];
+                struct body_regex *re;
+                int r = body_regex_compile_as("expect-output-regex", value, &re, why, sizeof(why));
+                if (r != PF_OK) {
+                        (void)pf_error_set(err, "%s", why);
+                        return r;
+                }
+                body_regex_free(cfg->output_regex);
+                cfg->output_regex = re;
+                cfg->output_regex_text = value;
+                return PF_OK;
+        }
         default:
                 return pf_error_set(err, "unknown option");
         }
@@ -176,6 +196,13 @@ static int exec_parse_target(const void *config, const char *arg, void *target, 
         }
         show_command(line, shown);
         return PF_OK;
+}
+
+static void exec_release(void *config)
+{
+        struct exec_config *cfg = config;
+        body_regex_free(cfg->output_regex);
+        cfg->output_regex = NULL;
 }
 
 static void exec_release_target(void *target)
@@ -263,32 +290,66 @@ static void explain_not_started(const char *name, int error, bool searched,
         }
 }
 
+/* --expect-output-regex on the kept output: true when it matched (or there is none). */
+static bool output_regex_matched(const struct exec_config *cfg, const struct spawn_result *sr,
+                                 int status, uint64_t deadline_us, struct check_result *res)
+{
+        if (!cfg->output_regex)
+                return true;
+        char why[256], q[QUOTE_BUF];
+        const char *re = text_quote(cfg->output_regex_text, q, sizeof(q));
+        switch (body_regex_match(cfg->output_regex, sr->output, sr->kept, deadline_us, why,
+                                 sizeof(why))) {
+        case BODY_MATCH:
+                return true;
+        case BODY_NO_MATCH:
+                result_set(res, PF_EXEC_CMD_MISMATCH, "exit %d, but the output does not match '%s'",
+                           status, re);
+                return false;
+        case BODY_GAVE_UP:
+                result_set(res, PF_EXEC_CMD_MISMATCH, "exit %d; matching '%s' gave up: %s", status,
+                           re, why);
+                return false;
+        case BODY_TIMED_OUT:
+                result_set(res, PF_EXEC_CMD_TIMEOUT, "exit %d; the deadline passed matching '%s'",
+                           status, re);
+                return false;
+        case BODY_ERROR:
+                break;
+        }
+        result_set(res, PF_INTERNAL, "matching '%s': %s", re, why);
+        return false;
+}
+
+static void judge_signal(int sig, unsigned long long ms, struct check_result *res)
+{
+        const char *abbrev = sigabbrev_np(sig);
+        result_set(res, PF_EXEC_CMD_FAILED, "killed by SIG%s (%s) after %llu ms",
+                   abbrev ? abbrev : "?", sigdescr_np(sig) ? sigdescr_np(sig) : "", ms);
+        if (sig == SIGKILL)
+                result_fix(res, "SIGKILL: the OOM killer (journalctl -k) or kill -9");
+        else if (sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS)
+                result_fix(res, "a crash: coredumpctl list shows its core dump");
+}
+
+/* The exit status first, then --expect-output, then --expect-output-regex. */
 static void judge_exit(const struct exec_config *cfg, const struct spawn_result *sr,
-                       struct check_result *res)
+                       uint64_t deadline_us, struct check_result *res)
 {
         unsigned long long ms = sr->took_us / 1000;
+        int status = WIFEXITED(sr->status) ? WEXITSTATUS(sr->status) : -1;
         if (WIFSIGNALED(sr->status)) {
-                int sig = WTERMSIG(sr->status);
-                const char *abbrev = sigabbrev_np(sig);
-                result_set(res, PF_EXEC_CMD_FAILED, "killed by SIG%s (%s) after %llu ms",
-                           abbrev ? abbrev : "?", sigdescr_np(sig) ? sigdescr_np(sig) : "", ms);
-                if (sig == SIGKILL)
-                        result_fix(res, "SIGKILL: the OOM killer (journalctl -k) or kill -9");
-                else if (sig == SIGSEGV || sig == SIGABRT || sig == SIGBUS)
-                        result_fix(res, "a crash: coredumpctl list shows its core dump");
-        } else {
-                int status = WEXITSTATUS(sr->status);
-                if (!cfg->exit_ok[status]) {
-                        result_set(res, PF_EXEC_CMD_FAILED, "exit %d (expected %s) after %llu ms",
-                                   status, cfg->exit_text, ms);
-                } else if (cfg->expect_output && !memmem(sr->output, sr->kept, cfg->expect_output,
-                                                         strlen(cfg->expect_output))) {
-                        char q[QUOTE_BUF];
-                        result_set(res, PF_EXEC_CMD_MISMATCH, "exit %d, but the output lacks '%s'",
-                                   status, text_quote(cfg->expect_output, q, sizeof(q)));
-                } else {
-                        result_set(res, PF_OK, "exit %d in %llu ms", status, ms);
-                }
+                judge_signal(WTERMSIG(sr->status), ms, res);
+        } else if (status < 0 || !cfg->exit_ok[status]) {
+                result_set(res, PF_EXEC_CMD_FAILED, "exit %d (expected %s) after %llu ms", status,
+                           cfg->exit_text, ms);
+        } else if (cfg->expect_output &&
+                   !memmem(sr->output, sr->kept, cfg->expect_output, strlen(cfg->expect_output))) {
+                char q[QUOTE_BUF];
+                result_set(res, PF_EXEC_CMD_MISMATCH, "exit %d, but the output lacks '%s'", status,
+                           text_quote(cfg->expect_output, q, sizeof(q)));
+        } else if (output_regex_matched(cfg, sr, status, deadline_us, res)) {
+                result_set(res, PF_OK, "exit %d in %llu ms", status, ms);
         }
         add_output_and_leftovers(sr, res);
 }
@@ -302,7 +363,7 @@ static void exec_run(const void *config, const void *target, const struct attemp
         spawn_run(line->words, attempt->deadline_us, &sr);
         switch (sr.outcome) {
         case SPAWN_EXITED:
-                judge_exit(cfg, &sr, res);
+                judge_exit(cfg, &sr, attempt->deadline_us, res);
                 break;
         case SPAWN_TIMED_OUT:
                 result_set(res, PF_EXEC_CMD_TIMEOUT,
@@ -350,4 +411,5 @@ const struct check check_exec = {
     .parse_target = exec_parse_target,
     .run = exec_run,
     .release_target = exec_release_target,
+    .release = exec_release,
 };

@@ -101,6 +101,16 @@ expect_text ERR "lacks 'configuration OK'" "the text is named"; expect_text ERR 
 run_preflight exec "sh -c 'echo configuration OK; exit 1'" --expect-output 'configuration OK'
 expect_code 120 "the exit status is judged first"
 
+# --expect-output-regex: PCRE2, ^ and $ at each line, as http's --expect-body-regex
+run_preflight exec "printf 'starting\nconfiguration OK (3 files)\n'" --expect-output-regex '^configuration OK \([0-9]+ files\)$'
+expect_code 0 "--expect-output-regex matches a line"
+run_preflight exec "echo 'syntax error'" --expect-output-regex '^configuration OK'; expect_code 122 "--expect-output-regex mismatch"
+expect_text ERR "does not match '^configuration OK'" "the pattern is named"; expect_text ERR "output ends 'syntax error'" "with an excerpt"
+run_preflight exec /bin/true --expect-output-regex '('; expect_code 2 "a bad pattern"; expect_text ERR "--expect-output-regex: '(' is refused" "names the option"
+run_preflight exec /bin/true --expect-output-regex 'a{,5}'; expect_code 2 "a construct PCRE2 reads otherwise"
+run_preflight exec "printf '%065536d' 0" --expect-output-regex '(*NO_START_OPT)(\w+)+!' -t 20s
+expect_code 122 "a pattern that would run away gives up"; expect_text ERR "gave up" "says so"
+
 # ---- could not be started: 123 ----
 run_preflight exec no-such-command-preflight; expect_code 123 "not in PATH"; expect_text ERR "is not in PATH" "says so"
 run_preflight exec /nonexistent/selftest; expect_code 123 "no such file"; expect_text ERR "does not exist" "says so"
