@@ -34,6 +34,12 @@ static const struct pf_code_info codes[] = {
     {30, "CAP_MISSING", "cap: capability missing", PERM, INVERTIBLE,
      "AmbientCapabilities= (with CapabilityBoundingSet= allowing it) in the unit, or setcap "
      "on the file"},
+    {31, "LIMIT_WRONG", "limit: a resource limit is not as required", PERM, INVERTIBLE,
+     "set the Limit*= the message names in the unit (LimitNOFILE=65535), or ulimit in a shell"},
+    {32, "SYSCTL_WRONG", "sysctl: a kernel setting is not as required, or this kernel lacks it",
+     PERM, INVERTIBLE,
+     "sysctl -w KEY=VALUE now and a file in /etc/sysctl.d/ to keep it; a missing key may need "
+     "its module loaded"},
     {40, "REDIS_UNREACHABLE", "redis: unreachable (refused, unresolvable)", TRANS, INVERTIBLE,
      "start Redis, or fix the host and port; --wait waits for it"},
     {41, "REDIS_TIMEOUT", "redis: timed out", TRANS, INVERTIBLE,
@@ -58,6 +64,15 @@ static const struct pf_code_info codes[] = {
     {61, "TCP_TIMEOUT", "tcp: timed out", TRANS, INVERTIBLE,
      "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
      "--timeout or look at the network"},
+    {110, "DNS_UNRESOLVED", "dns: does not resolve", TRANS, INVERTIBLE,
+     "add the name to DNS or /etc/hosts, or fix the name; getent ahosts NAME shows what this "
+     "host resolves, resolvectl status which servers it asks; --wait waits for it"},
+    {111, "DNS_TIMEOUT", "dns: timed out", TRANS, INVERTIBLE,
+     "no resolver answered in time: check the nameserver lines of /etc/resolv.conf (or "
+     "resolvectl status) and that the server is reachable; raise --timeout"},
+    {112, "DNS_MISMATCH", "dns: resolves, but not to the expected addresses", TRANS, INVERTIBLE,
+     "compare getent ahosts NAME with --expect: fix the DNS record or /etc/hosts line, or "
+     "wait for the change to propagate (--wait)"},
     {120, "EXEC_CMD_FAILED", "exec: the command failed (an exit status not expected, a signal)",
      TRANS, INVERTIBLE,
      "run the command by hand as the service's user; the message has its status and the end "

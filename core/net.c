@@ -221,12 +221,13 @@ struct resolve_job {
         struct addrinfo *result;
         char host[256];
         char service[8];
+        int family;
 };
 
-static void tcp_hints(struct addrinfo *hints, int flags)
+static void tcp_hints(struct addrinfo *hints, int family, int flags)
 {
         memset(hints, 0, sizeof(*hints));
-        hints->ai_family = AF_UNSPEC;
+        hints->ai_family = family;
         hints->ai_socktype = SOCK_STREAM;
         hints->ai_protocol = IPPROTO_TCP;
         hints->ai_flags = flags | AI_NUMERICSERV;
@@ -250,7 +251,7 @@ static void *resolve_on_thread(void *arg)
 {
         struct resolve_job *job = arg;
         struct addrinfo hints, *result = NULL;
-        tcp_hints(&hints, 0);
+        tcp_hints(&hints, job->family, 0);
         int rc = getaddrinfo(job->host, job->service, &hints, &result);
         int error = errno;
         pthread_mutex_lock(&job->lock);
@@ -270,7 +271,7 @@ static void format_seconds(uint64_t us, char *buf, size_t size)
                  (unsigned long long)(tenths % 10));
 }
 
-static struct resolve_job *job_create(const char *host, const char *service)
+static struct resolve_job *job_create(const char *host, const char *service, int family)
 {
         struct resolve_job *job = calloc(1, sizeof(*job));
         if (!job)
@@ -295,6 +296,7 @@ static struct resolve_job *job_create(const char *host, const char *service)
         }
         snprintf(job->host, sizeof(job->host), "%s", host);
         snprintf(job->service, sizeof(job->service), "%s", service);
+        job->family = family;
         job->refs = 2;
         return job;
 }
@@ -350,13 +352,15 @@ static enum net_status gai_status(int rc, int error, const char *host, char *why
         }
 }
 
-enum net_status net_resolve(const char *host, unsigned short port, uint64_t deadline_us,
-                            struct addrinfo **out, char *why, size_t why_size)
+enum net_status net_resolve_family(const char *host, unsigned short port, int family,
+                                   uint64_t deadline_us, struct addrinfo **out, int *gai_error,
+                                   char *why, size_t why_size)
 {
         char service[8], q[QUOTE_BUF];
         struct addrinfo hints;
         uint64_t started = clock_now_us();
         *out = NULL;
+        *gai_error = 0;
         if (why_size)
                 why[0] = '\0';
         if (!host || !*host) {
@@ -366,12 +370,14 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
         snprintf(service, sizeof(service), "%u", (unsigned)port);
 
         /* Addresses given as numbers need no resolver and no thread. */
-        tcp_hints(&hints, AI_NUMERICHOST);
+        tcp_hints(&hints, family, AI_NUMERICHOST);
         int rc = getaddrinfo(host, service, &hints, out);
         if (rc == 0)
                 return NET_OK;
-        if (rc != EAI_NONAME)
+        if (rc != EAI_NONAME) {
+                *gai_error = rc;
                 return gai_status(rc, errno, host, why, why_size);
+        }
         *out = NULL;
         if (deadline_passed(deadline_us)) {
                 snprintf(why, why_size, "no time left to resolve '%s'",
@@ -379,7 +385,7 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
                 return NET_TIMEOUT;
         }
 
-        struct resolve_job *job = job_create(host, service);
+        struct resolve_job *job = job_create(host, service, family);
         if (!job) {
                 snprintf(why, why_size, "out of memory resolving '%s'",
                          text_quote(host, q, sizeof(q)));
@@ -415,6 +421,7 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
                          text_quote(host, q, sizeof(q)), span);
                 status = NET_TIMEOUT;
         } else if (job->rc != 0) {
+                *gai_error = job->rc;
                 status = gai_status(job->rc, job->error, host, why, why_size);
         } else {
                 *out = job->result;
@@ -422,6 +429,14 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
         }
         job_release_locked(job);
         return status;
+}
+
+enum net_status net_resolve(const char *host, unsigned short port, uint64_t deadline_us,
+                            struct addrinfo **out, char *why, size_t why_size)
+{
+        int gai_error;
+        return net_resolve_family(host, port, AF_UNSPEC, deadline_us, out, &gai_error, why,
+                                  why_size);
 }
 
 /* ------------------------------------------------------------------------------------------ */

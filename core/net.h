@@ -50,6 +50,16 @@ enum net_status net_resolve(const char *host, unsigned short port, uint64_t dead
                             struct addrinfo **out, char *why, size_t why_size);
 
 /*
+ * As net_resolve, for one address family (AF_UNSPEC, AF_INET or AF_INET6). *gai_error gets
+ * getaddrinfo's code when the resolver answered with a failure (EAI_NONAME, EAI_AGAIN, ...)
+ * and 0 otherwise (success, or no answer by the deadline), so that a caller can tell "no such
+ * name" from "temporary failure".
+ */
+enum net_status net_resolve_family(const char *host, unsigned short port, int family,
+                                   uint64_t deadline_us, struct addrinfo **out, int *gai_error,
+                                   char *why, size_t why_size);
+
+/*
  * Resolves, then connects (non-blocking, each address in turn) before the deadline. On NET_OK
  * *fd is a connected, blocking, close-on-exec socket; peer gets "ADDR:PORT" of the address
  * that answered. why gets a short reason otherwise ("connection refused",

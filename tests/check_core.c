@@ -103,12 +103,14 @@ START_TEST(test_code_table)
             {0, PF_KIND_NONE},        {1, PF_KIND_NONE},        {2, PF_KIND_PERMANENT},
             {5, PF_KIND_PERMANENT},   {6, PF_KIND_PERMANENT},   {10, PF_KIND_PERMANENT},
             {11, PF_KIND_PERMANENT},  {20, PF_KIND_TRANSIENT},  {21, PF_KIND_PERMANENT},
-            {30, PF_KIND_PERMANENT},  {40, PF_KIND_TRANSIENT},  {41, PF_KIND_TRANSIENT},
-            {42, PF_KIND_TRANSIENT},  {43, PF_KIND_PERMANENT},  {50, PF_KIND_TRANSIENT},
-            {51, PF_KIND_TRANSIENT},  {52, PF_KIND_TRANSIENT},  {53, PF_KIND_TRANSIENT},
-            {54, PF_KIND_PERMANENT},  {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},
-            {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT},
-            {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
+            {30, PF_KIND_PERMANENT},  {31, PF_KIND_PERMANENT},  {32, PF_KIND_PERMANENT},
+            {40, PF_KIND_TRANSIENT},  {41, PF_KIND_TRANSIENT},  {42, PF_KIND_TRANSIENT},
+            {43, PF_KIND_PERMANENT},  {50, PF_KIND_TRANSIENT},  {51, PF_KIND_TRANSIENT},
+            {52, PF_KIND_TRANSIENT},  {53, PF_KIND_TRANSIENT},  {54, PF_KIND_PERMANENT},
+            {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},  {110, PF_KIND_TRANSIENT},
+            {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT}, {120, PF_KIND_TRANSIENT},
+            {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT}, {123, PF_KIND_PERMANENT},
+            {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -120,10 +122,9 @@ START_TEST(test_code_table)
                 ck_assert_int_eq(pf_code_is_permanent(expected[i].code),
                                  expected[i].kind == PF_KIND_PERMANENT);
         }
-        /* Nothing in sysexits or the signal range besides exec's 120-123 and the wrapper's
-         * 126/127. */
+        /* Nothing in sysexits (64-78) or the signal range (128 and up). */
         for (int code = 64; code <= 255; code++)
-                if ((code < 120 || code > 123) && code != 126 && code != 127)
+                if (code <= 78 || code >= 128)
                         ck_assert_ptr_null(pf_code_lookup(code));
 }
 END_TEST
@@ -154,6 +155,8 @@ static const struct {
     {21, "AmbientCapabilities="},
     {43, "permanent"},
     {61, "transient"},
+    {110, "DNS_UNRESOLVED"},
+    {112, "getent ahosts"},
     {64, "EX_USAGE"},
     {75, "EX_TEMPFAIL"},
     {78, "EX_CONFIG"},
@@ -208,7 +211,7 @@ START_TEST(test_exit_codes_listing)
         pf_print_exit_codes(f);
         fclose(f);
         ck_assert_ptr_nonnull(
-            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54 123\n"));
+            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 123\n"));
         ck_assert_ptr_nonnull(strstr(text, "PORT_IN_USE"));
         free(text);
 }

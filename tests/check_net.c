@@ -220,6 +220,34 @@ START_TEST(test_resolve_name_after_deadline)
 }
 END_TEST
 
+/* One family asked for: the number of the other family is not an answer, and getaddrinfo's
+ * own code comes back so a caller can tell "no such name" from "temporary failure". */
+START_TEST(test_resolve_family)
+{
+        struct addrinfo *ai = NULL;
+        char why[256] = "";
+        int gai_error = -1;
+        ck_assert_int_eq(
+            net_resolve_family("::1", 0, AF_INET6, 0, &ai, &gai_error, why, sizeof(why)), NET_OK);
+        ck_assert_int_eq(gai_error, 0);
+        ck_assert_ptr_nonnull(ai);
+        ck_assert_int_eq(ai->ai_family, AF_INET6);
+        freeaddrinfo(ai);
+        ck_assert_int_eq(
+            net_resolve_family("127.0.0.1", 0, AF_INET6, 0, &ai, &gai_error, why, sizeof(why)),
+            NET_UNRESOLVABLE);
+        ck_assert_ptr_null(ai);
+        ck_assert_int_ne(gai_error, 0);
+        ck_assert_int_ne(gai_error, EAI_AGAIN);
+        ck_assert_ptr_nonnull(strstr(why, "127.0.0.1"));
+        gai_error = -1;
+        ck_assert_int_eq(
+            net_resolve_family("localhost", 0, AF_INET, 1, &ai, &gai_error, why, sizeof(why)),
+            NET_TIMEOUT);
+        ck_assert_int_eq(gai_error, 0);
+}
+END_TEST
+
 START_TEST(test_resolve_empty)
 {
         struct addrinfo *ai = NULL;
@@ -490,6 +518,7 @@ Suite *suite_net(void)
         tcase_add_test(tc, test_resolve_numeric_after_deadline);
         tcase_add_test(tc, test_resolve_name_on_thread);
         tcase_add_test(tc, test_resolve_name_after_deadline);
+        tcase_add_test(tc, test_resolve_family);
         tcase_add_test(tc, test_resolve_empty);
         suite_add_tcase(s, tc);
 

@@ -190,6 +190,15 @@ vg cap-missing 30 cap net_bind_service
 vg user-as-nobody 0 user nobody --not-root
 PREFIX=()
 vg cap-file 30 cap net_raw --file /bin/true
+vg limit-pass 0 limit 'nofile>=1' 'LimitCORE<=infinity' 'RLIMIT_STACK>=1K' 'cpu<=infinity'
+PREFIX=(prlimit --nofile=1024:4096 --)
+vg limit-low 31 limit 'nofile>=65535' 'nofile>=8192' --hard -v
+PREFIX=()
+vg limit-usage 2 limit 'nofile>=1' 'memlock>=1X'
+vg sysctl-pass 0 sysctl 'vm.max_map_count>=1' 'net.ipv4.ip_local_port_range!=1' kernel/osrelease!=0
+vg sysctl-wrong 32 sysctl 'vm.max_map_count<=0' -v
+vg sysctl-missing 32 sysctl vm.no_such_setting=1 -v
+vg sysctl-usage 2 sysctl 'vm.max_map_count>=1' 'vm..x=1'
 vg tcp-accepting 0 tcp "127.0.0.1:$LISTEN" "${T[@]}"
 vg tcp-refused 60 tcp "127.0.0.1:$REFUSED" "${T[@]}"
 vg tcp-wait-refused 60 tcp "127.0.0.1:$REFUSED" -t 3s --wait -i 200ms
@@ -263,6 +272,23 @@ vg tcp-silent-resolver 61 tcp never.preflight.test:80 -t 2s
 vg redis-silent-resolver 41 redis never.preflight.test:6379 -t 2s
 vg http-silent-resolver 51 http http://never.preflight.test/ -t 2s
 vg tcp-silent-resolver-wait 61 tcp never.preflight.test:80 -t 3s --wait -i 200ms
+# dns: names from a hosts file of its own (70 addresses for one: the list cut short), no such
+# name (nsswitch: files only), SERVFAIL, and the silent name server.
+{
+	printf '127.0.0.5 db.preflight.test\nfd00::5 db.preflight.test\n'
+	for i in $(seq 1 70); do echo "127.0.1.$i many.preflight.test"; done
+} >"$WORK/dns-hosts"
+chmod 644 "$WORK/dns-hosts"
+PREFIX=("$PEERS/with_silent_resolver.sh" --hosts-file "$WORK/dns-hosts")
+vg dns-hosts 0 dns db.preflight.test --expect 127.0.0.5 --expect fd00::5
+vg dns-many 0 dns many.preflight.test db.preflight.test
+vg dns-mismatch 112 dns db.preflight.test --expect 10.0.0.9 --family ipv4 --json
+vg dns-silent-resolver 111 dns never.preflight.test -t 2s
+vg dns-silent-resolver-wait 111 dns never.preflight.test -t 3s --wait -i 200ms
+PREFIX=("$PEERS/with_silent_resolver.sh" --hosts-file "$WORK/dns-hosts" --files-only)
+vg dns-no-such-name-wait 110 dns never.preflight.test -t 2s --wait -i 200ms
+PREFIX=("$PEERS/with_silent_resolver.sh" --hosts-file "$WORK/dns-hosts" --servfail)
+vg dns-servfail 110 dns never.preflight.test
 PREFIX=()
 
 echo "valgrind: $PASSED passed, $FAILED failed"

@@ -66,7 +66,7 @@ while IFS= read -r row; do
 	ROWS=$((ROWS + 1))
 	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | redis | http | run) check_row_json "$CODE" "${args[@]}" ;;
+	user | port | cap | tcp | dns | limit | sysctl | redis | http | run) check_row_json "$CODE" "${args[@]}" ;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -142,6 +142,48 @@ done <<'ROWS'
 2 | '\x1b[31mred:1' | tcp $'\e[31mred:1'
 2 | 'aaaaaaaaaaaaaaaaaaaa | tcp "$LONG:1"
 2 | takes at most 64 arguments, got '127.0.0.1:1' too | tcp $(yes 127.0.0.1:1 | head -65)
+# ---- limit ----
+2 | needs at least 1 argument | limit
+2 | an empty argument | limit ''
+2 | 'nofile' is not NAME>=VALUE | limit nofile
+2 | 'nofiles>=1': not a resource limit | limit 'nofiles>=1'
+2 | 'nofile>1': the comparison is >=, <= or = | limit 'nofile>1'
+2 | 'nofile>=64K': the value of nofile is a whole number | limit 'nofile>=64K'
+2 | 'memlock>=1X': the value of memlock is bytes | limit 'memlock>=1X'
+2 | 'nofile>=\x1b[31m' | limit $'nofile>=\e[31m'
+2 | 'aaaaaaaaaaaaaaaaaaaa | limit "$LONG"
+2 | --hard | limit 'nofile>=1' --hard=yes
+# ---- sysctl ----
+2 | needs at least 1 argument | sysctl
+2 | an empty argument | sysctl ''
+2 | 'vm.max_map_count' is not KEY=VALUE | sysctl vm.max_map_count
+2 | 'vm..x=1': an empty or '.' part | sysctl 'vm..x=1'
+2 | 'a/../b=1': an empty or '.' part | sysctl 'a/../b=1'
+2 | 'vm.x>=y': >= compares whole numbers | sysctl 'vm.x>=y'
+2 | 'vm.x=\x1b[31m' | sysctl $'vm.x=\e[31m'
+2 | 'a\x0ab=1': a key is letters | sysctl $'a\nb=1'
+2 | the key is longer than 159 bytes | sysctl "$LONG=1"
+2 | the value is longer than 80 bytes | sysctl "vm.x=$LONG"
+# ---- dns (nothing here is resolved: each line fails before its run) ----
+2 | needs at least 1 argument | dns
+2 | an empty argument | dns ''
+2 | 'db.internal:53': give a name alone, without a port | dns db.internal:53
+2 | ':53': give a name alone | dns :53
+2 | '1.2.3.4.5': not an IPv4 address | dns 1.2.3.4.5
+2 | 'a\x0ab' | dns $'a\nb'
+2 | '\x1b[31mred' | dns $'\e[31mred'
+2 | 'aaaaaaaaaaaaaaaaaaaa | dns "$LONG"
+2 | --expect: '10.0.0' is not a numeric IPv4 or IPv6 address | dns 127.0.0.1 --expect 10.0.0
+2 | --expect: '' is not a numeric | dns 127.0.0.1 --expect ''
+2 | --expect: '\x1b[31m::1' | dns 127.0.0.1 --expect $'\e[31m::1'
+2 | --expect: 'aaaaaaaaaaaaaaaa | dns 127.0.0.1 --expect "$LONG"
+2 | option --expect needs a value | dns 127.0.0.1 --expect
+2 | --expect: at most 16 addresses | dns 127.0.0.1 $(for i in $(seq 17); do echo --expect 10.0.0.$i; done)
+2 | --family: 'inet' is not ipv4, ipv6 or any | dns 127.0.0.1 --family inet
+2 | --family: '' is not ipv4, ipv6 or any | dns 127.0.0.1 --family ''
+2 | --expect ::1 is an IPv6 address, but --family ipv4 | dns 127.0.0.1 --expect ::1 --family ipv4
+2 | --expect 10.0.0.5 is an IPv4 address, but --family ipv6 | dns 127.0.0.1 --family 6 --expect 10.0.0.5
+2 | takes at most 64 arguments, got '127.0.0.1' too | dns $(yes 127.0.0.1 | head -65)
 # ---- redis ----
 2 | needs at least 1 argument | redis
 2 | an empty argument | redis ''
@@ -248,7 +290,7 @@ ROWS
 # ---- the shared options, on every check ----------------------------------------------------------
 # Each option row below is tried after a valid command line of each check: the option's error
 # must win, whatever the check.
-BASES=("user root" "port 8080" "cap chown" "tcp 127.0.0.1:1" "redis 127.0.0.1" "http http://127.0.0.1:1/")
+BASES=("user root" "port 8080" "cap chown" "tcp 127.0.0.1:1" "dns 127.0.0.1" "redis 127.0.0.1" "http http://127.0.0.1:1/")
 OPTION_ROWS=$(
 	cat <<'ROWS'
 2 | --timeout: '1x' is not a time span | -t 1x

@@ -21,6 +21,14 @@ run_cmd "$RESOLVER" --refused timeout 5 getent ahosts refused.invalid
 expect_code 2 "a refusing resolver: getent says not found"; expect_elapsed 0 400 "at once, not at timeout's 5 s"
 run_cmd "$RESOLVER" --host "127.0.0.1 db.test" --host "::1 db6.test" getent ahosts db.test
 expect_code 0 "--host adds a name"; expect_text OUT "127.0.0.1" "with its address"
+run_cmd "$RESOLVER" --servfail --log "$WORK/servfail.log" timeout 5 getent ahosts servfail.invalid
+expect_code 2 "--servfail: getent says not found"; expect_elapsed 0 400 "at once: the server answered"
+grep -q '^query servfail.invalid' "$WORK/servfail.log" && pass "servfail_dns.py logged the query" || fail "query not logged: $(cat "$WORK/servfail.log")"
+printf '127.0.0.7 own.test\n' >"$WORK/hosts"; chmod 644 "$WORK/hosts"
+run_cmd "$RESOLVER" --hosts-file "$WORK/hosts" --files-only sh -c 'cat /etc/hosts; grep "^hosts:" /etc/nsswitch.conf'
+expect_text OUT "127.0.0.7 own.test" "--hosts-file is /etc/hosts"; expect_text OUT "hosts: files" "--files-only: no DNS"
+expect_no_text OUT "files dns" "not even after files"
+run_cmd "$RESOLVER" --hosts-file "$WORK/none" true; expect_code 125 "--hosts-file of no file is a setup error"
 run_cmd "$RESOLVER" --bogus true; expect_code 125 "an unknown option is a setup error"
 run_cmd "$RESOLVER"; expect_code 125 "no command is a setup error"
 

@@ -173,8 +173,14 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	expect_completion "preflight user --group roo" root
 	expect_completion "preflight user roo" root
 	expect_completion "preflight cap net_bind" net_bind_service
+	expect_completion "preflight limit nof" "nofile>="
+	expect_completion "preflight limit --ha" --hard
+	expect_completion "preflight sysctl vm.max_map" vm.max_map_count
 	expect_completion "preflight cap cap_net_b" cap_net_bind_service
 	expect_completion "preflight cap --set amb" ambient
+	expect_completion "preflight dns db.test --fam" --family
+	expect_completion "preflight dns db.test --family ipv" ipv6
+	expect_completion "preflight dns local" localhost
 	expect_completion "preflight run my" myapp
 	expect_completion "preflight run myapp --keep" --keep-going
 	expect_completion "preflight run myapp --dry" --dry-run

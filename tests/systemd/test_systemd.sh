@@ -501,6 +501,63 @@ expect_contains "$out" "fix: add AF_NETLINK to the unit's RestrictAddressFamilie
 	"no AF_NETLINK, no /proc/self/net: the fix names the settings"
 sctl stop pf-udp-holder.socket
 
+# ---- limit and sysctl ------------------------------------------------------------------------
+sctl start pf-limit-nofile-low.service 2>/dev/null && fail "limit: systemctl start with LimitNOFILE=1024 succeeded"
+status=$(start_pre_status pf-limit-nofile-low.service)
+[ "$status" = status=31 ] && pass "limit: LimitNOFILE=1024 gives status=31" ||
+	fail "limit: ExecStartPre shows '$status', expected status=31"
+out=$(wait_journal pf-limit-nofile-low.service "LimitNOFILE=65535" -p err)
+expect_contains "$out" "FAIL limit nofile>=65535 the soft limit is 1024, needs >= 65535 [31]" \
+	"limit: journalctl -p err shows the limit the unit gave"
+expect_contains "$out" "fix: LimitNOFILE=65535 in the unit" "limit: the fix in the journal names LimitNOFILE="
+expect_contains "$out" "1024 is systemd's soft default" "limit: the journal explains systemd's soft 1024"
+
+if sctl start pf-limit-ok.service; then
+	pass "limit: the unit's Limit*= settings pass the checks"
+else
+	fail "limit: the unit with LimitNOFILE=2048:4096 and LimitCORE=0 did not start"
+fi
+expect_prop pf-limit-ok.service SubState running "limit: the service behind passing limits runs"
+sctl stop pf-limit-ok.service
+
+if sctl start pf-sysctl-ok.service; then
+	pass "sysctl: settings as required let the service start"
+else
+	fail "sysctl: the unit with passing settings did not start"
+fi
+sctl stop pf-sysctl-ok.service
+sctl start pf-sysctl-missing.service 2>/dev/null && fail "sysctl: systemctl start with a missing key succeeded"
+status=$(start_pre_status pf-sysctl-missing.service)
+[ "$status" = status=32 ] && pass "sysctl: a key this kernel lacks gives status=32" ||
+	fail "sysctl: ExecStartPre shows '$status', expected status=32"
+out=$(wait_journal pf-sysctl-missing.service "no_such_setting" -p err)
+expect_contains "$out" "this kernel has no vm.no_such_setting" "sysctl: the journal says the kernel lacks the key"
+
+host_somaxconn=$(cat /proc/sys/net/core/somaxconn)
+if [ "$host_somaxconn" = 1234 ]; then
+	fail "sysctl: the host's net.core.somaxconn is already 1234, the PrivateNetwork= case proves nothing"
+elif sctl start pf-sysctl-private-network.service; then
+	pass "sysctl: PrivateNetwork=: the check reads the unit's own net.core.somaxconn (1234)"
+else
+	fail "sysctl: PrivateNetwork=: the check did not see the unit's own net.core.somaxconn"
+fi
+out=$(wait_journal pf-sysctl-private-network.service "somaxconn")
+expect_contains "$out" "ok   sysctl net.core.somaxconn=1234 is 1234" "sysctl: PrivateNetwork=: the journal shows the unit's value"
+[ "$(cat /proc/sys/net/core/somaxconn)" = "$host_somaxconn" ] &&
+	pass "sysctl: PrivateNetwork=: the host's somaxconn is still $host_somaxconn" ||
+	fail "sysctl: PrivateNetwork=: the host's somaxconn changed"
+sctl stop pf-sysctl-private-network.service
+
+sctl start pf-sysctl-procsubset.service 2>/dev/null && fail "sysctl: systemctl start under ProcSubset=pid succeeded"
+status=$(last_start_pre_status pf-sysctl-procsubset.service)
+[ "$status" = status=1 ] && pass "sysctl: ProcSubset=pid gives status=1 (cannot tell)" ||
+	fail "sysctl: ProcSubset=pid: ExecStartPre shows '$status', expected status=1"
+out=$(wait_journal pf-sysctl-procsubset.service "hidden")
+expect_contains "$out" "proc-sys: absent" "sysctl: ProcSubset=pid really hid /proc/sys"
+expect_contains "$out" "/proc/sys is hidden from this process (ProcSubset=pid in the unit?)" \
+	"sysctl: the journal says /proc/sys is hidden"
+expect_contains "$out" "remove ProcSubset=pid" "sysctl: the fix names ProcSubset=pid"
+
 # ---- chains through EnvironmentFile= -----------------------------------------------------------
 if sctl start pf-chain.service; then
 	pass "chain: a unit runs a chain named by EnvironmentFile="
