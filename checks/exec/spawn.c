@@ -151,7 +151,10 @@ static void terminate_everything(struct spawn_result *res, bool *main_reaped)
         }
         /* A process forked between the listing and the kill is a child of a killed one: it
          * comes to this subreaper and the next round finds it. */
-        for (unsigned round = 0; left > 0 && round < 1000; round++) {
+        /* Bounded in time too (a fork bomb): the backstop ends preflight at the deadline + 250
+         * ms, and the SIGTERM grace, these rounds and the drain must all fit before it. */
+        until = clock_now_us() + EXEC_KILL_GRACE_US;
+        while (left > 0 && clock_now_us() < until) {
                 signal_everything(res, *main_reaped, SIGKILL, list);
                 pause_ms(1);
                 reap(res, main_reaped);
@@ -229,7 +232,9 @@ static bool wait_for_exit(struct spawn_result *res, int *out_fd, uint64_t deadli
 /* What is still in the pipe once every writer is gone (bounded: a writer outside this tree). */
 static void drain_output(struct spawn_result *res, int out_fd, uint64_t deadline_us)
 {
-        uint64_t until = clock_now_us() + EXEC_KILL_GRACE_US;
+        /* Past the deadline, only what is already in the pipe: 20 ms. */
+        uint64_t until =
+            clock_now_us() + (deadline_passed(deadline_us) ? 20000 : EXEC_KILL_GRACE_US);
         if (deadline_us && deadline_us < until && !deadline_passed(deadline_us))
                 until = deadline_us;
         while (poll_until(out_fd, POLLIN, until) > 0 && read_output(out_fd, res))
