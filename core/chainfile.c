@@ -15,6 +15,7 @@ struct parser {
         unsigned line; /* physical line at pos */
         chainfile_lookup lookup;
         void *ctx;
+        bool literal_dollar; /* no ${...}: '$' is a byte like any other */
         struct chainfile_error *err;
         struct chainfile *out;
         unsigned lines_allocated;
@@ -145,6 +146,10 @@ static int expand(struct parser *p)
         char q[QUOTE_BUF];
         const char *t = p->text;
         size_t at = p->pos;
+        if (p->literal_dollar) {
+                p->pos++;
+                return put_byte(p, '$');
+        }
         if (at + 1 >= p->size || t[at + 1] != '{') {
                 if (at + 1 < p->size && is_name_start(t[at + 1])) {
                         size_t end = at + 1;
@@ -380,6 +385,41 @@ int chainfile_parse(const char *text, size_t size, chainfile_lookup lookup, void
         if (r != PF_OK)
                 chainfile_release(out);
         return r;
+}
+
+int chainfile_split_line(const char *text, struct chainfile_line *out, struct chainfile_error *err)
+{
+        *out = (struct chainfile_line){0};
+        *err = (struct chainfile_error){0};
+        struct chainfile file = {0};
+        size_t size = strnlen(text, CHAINFILE_MAX_LINE_BYTES);
+        struct parser p = {.text = text,
+                           .size = size,
+                           .line = 1,
+                           .literal_dollar = true,
+                           .err = err,
+                           .out = &file};
+        int r = size >= CHAINFILE_MAX_LINE_BYTES
+                    ? fail(&p, 1, "longer than %u KiB", CHAINFILE_MAX_LINE_BYTES / 1024)
+                    : parse_all(&p);
+        free(p.buf);
+        if (r == PF_OK && file.n_lines != 1)
+                r = fail(&p, file.n_lines ? file.lines[1].number : 1, "%s",
+                         file.n_lines ? "more than one line (one command, one line)"
+                                      : "no words (only blanks or a comment)");
+        if (r == PF_OK) {
+                *out = file.lines[0];
+                file.n_lines = 0;
+        }
+        chainfile_release(&file);
+        return r;
+}
+
+void chainfile_line_release(struct chainfile_line *line)
+{
+        free(line->words);
+        free(line->text);
+        *line = (struct chainfile_line){0};
 }
 
 void chainfile_release(struct chainfile *file)

@@ -53,4 +53,13 @@ int chainfile_parse(const char *text, size_t size, chainfile_lookup lookup, void
 
 void chainfile_release(struct chainfile *file);
 
+/*
+ * Splits one line of text (a C string) into words by the same rules, with no expansion at all:
+ * '$' is a byte like ';', '|' and '&' (the exec check's COMMAND, which a chain file has already
+ * expanded). Returns PF_OK with out filled (chainfile_line_release), PF_CHAIN with err set (a
+ * quote not closed, no word, more than one line, a bound passed) or PF_INTERNAL (memory).
+ */
+int chainfile_split_line(const char *text, struct chainfile_line *out, struct chainfile_error *err);
+void chainfile_line_release(struct chainfile_line *line);
+
 #endif

@@ -85,6 +85,17 @@ static const struct pf_code_info codes[] = {
     {112, "DNS_MISMATCH", "dns: resolves, but not to the expected addresses", TRANS, INVERTIBLE,
      "compare getent ahosts NAME with --expect: fix the DNS record or /etc/hosts line, or "
      "wait for the change to propagate (--wait)"},
+    {120, "EXEC_CMD_FAILED", "exec: the command failed (an exit status not expected, a signal)",
+     TRANS, INVERTIBLE,
+     "run the command by hand as the service's user; the message has its status and the end "
+     "of its output"},
+    {121, "EXEC_CMD_TIMEOUT", "exec: the command was still running at the deadline (killed)", TRANS,
+     INVERTIBLE, "raise --timeout, or find what the command waits for (its stdin is /dev/null)"},
+    {122, "EXEC_CMD_MISMATCH", "exec: the command's output lacks the expected text", TRANS,
+     INVERTIBLE, "compare the excerpt in the message with --expect-output"},
+    {123, "EXEC_CMD_NO_START", "exec: the command could not be started (not found, not executable)",
+     PERM, ALWAYS_FAILS,
+     "give the command's absolute path, chmod +x it, or give a script its #! line"},
     {126, "EXEC_FAILED", "-- COMMAND could not be executed", PF_KIND_NONE, INVERTIBLE,
      "check the COMMAND's permissions and format (chmod +x, the #! line)"},
     {127, "EXEC_NOT_FOUND", "-- COMMAND not found", PF_KIND_NONE, INVERTIBLE,

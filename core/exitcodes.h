@@ -36,6 +36,10 @@ enum pf_code {
         PF_DNS_UNRESOLVED = 110,
         PF_DNS_TIMEOUT = 111,
         PF_DNS_MISMATCH = 112,
+        PF_EXEC_CMD_FAILED = 120,
+        PF_EXEC_CMD_TIMEOUT = 121,
+        PF_EXEC_CMD_MISMATCH = 122,
+        PF_EXEC_CMD_NO_START = 123,
         PF_EXEC_FAILED = 126,
         PF_EXEC_NOT_FOUND = 127,
 };

@@ -1,6 +1,7 @@
 #include "core/wrapper.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,35 +22,34 @@ static int exec_failure(const char *name, int err)
         return PF_EXEC_FAILED;
 }
 
-int wrapper_exec(char **command)
+int wrapper_execvp(char **command)
 {
         const char *name = command[0];
-        fflush(NULL);
         /* execv, not execvp: execvp retries ENOEXEC files through /bin/sh. */
         if (strchr(name, '/')) {
                 execv(name, command);
-                return exec_failure(name, errno);
+                return errno;
         }
         const char *path = getenv("PATH");
         if (!path || !*path)
                 path = "/usr/local/bin:/usr/bin:/bin";
         size_t name_len = strlen(name);
         int saved = ENOENT;
+        /* A buffer on the stack, not malloc(): this also runs in a child between fork() and
+         * exec. */
+        char full[PATH_MAX];
         for (const char *p = path;;) {
                 const char *colon = strchr(p, ':');
                 size_t dir_len = colon ? (size_t)(colon - p) : strlen(p);
-                char *full = malloc(dir_len + name_len + 3);
-                if (!full) {
-                        report_error(NULL, "out of memory");
-                        return PF_EXEC_FAILED;
+                int e = ENAMETOOLONG;
+                if (dir_len + name_len + 3 <= sizeof(full)) {
+                        if (dir_len == 0)
+                                snprintf(full, sizeof(full), "./%s", name);
+                        else
+                                snprintf(full, sizeof(full), "%.*s/%s", (int)dir_len, p, name);
+                        execv(full, command);
+                        e = errno;
                 }
-                if (dir_len == 0)
-                        snprintf(full, dir_len + name_len + 3, "./%s", name);
-                else
-                        snprintf(full, dir_len + name_len + 3, "%.*s/%s", (int)dir_len, p, name);
-                execv(full, command);
-                int e = errno;
-                free(full);
                 /* Remember "found but not runnable" over "not here" (as shells do). */
                 if (e != ENOENT && e != ENOTDIR)
                         saved = e;
@@ -57,5 +57,11 @@ int wrapper_exec(char **command)
                         break;
                 p = colon + 1;
         }
-        return exec_failure(name, saved);
+        return saved;
+}
+
+int wrapper_exec(char **command)
+{
+        fflush(NULL);
+        return exec_failure(command[0], wrapper_execvp(command));
 }

@@ -456,6 +456,79 @@ START_TEST(random_input_gives_lines_or_an_error)
 }
 END_TEST
 
+/* ---- one line, no expansion (the exec check's COMMAND) ---- */
+
+START_TEST(split_line_keeps_dollar_and_shell_operators_as_bytes)
+{
+        struct chainfile_line line;
+        ck_assert_int_eq(
+            chainfile_split_line("echo ${HOME} $x 'a;b' \"c|$d\" e\\ f &", &line, &err), PF_OK);
+        ck_assert_uint_eq(line.n_words, 7);
+        ck_assert_str_eq(line.words[0], "echo");
+        ck_assert_str_eq(line.words[1], "${HOME}");
+        ck_assert_str_eq(line.words[2], "$x");
+        ck_assert_str_eq(line.words[3], "a;b");
+        ck_assert_str_eq(line.words[4], "c|$d");
+        ck_assert_str_eq(line.words[5], "e f");
+        ck_assert_str_eq(line.words[6], "&");
+        ck_assert_ptr_null(line.words[7]);
+        chainfile_line_release(&line);
+        ck_assert_ptr_null(line.words);
+}
+END_TEST
+
+START_TEST(split_line_quotes_as_a_chain_file_does)
+{
+        struct chainfile_line line;
+        ck_assert_int_eq(
+            chainfile_split_line("sh -c 'echo \"x\"; exit 3' \"\\$\\\"\\\\\" ''", &line, &err),
+            PF_OK);
+        ck_assert_uint_eq(line.n_words, 5);
+        ck_assert_str_eq(line.words[2], "echo \"x\"; exit 3");
+        ck_assert_str_eq(line.words[3], "$\"\\");
+        ck_assert_str_eq(line.words[4], "");
+        chainfile_line_release(&line);
+}
+END_TEST
+
+START_TEST(split_line_refuses_what_is_not_one_line_of_words)
+{
+        static const char *const bad[] = {"",       "   ", "# only a comment", "a\nb", "'open",
+                                          "\"open", "a \\"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                struct chainfile_line line;
+                ck_assert_msg(chainfile_split_line(bad[i], &line, &err) == PF_CHAIN, "%zu", i);
+                ck_assert_msg(err.msg[0] != '\0', "%zu", i);
+                ck_assert_ptr_null(line.words);
+        }
+        struct chainfile_line line;
+        ck_assert_int_eq(chainfile_split_line("a\nb", &line, &err), PF_CHAIN);
+        ck_assert_ptr_nonnull(strstr(err.msg, "more than one line"));
+        ck_assert_int_eq(chainfile_split_line("", &line, &err), PF_CHAIN);
+        ck_assert_ptr_nonnull(strstr(err.msg, "no words"));
+}
+END_TEST
+
+START_TEST(split_line_bounds_length_and_words)
+{
+        struct chainfile_line line;
+        char *text = malloc(CHAINFILE_MAX_LINE_BYTES + 1);
+        ck_assert_ptr_nonnull(text);
+        memset(text, 'x', CHAINFILE_MAX_LINE_BYTES);
+        text[CHAINFILE_MAX_LINE_BYTES] = '\0';
+        ck_assert_int_eq(chainfile_split_line(text, &line, &err), PF_CHAIN);
+        /* 300 one-letter words: past the bound on words. */
+        for (size_t i = 0; i < 300; i++) {
+                text[2 * i] = 'w';
+                text[2 * i + 1] = ' ';
+        }
+        text[600] = '\0';
+        ck_assert_int_eq(chainfile_split_line(text, &line, &err), PF_CHAIN);
+        ck_assert_ptr_nonnull(strstr(err.msg, "words"));
+        free(text);
+}
+END_TEST
+
 Suite *suite_chainfile(void);
 Suite *suite_chainfile(void)
 {
@@ -507,5 +580,12 @@ Suite *suite_chainfile(void)
         tcase_add_test(errors, tens_of_thousands_of_comment_lines_parse_quickly);
         tcase_add_test(errors, random_input_gives_lines_or_an_error);
         suite_add_tcase(s, errors);
+
+        TCase *split = tcase_create("one line");
+        tcase_add_test(split, split_line_keeps_dollar_and_shell_operators_as_bytes);
+        tcase_add_test(split, split_line_quotes_as_a_chain_file_does);
+        tcase_add_test(split, split_line_refuses_what_is_not_one_line_of_words);
+        tcase_add_test(split, split_line_bounds_length_and_words);
+        suite_add_tcase(s, split);
         return s;
 }

@@ -110,7 +110,8 @@ START_TEST(test_code_table)
             {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},  {90, PF_KIND_TRANSIENT},
             {91, PF_KIND_TRANSIENT},  {92, PF_KIND_TRANSIENT},  {93, PF_KIND_PERMANENT},
             {110, PF_KIND_TRANSIENT}, {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT},
-            {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
+            {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT},
+            {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -211,7 +212,7 @@ START_TEST(test_exit_codes_listing)
         pf_print_exit_codes(f);
         fclose(f);
         ck_assert_ptr_nonnull(
-            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 93\n"));
+            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 93 123\n"));
         ck_assert_ptr_nonnull(strstr(text, "PORT_IN_USE"));
         free(text);
 }

@@ -1,4 +1,4 @@
-/* Unit tests of --expect-body-regex's matcher (checks/http/regex.c) against the real PCRE2:
+/* Unit tests of --expect-body-regex's matcher (core/regex.c) against the real PCRE2:
  * ordinary patterns answer as glibc's regexec() (the engine the option used before) answers,
  * the constructs POSIX reads otherwise are refused, each limit holds and says so, and the worst
  * patterns found end within the CPU bound on a full 64 KiB body. */
@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "checks/http/regex.h"
+#include "core/regex.h"
 #include "core/backstop.h"
 #include "core/clock.h"
 #include "core/exitcodes.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "checks/http/regex.h"
+#include "core/regex.h"
 #include "core/text.h"
 
 static bool parse_status(const char *text, size_t len, unsigned short *out)

@@ -9,7 +9,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "checks/http/regex.h"
+#include "core/regex.h"
 #include "core/text.h"
 
 #define HTTP_DEFAULT_STATUSES "200-399"

@@ -290,6 +290,24 @@ class Bench:
                    "bounded resolver thread.", s, cmds[1].label, n, base_name="getent")
         self.remember_memory(s, *(c.label for c in cmds))
 
+    def exec_check(self):
+        cmds = [
+            Command("preflight exec /bin/true", self.pf("exec", "/bin/true")),
+            Command("preflight --version", self.pf("--version")),
+            Command("/bin/true", ["/bin/true"]),
+        ]
+        for c in cmds:
+            self.verify(c)
+        n = self.rounds(400)
+        s = self.measure(cmds, n)
+        extra = s["preflight exec /bin/true"].median - s["/bin/true"].median
+        self.goal("`preflight exec /bin/true` ≤ 1 ms more than `/bin/true`", f"+{ms(extra)}",
+                  extra <= 1.0)
+        self.table("exec: the command's own cost and preflight's around it",
+                   "preflight starts /bin/true from vfork in its own process group with its "
+                   "output on a pipe, waits on a pidfd, and looks for anything left behind in "
+                   "/proc/self/task/*/children.", s, "/bin/true", n)
+
     def port(self):
         loads = []
         start = time.monotonic()
@@ -564,6 +582,7 @@ class Bench:
         self.startup()
         self.host_settings()
         self.dns()
+        self.exec_check()
         self.port()
         self.redis()
         self.mysql()

@@ -14,7 +14,7 @@
 
 #include <time.h>
 
-#include "checks/http/regex.h"
+#include "core/regex.h"
 #include "core/exitcodes.h"
 
 #define BODY_MAX 65536

@@ -66,7 +66,7 @@ while IFS= read -r row; do
 	ROWS=$((ROWS + 1))
 	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | dns | limit | sysctl | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
+	user | port | cap | tcp | dns | limit | sysctl | exec | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -164,6 +164,17 @@ done <<'ROWS'
 2 | 'a\x0ab=1': a key is letters | sysctl $'a\nb=1'
 2 | the key is longer than 159 bytes | sysctl "$LONG=1"
 2 | the value is longer than 80 bytes | sysctl "vm.x=$LONG"
+# ---- exec (nothing here is run: each line fails before its run) ----
+2 | needs at least 1 argument | exec
+2 | an empty argument | exec ''
+2 | COMMAND 'echo 'x': a single quote is not closed | exec "echo 'x"
+2 | more than one line | exec $'echo a\nb'
+2 | COMMAND '\x1b[31mecho '': a single quote | exec $'\e[31mecho \''
+2 | --expect-exit: 'x' is not a list of exit statuses | exec /bin/true --expect-exit x
+2 | --expect-exit: '256' is not a list | exec /bin/true --expect-exit 256
+2 | --expect-exit: '\x1b[31m' | exec /bin/true --expect-exit $'\e[31m'
+2 | --expect-output: an empty TEXT | exec /bin/true --expect-output ''
+2 | --expect-output-regex: '(' is refused | exec /bin/true --expect-output-regex '('
 # ---- dns (nothing here is resolved: each line fails before its run) ----
 2 | needs at least 1 argument | dns
 2 | an empty argument | dns ''

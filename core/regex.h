@@ -1,6 +1,7 @@
 /*
- * --expect-body-regex: a PCRE2 pattern matched against the body the http check kept (its first
- * 64 KiB, any bytes). PCRE2 (libpcre2-8.so.0) is loaded with dlopen() by the first
+ * PCRE2 patterns matched against bytes a check kept: --expect-body-regex (the http check's body,
+ * its first 64 KiB) and --expect-output-regex (the exec check's output, its first 64 KiB); any
+ * bytes. PCRE2 (libpcre2-8.so.0) is loaded with dlopen() by the first
  * body_regex_compile(), so a process that never compiles a pattern never maps it.
  *
  * Both halves are bounded whatever the pattern. Compiling: the pattern's length, its nesting,
@@ -19,8 +20,8 @@
  * PCRE2), {,n} (0 to n in glibc, literal text in PCRE2 10.42, 0 to n again in 10.43) and the
  * GNU anchors \` \' (the body's ends in glibc, quotes in PCRE2).
  */
-#ifndef PREFLIGHT_CHECKS_HTTP_REGEX_H
-#define PREFLIGHT_CHECKS_HTTP_REGEX_H
+#ifndef PREFLIGHT_CORE_REGEX_H
+#define PREFLIGHT_CORE_REGEX_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -49,6 +50,11 @@ struct body_regex; /* opaque */
  * the package to install).
  */
 int body_regex_compile(const char *pattern, struct body_regex **out, char *why, size_t why_size);
+
+/* As body_regex_compile(), for another option of the same kind (the exec check's
+ * --expect-output-regex): why names --OPTION. */
+int body_regex_compile_as(const char *option, const char *pattern, struct body_regex **out,
+                          char *why, size_t why_size);
 
 enum body_match {
         BODY_MATCH,

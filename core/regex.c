@@ -1,4 +1,4 @@
-#include "checks/http/regex.h"
+#include "core/regex.h"
 
 #include <pthread.h>
 #include <signal.h>
@@ -236,66 +236,71 @@ static const char *misread_construct(const char *pattern, const char **fix)
 #define COMPILE_OPTIONS                                                                            \
         (PCRE2_MULTILINE | PCRE2_ALT_CIRCUMFLEX | PCRE2_NEVER_UTF | PCRE2_AUTO_CALLOUT)
 
-static int refuse(const char *pattern, char *why, size_t why_size, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static int refuse(const char *option, const char *pattern, char *why, size_t why_size,
+                  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
-/* "--expect-body-regex: 'PATTERN' is refused: REASON": the pattern quoted as every usage
- * error quotes a word that may be a forgotten option's URL. */
-static int refuse(const char *pattern, char *why, size_t why_size, const char *fmt, ...)
+/* "--OPTION: 'PATTERN' is refused: REASON": the pattern quoted as every usage error quotes a
+ * word that may be a forgotten option's URL. */
+static int refuse(const char *option, const char *pattern, char *why, size_t why_size,
+                  const char *fmt, ...)
 {
         char quoted[QUOTE_BUF], reason[512];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(reason, sizeof(reason), fmt, ap);
         va_end(ap);
-        snprintf(why, why_size, "--expect-body-regex: '%s' is refused: %s",
+        snprintf(why, why_size, "--%s: '%s' is refused: %s", option,
                  text_quote_hiding_userinfo(pattern, quoted, sizeof(quoted)), reason);
         return PF_USAGE;
 }
 
-static int refuse_compile_error(const char *pattern, const struct body_regex *re, int error,
-                                PCRE2_SIZE offset, char *why, size_t why_size)
+static int refuse_compile_error(const char *option, const char *pattern,
+                                const struct body_regex *re, int error, PCRE2_SIZE offset,
+                                char *why, size_t why_size)
 {
         if (re->pool.refused)
-                return refuse(pattern, why, why_size,
+                return refuse(option, pattern, why, why_size,
                               "compiling it needs more than %d KiB; write it more simply "
                               "(fewer repeated groups)",
                               BODY_REGEX_COMPILE_MEMORY / 1024);
         if (error == PCRE2_ERROR_HEAP_FAILED) {
-                snprintf(why, why_size, "--expect-body-regex: out of memory compiling it");
+                snprintf(why, why_size, "--%s: out of memory compiling it", option);
                 return PF_INTERNAL;
         }
         PCRE2_UCHAR message[256];
         if (pcre.get_error_message(error, message, sizeof(message)) < 0)
                 snprintf((char *)message, sizeof(message), "PCRE2 error %d", error);
         if (error == PCRE2_ERROR_PARENTHESES_NEST_TOO_DEEP)
-                return refuse(pattern, why, why_size, "%s (at most %d levels), at offset %zu",
-                              (const char *)message, BODY_REGEX_MAX_NESTING, (size_t)offset);
+                return refuse(option, pattern, why, why_size,
+                              "%s (at most %d levels), at offset %zu", (const char *)message,
+                              BODY_REGEX_MAX_NESTING, (size_t)offset);
         /* PCRE2's messages are its own fixed English words; the offset locates them. */
-        return refuse(pattern, why, why_size, "%s at offset %zu", (const char *)message,
+        return refuse(option, pattern, why, why_size, "%s at offset %zu", (const char *)message,
                       (size_t)offset);
 }
 
 /* The checks that need no library: length, and the constructs POSIX reads otherwise. */
-static int refuse_before_compiling(const char *pattern, char *why, size_t why_size)
+static int refuse_before_compiling(const char *option, const char *pattern, char *why,
+                                   size_t why_size)
 {
         size_t length = strlen(pattern);
         if (length > BODY_REGEX_MAX_LENGTH)
-                return refuse(pattern, why, why_size, "it is %zu bytes long, more than %d", length,
-                              BODY_REGEX_MAX_LENGTH);
+                return refuse(option, pattern, why, why_size, "it is %zu bytes long, more than %d",
+                              length, BODY_REGEX_MAX_LENGTH);
         const char *fix = NULL;
         const char *at = misread_construct(pattern, &fix);
         if (at)
-                return refuse(pattern, why, why_size, "at offset %zu, %s", (size_t)(at - pattern),
-                              fix);
+                return refuse(option, pattern, why, why_size, "at offset %zu, %s",
+                              (size_t)(at - pattern), fix);
         return PF_OK;
 }
 
-static int compile_into(struct body_regex *re, const char *pattern, char *why, size_t why_size)
+static int compile_into(const char *option, struct body_regex *re, const char *pattern, char *why,
+                        size_t why_size)
 {
         pcre2_compile_context *context = pcre.compile_context_create(re->memory);
         if (!context) {
-                snprintf(why, why_size, "--expect-body-regex: out of memory");
+                snprintf(why, why_size, "--%s: out of memory", option);
                 return PF_INTERNAL;
         }
         (void)pcre.set_max_pattern_length(context, BODY_REGEX_MAX_LENGTH);
@@ -307,11 +312,11 @@ static int compile_into(struct body_regex *re, const char *pattern, char *why, s
                                 &offset, context);
         pcre.compile_context_free(context);
         if (!re->code)
-                return refuse_compile_error(pattern, re, error, offset, why, why_size);
+                return refuse_compile_error(option, pattern, re, error, offset, why, why_size);
         size_t size = 0;
         if (pcre.pattern_info(re->code, PCRE2_INFO_SIZE, &size) != 0 ||
             size > BODY_REGEX_MAX_COMPILED)
-                return refuse(pattern, why, why_size,
+                return refuse(option, pattern, why, why_size,
                               "it compiles to %zu bytes, more than %d; write it more simply "
                               "(fewer repeated groups)",
                               size, BODY_REGEX_MAX_COMPILED);
@@ -320,33 +325,39 @@ static int compile_into(struct body_regex *re, const char *pattern, char *why, s
 
 int body_regex_compile(const char *pattern, struct body_regex **out, char *why, size_t why_size)
 {
+        return body_regex_compile_as("expect-body-regex", pattern, out, why, why_size);
+}
+
+int body_regex_compile_as(const char *option, const char *pattern, struct body_regex **out,
+                          char *why, size_t why_size)
+{
         *out = NULL;
-        int r = refuse_before_compiling(pattern, why, why_size);
+        int r = refuse_before_compiling(option, pattern, why, why_size);
         if (r != PF_OK)
                 return r;
         char loader[384];
         r = pcre_load(loader, sizeof(loader));
         if (r == PF_NO_LIBRARY) {
                 snprintf(why, why_size,
-                         "--expect-body-regex needs PCRE2, which is not installed: %s; "
+                         "--%s needs PCRE2, which is not installed: %s; "
                          "apt-get install " BODY_REGEX_PACKAGE,
-                         loader);
+                         option, loader);
                 return r;
         }
         if (r != PF_OK) {
-                snprintf(why, why_size, "--expect-body-regex: PCRE2 cannot be loaded: %s", loader);
+                snprintf(why, why_size, "--%s: PCRE2 cannot be loaded: %s", option, loader);
                 return r;
         }
         struct body_regex *re = calloc(1, sizeof(*re));
         if (!re) {
-                snprintf(why, why_size, "--expect-body-regex: out of memory");
+                snprintf(why, why_size, "--%s: out of memory", option);
                 return PF_INTERNAL;
         }
         re->pool.cap = BODY_REGEX_COMPILE_MEMORY;
         re->memory = pcre.general_context_create(pool_malloc, pool_free, &re->pool);
-        r = re->memory ? compile_into(re, pattern, why, why_size) : PF_INTERNAL;
+        r = re->memory ? compile_into(option, re, pattern, why, why_size) : PF_INTERNAL;
         if (!re->memory)
-                snprintf(why, why_size, "--expect-body-regex: out of memory");
+                snprintf(why, why_size, "--%s: out of memory", option);
         if (r != PF_OK) {
                 body_regex_free(re);
                 return r;
