@@ -27,6 +27,10 @@ enum pf_code {
         PF_HTTP_TLS = 54,
         PF_TCP_UNREACHABLE = 60,
         PF_TCP_TIMEOUT = 61,
+        PF_POSTGRES_UNREACHABLE = 80,
+        PF_POSTGRES_TIMEOUT = 81,
+        PF_POSTGRES_NOT_READY = 82,
+        PF_POSTGRES_DENIED = 83,
         PF_EXEC_FAILED = 126,
         PF_EXEC_NOT_FOUND = 127,
 };

@@ -3,10 +3,12 @@
 
 #include "core/check.h"
 
-extern const struct check check_user, check_port, check_cap, check_redis, check_http, check_tcp;
+extern const struct check check_user, check_port, check_cap, check_redis, check_http, check_tcp,
+    check_postgres;
 
 const struct check *const pf_checks[] = {
-    &check_user, &check_port, &check_cap, &check_redis, &check_http, &check_tcp, NULL,
+    &check_user, &check_port, &check_cap,      &check_redis,
+    &check_http, &check_tcp,  &check_postgres, NULL,
 };
 
 const struct check *check_find(const char *name)

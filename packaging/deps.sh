@@ -3,12 +3,15 @@
 # command that does. Used by `make check` and `make demo`. clang and libclang-rt-dev (libFuzzer
 # and the sanitizer runtimes: only a Recommends of clang) build the fuzzers of `make fuzz`;
 # clang-format and cppcheck are `make lint`'s, valgrind `make valgrind`'s;
-# libcurl3-gnutls gives the http check its second libcurl soname, which the tests load.
+# libcurl3-gnutls gives the http check its second libcurl soname, which the tests load;
+# postgresql-15 (initdb, pg_ctl, pg_basebackup) the servers test_postgres.sh starts, libpq-dev
+# libpq-fe.h for the postgres check (libpq5 itself is loaded with dlopen()).
 set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
 redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
 lintian rpm bash-completion man-db groff-base dpkg-dev fakeroot time strace clang libclang-rt-dev \
-clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls"
+clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
+postgresql-15 postgresql-client-15 libpq-dev"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

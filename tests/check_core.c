@@ -107,7 +107,8 @@ START_TEST(test_code_table)
             {42, PF_KIND_TRANSIENT}, {43, PF_KIND_PERMANENT}, {50, PF_KIND_TRANSIENT},
             {51, PF_KIND_TRANSIENT}, {52, PF_KIND_TRANSIENT}, {53, PF_KIND_TRANSIENT},
             {54, PF_KIND_PERMANENT}, {60, PF_KIND_TRANSIENT}, {61, PF_KIND_TRANSIENT},
-            {126, PF_KIND_NONE},     {127, PF_KIND_NONE},
+            {80, PF_KIND_TRANSIENT}, {81, PF_KIND_TRANSIENT}, {82, PF_KIND_TRANSIENT},
+            {83, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},     {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -119,10 +120,12 @@ START_TEST(test_code_table)
                 ck_assert_int_eq(pf_code_is_permanent(expected[i].code),
                                  expected[i].kind == PF_KIND_PERMANENT);
         }
-        /* Nothing in sysexits or the signal range besides the wrapper's 126/127. */
-        for (int code = 64; code <= 255; code++)
-                if (code != 126 && code != 127)
-                        ck_assert_ptr_null(pf_code_lookup(code));
+        /* Nothing in sysexits (64-78) or the signal range (128 and up); 126/127 are the
+         * wrapper's. */
+        for (int code = 64; code <= 78; code++)
+                ck_assert_ptr_null(pf_code_lookup(code));
+        for (int code = 128; code <= 255; code++)
+                ck_assert_ptr_null(pf_code_lookup(code));
 }
 END_TEST
 
@@ -205,7 +208,8 @@ START_TEST(test_exit_codes_listing)
         FILE *f = open_memstream(&text, &size);
         pf_print_exit_codes(f);
         fclose(f);
-        ck_assert_ptr_nonnull(strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54\n"));
+        ck_assert_ptr_nonnull(
+            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54 83\n"));
         ck_assert_ptr_nonnull(strstr(text, "PORT_IN_USE"));
         free(text);
 }
