@@ -328,4 +328,43 @@ done
 n=$(loads libpq "$PREFLIGHT" postgres "127.0.0.1:$REFUSED"); [ "$n" -gt 0 ] && pass "postgres does (the probe sees it)" ||
 	fail "the probe saw no libpq for postgres"
 
+# ---- exit-codes, explain, completion -------------------------------------------------------
+
+for code in 80 81 82 83; do
+	run_preflight explain "$code"; expect_code 0 "explain $code"
+	expect_text OUT "POSTGRES_" "explain $code names the postgres code"
+done
+run_preflight exit-codes
+expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 43 54 83" "83 is permanent: in RestartPreventExitStatus="
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+	COMPLETED=$(bash -c '. /usr/share/bash-completion/bash_completion
+		. "$1/../packaging/bash-completion/preflight"
+		COMP_WORDS=("$2" postgres 127.0.0.1 --role ""); COMP_CWORD=4; COMP_LINE="${COMP_WORDS[*]}"
+		COMP_POINT=${#COMP_LINE}; _preflight; echo "${COMPREPLY[*]}"' _ "$TESTS_DIR" "$PREFLIGHT")
+	[ "$COMPLETED" = "primary standby" ] && pass "completion: postgres --role offers primary standby" ||
+		fail "completion: postgres --role offers '$COMPLETED'"
+else
+	skip_case "bash-completion is not installed"
+fi
+
+# ---- libpq absent (5) or installed but unloadable (1) ---------------------------------------
+
+mkdir -p "$WORK/broken"
+printf 'not a shared object\n' >"$WORK/broken/libpq.so.5"
+run_cmd env LD_LIBRARY_PATH="$WORK/broken" "$PREFLIGHT" postgres "127.0.0.1:$PORT"
+expect_code 1 "a broken libpq.so.5 first on the loader's path: 1, not 5"
+expect_text ERR "libpq is installed but cannot be loaded: " "... says installed but not loadable"
+expect_text ERR "$WORK/broken/libpq.so.5: file too short" "... in the loader's words"
+expect_no_text ERR "apt-get install" "... no package to install"
+if [ "$(id -u)" -eq 0 ]; then
+	run_cmd without_libraries libpq.so.5 "$PREFLIGHT" postgres "127.0.0.1:$PORT" --wait -t 5s
+	expect_code 5 "no libpq installed: 5"
+	expect_text ERR "apt-get install libpq5" "... and the package is named"
+	expect_elapsed 0 1000 "... at once, not retried"
+	run_cmd without_libraries libpq.so.5 "$PREFLIGHT" user root
+	expect_code 0 "without libpq, the user check still runs"
+else
+	skip_case "without_libraries needs root"
+fi
+
 finish
