@@ -82,6 +82,10 @@ static const struct {
     {"postgresql://u:s3cret@h/db?hostaddr=127.0.0.1", "hostaddr="},
     {"postgresql://u:s3cret@h/db?nosuchkey=1", "invalid URI query parameter"},
     {"postgresql://u:s3cret@127.1/db", "IPv4"},
+    {"postgresql://u:@s3cret@h/db", "an '@' in the host"},
+    {"postgresql://u@[::1:s3cret@h", "IPv6"},
+    {"unix:u:s3cret@h", "absolute"},
+    {"unix:/run/postgresql://u:s3cret@h\x01", "control characters"},
 };
 
 START_TEST(test_target_bad)

@@ -22,6 +22,11 @@ __attribute__((format(printf, 2, 3))) static void show(char *shown, const char *
         va_start(ap, fmt);
         vsnprintf(shown, TARGET_SHOWN_SIZE, fmt, ap);
         va_end(ap);
+        /* Cut where a character ends: a line never ends in half of one. */
+        size_t at = 0, len;
+        while (shown[at] && (len = text_utf8_length((const unsigned char *)shown + at)) > 0)
+                at += len;
+        shown[at] = '\0';
 }
 
 static bool has_control_characters(const char *text)
@@ -80,7 +85,9 @@ static int parse_unix(const char *text, struct pg_target *out, char *shown, stru
         char q[QUOTE_BUF];
         const char *dir = text + strlen("unix:");
         out->transport = PG_UNIX;
-        show(shown, "%s", text_quote(text, q, sizeof(q)));
+        /* A mistyped URI ("unix:u:pass@host", "unix:/x/postgresql://u:pass@h") may hold a
+         * password before its '@'; no socket directory has one. */
+        show(shown, "%s", text_quote_hiding_userinfo(text, q, sizeof(q)));
         if (dir[0] != '/')
                 return pf_error_set(err,
                                     "'%s': give the socket's directory, absolute "
@@ -94,6 +101,7 @@ static int parse_unix(const char *text, struct pg_target *out, char *shown, stru
         if (strchr(dir, ','))
                 return pf_error_set(err, "'%s': one socket directory per target", shown);
         snprintf(out->host, sizeof(out->host), "%s", dir);
+        show(shown, "%s", text_quote_hiding_userinfo(text, q, sizeof(q)));
         return PF_OK;
 }
 
@@ -169,11 +177,18 @@ static int uri_host(const char *host, const char *hostaddr, struct pg_target *ou
                                          "of its own");
         if (has_control_characters(host))
                 return pf_error_set(err, "control characters in the host");
+        /* libpq ends the user part at the first '@': a second one is a password's, unescaped. */
+        if (strchr(host, '@'))
+                return pf_error_set(err,
+                                    "an '@' in the host: write an '@' in the password as %%40");
         if (strlen(host) >= (host[0] == '/' ? PG_SOCKET_DIR_MAX + 1 : sizeof(out->host)))
                 return pf_error_set(err, "the host is too long");
         out->transport = host[0] == '/' ? PG_UNIX : PG_TCP;
-        if (out->transport == PG_TCP && net_host_bad_ipv4(host, strlen(host)))
-                return pf_error_set(err, "'%.80s' is not an IPv4 address", host);
+        if (out->transport == PG_TCP && net_host_bad_ipv4(host, strlen(host))) {
+                char q[QUOTE_BUF];
+                return pf_error_set(err, "'%s' is not an IPv4 address",
+                                    text_quote(host, q, sizeof(q)));
+        }
         snprintf(out->host, sizeof(out->host), "%s", host);
         return PF_OK;
 }
@@ -246,6 +261,14 @@ static int parse_uri(const char *text, size_t scheme_len, struct pg_target *out,
                 pg_libpq.freemem(message);
                 redact_uri_secrets(text, why);
                 why[strcspn(why, "\n")] = '\0';
+                /* libpq quotes the part it refused last (': "TOKEN"'). Where a password may be,
+                 * not only where libpq would look for one (a second '@', a mistyped ':'), the
+                 * token is left out: the reason stays. */
+                char *quoted = NULL;
+                for (char *q = why; (q = strstr(q, ": \"")) != NULL; q++)
+                        quoted = q;
+                if (quoted && (strchr(text, '@') || strstr(text, "password=")))
+                        *quoted = '\0';
                 char q[QUOTE_BUF];
                 return pf_error_set(err, "'%s': %s", shown, text_quote(why, q, sizeof(q)));
         }
