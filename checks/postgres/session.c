@@ -158,6 +158,14 @@ static bool log_in(PGconn *conn, const struct pg_login *login, const char *secre
                         report_failure(conn, login, secret, res);
                         return false;
                 }
+                /* --ping: the server took the login (57P03 would have come before it); the
+                 * session it starts next (catalogs, ReadyForQuery) is pg_isready's wait, not
+                 * an answer. */
+                if (login->ping && pg_libpq.status(conn) == CONNECTION_AUTH_OK) {
+                        result_set(res, PF_OK, "answers and accepted the login of %s",
+                                   pg_libpq.user(conn));
+                        return false;
+                }
                 short events = polled == PGRES_POLLING_READING ? POLLIN : POLLOUT;
                 if (!wait_socket(conn, events, deadline_us, connect_phase(conn), res))
                         return false;
