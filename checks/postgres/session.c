@@ -273,6 +273,21 @@ static void judge(PGconn *conn, const struct pg_login *login, uint64_t deadline_
                    role ? ", " : "", version);
 }
 
+/* The options' keywords, after the target's: the port, the login, TLS. */
+static void add_login(struct keywords *kw, const struct pg_target *target,
+                      const struct pg_login *login)
+{
+        add(kw, "port", target->port[0] ? target->port : NULL);
+        add(kw, "user", login->user);
+        add(kw, "dbname", login->dbname);
+        add(kw, "password", login->password);
+        add(kw, "sslmode", login->sslmode);
+        add(kw, "sslrootcert", login->sslrootcert);
+        /* GSSAPI encryption would look for Kerberos credentials first, which may block. */
+        add(kw, "gssencmode", "disable");
+        add(kw, "fallback_application_name", "preflight");
+}
+
 void pg_probe(const struct pg_target *target, const struct pg_login *login,
               const struct attempt *attempt, struct check_result *res)
 {
@@ -293,15 +308,7 @@ void pg_probe(const struct pg_target *target, const struct pg_login *login,
         } else {
                 add(&kw, "host", target->host);
         }
-        add(&kw, "port", target->port[0] ? target->port : NULL);
-        add(&kw, "user", login->user);
-        add(&kw, "dbname", login->dbname);
-        add(&kw, "password", login->password);
-        add(&kw, "sslmode", login->sslmode);
-        add(&kw, "sslrootcert", login->sslrootcert);
-        /* GSSAPI encryption would look for Kerberos credentials first, which may block. */
-        add(&kw, "gssencmode", "disable");
-        add(&kw, "fallback_application_name", "preflight");
+        add_login(&kw, target, login);
         const char *secret = pg_target_param(target, "password");
         secret = secret ? secret : login->password;
 
