@@ -66,6 +66,19 @@ static const struct pf_code_info codes[] = {
     {61, "TCP_TIMEOUT", "tcp: timed out", TRANS, INVERTIBLE,
      "nothing answered in time (a firewall dropping packets, a full accept queue); raise "
      "--timeout or look at the network"},
+    {80, "POSTGRES_UNREACHABLE", "postgres: unreachable (refused, unresolvable, closed)", TRANS,
+     INVERTIBLE, "start PostgreSQL, or fix the host and port; --wait waits for it"},
+    {81, "POSTGRES_TIMEOUT", "postgres: timed out", TRANS, INVERTIBLE,
+     "PostgreSQL or the network is too slow or blocked by a firewall; raise --timeout or look "
+     "at the server"},
+    {82, "POSTGRES_NOT_READY",
+     "postgres: not ready (57P03 starting, recovering, shutting down; 53300 too many "
+     "connections; wrong role)",
+     TRANS, INVERTIBLE, "wait for the server (--wait), raise max_connections, or fix --role"},
+    {83, "POSTGRES_DENIED",
+     "postgres: denied (28P01 password, 28000 pg_hba.conf or role, 3D000 database, TLS)", PERM,
+     INVERTIBLE,
+     "fix the password, role, database or pg_hba.conf line the message names, or --sslmode"},
     {90, "MYSQL_UNREACHABLE", "mysql: unreachable (refused, unresolvable, not MySQL)", TRANS,
      INVERTIBLE, "start MySQL or MariaDB, or fix the host and port; --wait waits for it"},
     {91, "MYSQL_TIMEOUT", "mysql: timed out", TRANS, INVERTIBLE,

@@ -107,11 +107,13 @@ START_TEST(test_code_table)
             {40, PF_KIND_TRANSIENT},  {41, PF_KIND_TRANSIENT},  {42, PF_KIND_TRANSIENT},
             {43, PF_KIND_PERMANENT},  {50, PF_KIND_TRANSIENT},  {51, PF_KIND_TRANSIENT},
             {52, PF_KIND_TRANSIENT},  {53, PF_KIND_TRANSIENT},  {54, PF_KIND_PERMANENT},
-            {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},  {90, PF_KIND_TRANSIENT},
-            {91, PF_KIND_TRANSIENT},  {92, PF_KIND_TRANSIENT},  {93, PF_KIND_PERMANENT},
-            {110, PF_KIND_TRANSIENT}, {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT},
-            {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT},
-            {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
+            {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},  {80, PF_KIND_TRANSIENT},
+            {81, PF_KIND_TRANSIENT},  {82, PF_KIND_TRANSIENT},  {83, PF_KIND_PERMANENT},
+            {90, PF_KIND_TRANSIENT},  {91, PF_KIND_TRANSIENT},  {92, PF_KIND_TRANSIENT},
+            {93, PF_KIND_PERMANENT},  {110, PF_KIND_TRANSIENT}, {111, PF_KIND_TRANSIENT},
+            {112, PF_KIND_TRANSIENT}, {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT},
+            {122, PF_KIND_TRANSIENT}, {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},
+            {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -212,7 +214,7 @@ START_TEST(test_exit_codes_listing)
         pf_print_exit_codes(f);
         fclose(f);
         ck_assert_ptr_nonnull(
-            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 93 123\n"));
+            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 123\n"));
         ck_assert_ptr_nonnull(strstr(text, "PORT_IN_USE"));
         free(text);
 }

@@ -239,6 +239,28 @@ vg exec-regex 0 exec "printf 'a\\nready 42\\n'" --expect-output-regex '^ready [0
 vg exec-regex-refused 2 exec /bin/true --expect-output-regex '('
 vg exec-wrapper 0 exec /bin/true -- /bin/true
 
+# ---- postgres against a real PostgreSQL 15 (started once, only when these cases run) ----------
+if [ -z "${VALGRIND_ONLY:-}" ] || [[ postgres == *"$VALGRIND_ONLY"* ]]; then
+	. "$HERE/integration/postgres_server.sh"
+	printf '%s\n' "$SECRET" >"$WORK/pg.pass"
+	printf 'wrong\n' >"$WORK/pg-wrong.pass"
+	chmod 644 "$WORK/pg.pass" "$WORK/pg-wrong.pass"
+	PG=(--user app --dbname appdb)
+	vg postgres-login 0 postgres "127.0.0.1:$PORT" "${PG[@]}" --password-file "$WORK/pg.pass" -v "${T[@]}"
+	vg postgres-uri 0 postgres "postgresql://app:$SECRET@127.0.0.1:$PORT/appdb" --json -v "${T[@]}"
+	vg postgres-unix 0 postgres "postgresql://app@/appdb?host=$SOCK&port=$PORT" --password-file "$WORK/pg.pass" "${T[@]}"
+	vg postgres-role 82 postgres "127.0.0.1:$PORT" "${PG[@]}" --password-file "$WORK/pg.pass" --role standby "${T[@]}"
+	vg postgres-wrong-password 83 postgres "127.0.0.1:$PORT" "${PG[@]}" --password-file "$WORK/pg-wrong.pass" "${T[@]}"
+	vg postgres-no-database 83 postgres "127.0.0.1:$PORT" --user app --dbname nodb --password-file "$WORK/pg.pass" "${T[@]}"
+	vg postgres-ping 0 postgres "127.0.0.1:$PORT" "${PG[@]}" --password-file "$WORK/pg-wrong.pass" --ping "${T[@]}"
+	vg postgres-refused 80 postgres "127.0.0.1:$REFUSED" "${T[@]}"
+	vg postgres-wait-refused 80 postgres "127.0.0.1:$REFUSED" -t 3s --wait -i 200ms
+	vg postgres-uri-refused 2 postgres "postgresql://app:x%zz@127.0.0.1/appdb"
+	start_peer "$PY" "$PEERS/fake_postgres.py" silent
+	vg postgres-silent 81 postgres "127.0.0.1:${PEER_OUT#ready }" -t 2s
+	stop_peer "$PEER_PID"
+fi
+
 # ---- chains, output modes, commands ----------------------------------------------------------
 vg run-pass 0 run "$WORK/pass.conf"
 vg run-fail 20 run "$WORK/fail.conf" --keep-going

@@ -462,6 +462,70 @@ class Bench:
                    base_name="mariadb-admin")
         self.remember_memory(s, *(c.label for c in cmds))
         self.children.stop(proc)
+    def postgres(self):
+        """--ping against pg_isready, a full login against psql: the same local PostgreSQL 15."""
+        if not os.path.exists(os.path.join(PGBIN, "initdb")):
+            raise BenchError("PostgreSQL 15 is missing (make deps installs postgresql-15)")
+        base = tempfile.mkdtemp(prefix="preflight-bench-pg.")
+        sock, data = os.path.join(base, "sock"), os.path.join(base, "data")
+        os.mkdir(sock)
+        as_pg = []
+        if os.getuid() == 0:  # initdb refuses root: the server runs as the postgres user
+            as_pg = ["runuser", "-u", "postgres", "--"]
+            os.chmod(base, 0o755)
+            for d in (base, sock):
+                shutil.chown(d, "postgres", "postgres")
+        pg_ctl = [os.path.join(PGBIN, "pg_ctl"), "-D", data]
+        port = free_port()
+        try:
+            subprocess.run(as_pg + [os.path.join(PGBIN, "initdb"), "-D", data, "-U", "postgres",
+                                    "-A", "trust", "--no-sync"], check=True,
+                           capture_output=True)
+            subprocess.run(as_pg + pg_ctl + ["-l", os.path.join(base, "log"), "-w", "-t", "30",
+                                             "-o", f"-p {port} -k {sock} -c fsync=off "
+                                             "-c listen_addresses=127.0.0.1", "start"],
+                           check=True, capture_output=True)
+            subprocess.run(as_pg + ["psql", "-qAt", "-h", sock, "-p", str(port), "-U",
+                                    "postgres", "-c", "CREATE ROLE app LOGIN"], check=True,
+                           capture_output=True)
+        except subprocess.CalledProcessError as e:
+            raise BenchError(f"PostgreSQL did not start: {(e.stdout + e.stderr).decode()[:500]}")
+        try:
+            self.postgres_measure(port)
+        finally:
+            subprocess.run(as_pg + pg_ctl + ["-m", "immediate", "stop"], capture_output=True)
+            shutil.rmtree(base, ignore_errors=True)
+
+    def postgres_measure(self, port):
+        target, login = f"127.0.0.1:{port}", ["--user", "app", "--dbname", "postgres"]
+        cmds = [Command("preflight postgres 127.0.0.1:P --ping",
+                        self.pf("postgres", target, *login, "--ping")),
+                Command("pg_isready -h 127.0.0.1 -p P",
+                        [os.path.join(PGBIN, "pg_isready"), "-q", "-h", "127.0.0.1", "-p",
+                         str(port), "-U", "app", "-d", "postgres"]),
+                Command("preflight postgres 127.0.0.1:P (login, SELECT 1)",
+                        self.pf("postgres", target, *login)),
+                Command("psql -qAt -c 'SELECT 1'",
+                        ["psql", "-qAt", "-h", "127.0.0.1", "-p", str(port), "-U", "app", "-d",
+                         "postgres", "-c", "SELECT 1"])]
+        self.verify(cmds[0], "answers")
+        self.verify(cmds[1])
+        self.verify(cmds[2], "accepts app@postgres")
+        self.verify(cmds[3], "1")
+        n = self.rounds(200)
+        s = self.measure(cmds, n)
+        ping = s[cmds[0].label].median / s[cmds[1].label].median
+        full = s[cmds[2].label].median / s[cmds[3].label].median
+        self.goal("`preflight postgres --ping` ≤ 1.0× `pg_isready`", f"{ping:.2f}×", ping <= 1.0)
+        self.goal("`preflight postgres` (login) ≤ 1.0× `psql -c 'SELECT 1'`", f"{full:.2f}×",
+                  full <= 1.0)
+        self.table("PostgreSQL: --ping and a full login against a local server",
+                   f"PostgreSQL 15 on 127.0.0.1, port P = {port}, trust authentication for "
+                   "role app (the same login for every command); preflight loads libpq with "
+                   f"dlopen, pg_isready ({PGBIN}, not Debian's wrapper) and psql link it. "
+                   f"Login: preflight {full:.2f}× psql.", s, cmds[1].label, n,
+                   base_name="pg_isready")
+        self.remember_memory(s, *(c.label for c in cmds))
 
     def http(self, port):
         url = f"http://127.0.0.1:{port}/ok"
@@ -495,6 +559,12 @@ class Bench:
         _, words = self.children.start("mysql_peer-drip", ["python3", os.path.join(
             PEERS, "mysql_peer.py"), "drip"])
         mysql_drip = f"127.0.0.1:{words[0]}"
+        _, words = self.children.start("fake_postgres-silent", ["python3", os.path.join(
+            PEERS, "fake_postgres.py"), "silent"])
+        pg_silent = f"127.0.0.1:{words[0]}"
+        _, words = self.children.start("fake_postgres-drip", ["python3", os.path.join(
+            PEERS, "fake_postgres.py"), "drip"])
+        pg_drip = f"127.0.0.1:{words[0]}"
         web = f"http://127.0.0.1:{http_port}"
         cases = [  # (server, check, argv, code)
             ("full accept queue", "tcp", ["tcp", hung], 61),
@@ -507,6 +577,8 @@ class Bench:
             ("dripping server", "http", ["http", f"{web}/drip"], 51),
             ("silent server", "mysql", ["mysql", mysql_silent], 91),
             ("dripping server", "mysql", ["mysql", mysql_drip], 91),
+            ("silent server", "postgres", ["postgres", pg_silent], 81),
+            ("dripping server", "postgres", ["postgres", pg_drip], 81),
         ]
         cmds = [Command(f"{server}: {check}", self.pf(*argv, "-t", "1s"), (code,))
                 for server, check, argv, code in cases]
@@ -517,7 +589,9 @@ class Bench:
                  "and exit included). Full accept queue: tests/peers/hung_listener.py (SYNs "
                  "dropped); silent: fake_redis.py silent, http_server.py /slow; dripping: "
                  "fake_redis.py drip (+PONG a byte a second), http_server.py /drip (a body byte "
-                 "a second); mysql_peer.py silent and drip (a greeting byte every 200 ms).", "",
+                 "a second); mysql_peer.py silent and drip (a greeting byte every 200 ms); "
+                 "postgres: fake_postgres.py silent, and drip (a login's error "
+                 "message a byte every 50 ms).", "",
                  "| server | check | exit | min | median | max |",
                  "| --- | --- | ---: | ---: | ---: | ---: |"]
         medians, worst = [], 0.0
@@ -586,6 +660,7 @@ class Bench:
         self.port()
         self.redis()
         self.mysql()
+        self.postgres()
         _, words = self.children.start("http_server", ["python3", os.path.join(
             PEERS, "http_server.py"), "--port", "0"])
         self.http(words[0])
@@ -648,6 +723,9 @@ def wait_redis(port, proc, timeout):
         except OSError:
             time.sleep(0.05)
     return False
+
+
+PGBIN = "/usr/lib/postgresql/15/bin"
 
 
 def free_port():
