@@ -179,7 +179,7 @@ for i in 1 2 3 4; do
 	PGPASSWORD="$SECRET" psql -qAt -h 127.0.0.1 -p "$PORT" -U app -d appdb -c 'SELECT pg_sleep(60)' >/dev/null 2>&1 &
 	HOLDERS+=($!)
 done
-for i in $(seq 100); do
+for i in $(seq 600); do # up to 30 s: psql starts slowly on a loaded machine
 	[ "$(psql_su "$PORT" "SELECT count(*) FROM pg_stat_activity WHERE usename = 'app'")" = 4 ] && break
 	sleep 0.05
 done
