@@ -9,6 +9,7 @@
 #include "core/report.h"
 #include "core/text.h"
 #include "core/wrapper.h"
+#include "unit/why/why.h"
 
 #ifndef PREFLIGHT_VERSION
 #define PREFLIGHT_VERSION "0.0.0"
@@ -121,6 +122,7 @@ static const struct command commands[] = {
     {"list", "the checks, one per line", run_list},
     {"exit-codes", "every exit code and its meaning", run_exit_codes},
     {"explain", "what a unit's exit status means (preflight explain 143)", run_explain},
+    {"why", "why a unit failed or did not start (preflight why nginx)", why_main},
     {"--help", NULL, run_help},
     {"-h", NULL, run_help},
     {"help", NULL, run_help},
@@ -134,6 +136,7 @@ static void print_usage(FILE *out)
         fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
               "[-- COMMAND [ARGS]]\n"
+              "       preflight why [UNIT] [--user] [--json] [-t SPAN]\n"
               "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
               "Is this host ready for the service? Each check has a hard deadline and its own "
               "exit code.\n\nChecks:\n",
