@@ -10,9 +10,9 @@
 #include "unit/why/why.h"
 
 /* Unit types systemd knows, for a name given without one ("nginx" is nginx.service). */
-static const char *const unit_suffixes[] = {".service", ".socket", ".target",    ".device",
-                                            ".mount",   ".automount", ".swap",  ".timer",
-                                            ".path",    ".slice",  ".scope",     NULL};
+static const char *const unit_suffixes[] = {".service", ".socket",    ".target", ".device",
+                                            ".mount",   ".automount", ".swap",   ".timer",
+                                            ".path",    ".slice",     ".scope",  NULL};
 
 bool why_unit_name(const char *arg, char *name, size_t size)
 {
@@ -20,8 +20,7 @@ bool why_unit_name(const char *arg, char *name, size_t size)
         if (len == 0 || len > 250)
                 return false;
         for (const unsigned char *p = (const unsigned char *)arg; *p; p++)
-                if (*p <= ' ' || *p == 0x7f || *p == '/' || *p == '"' || *p == '\'' ||
-                    *p == '\\')
+                if (*p <= ' ' || *p == 0x7f || *p == '/' || *p == '"' || *p == '\'' || *p == '\\')
                         return false;
         if (arg[0] == '-' || arg[0] == '.')
                 return false;
@@ -72,7 +71,8 @@ void why_format_status(int32_t code, int32_t status, uint64_t start_usec, uint64
         } else if (code == WHY_CLD_KILLED || code == WHY_CLD_DUMPED) {
                 const char *abbrev = status > 0 && status < 65 ? sigabbrev_np(status) : NULL;
                 if (abbrev)
-                        snprintf(buf, size, "%s by SIG%s", code == WHY_CLD_DUMPED ? "dumped core, killed" : "killed", abbrev);
+                        snprintf(buf, size, "%s by SIG%s",
+                                 code == WHY_CLD_DUMPED ? "dumped core, killed" : "killed", abbrev);
                 else
                         snprintf(buf, size, "killed by signal %d", (int)status);
         } else {
@@ -202,7 +202,6 @@ static void exec_advice(const struct why_command *c, struct why_advice *advice, 
 size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t max)
 {
         size_t n = 0;
-        char span[64], span2[64];
         const struct why_command *c;
 
         if (is(u->load_state, "not-found")) {
@@ -246,7 +245,8 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                 const struct pf_code_info *info = pf_code_lookup(c->status);
                 if (!info)
                         continue;
-                bool before_main = is(c->setting, "ExecStartPre") || is(c->setting, "ExecStartPost");
+                bool before_main =
+                    is(c->setting, "ExecStartPre") || is(c->setting, "ExecStartPost");
                 if (before_main && info->kind == PF_KIND_PERMANENT && restarts(u))
                         add(advice, max, &n,
                             "a permanent failure in %s= restarts forever (Restart=%s; "
@@ -296,6 +296,7 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
         /* Type=notify that never said READY=1. */
         if (is(u->type, "notify") && is(u->result, "timeout") &&
             !journal_has(u, "stop operation timed out")) {
+                char span[64];
                 span_text(u->timeout_start_usec, span, sizeof(span));
                 add(advice, max, &n,
                     "Type=notify, and it never sent READY=1 within TimeoutStartSec=%s: the "
@@ -342,6 +343,7 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
         }
 
         if (limit_hit) {
+                char span2[64];
                 span_text(u->start_limit_interval_usec, span2, sizeof(span2));
                 add(advice, max, &n,
                     "start-limit-hit: it was started %" PRIu32 " times within "
@@ -366,7 +368,7 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                 for (size_t i = 0; !named && i < u->n_conditions; i++) {
                         const struct why_condition *k = &u->conditions[i];
                         if (k->assert || k->state >= 0)
-                            continue;
+                                continue;
                         add(advice, max, &n,
                             "skipped, not failed: %s=%s%s%s was not met%s%s (the unit starts "
                             "once it holds)",
@@ -447,19 +449,20 @@ void why_reason(const struct why_unit *u, char *buf, size_t size)
                 why_format_status(c->code, c->status, c->start_usec, c->exit_usec, c->pid,
                                   why_command_is_preflight(c), status, sizeof(status));
                 /* "exited 203: systemd EXEC, could not execute the command" */
-                headline(status, strlen("exited 1: "));
+                const char *colon = strstr(status, ": ");
+                if (colon)
+                        headline(status, (size_t)(colon - status) + 2);
                 snprintf(buf, size, "%s= %s", c->setting, status);
         } else if (n > 0) {
                 snprintf(buf, size, "%s", advice[0].text);
                 headline(buf, 0);
         } else if (c) {
-                why_format_status(c->code, c->status, c->start_usec, c->exit_usec, c->pid,
-                                  false, status, sizeof(status));
+                why_format_status(c->code, c->status, c->start_usec, c->exit_usec, c->pid, false,
+                                  status, sizeof(status));
                 snprintf(buf, size, "%s= %s", c->setting, status);
         } else if (main_failed(u)) {
-                why_format_status(u->exec_main_code, u->exec_main_status, 1,
-                                  u->exec_main_exit_usec, u->exec_main_pid, false, status,
-                                  sizeof(status));
+                why_format_status(u->exec_main_code, u->exec_main_status, 1, u->exec_main_exit_usec,
+                                  u->exec_main_pid, false, status, sizeof(status));
                 snprintf(buf, size, "main process %s", status);
         } else {
                 snprintf(buf, size, "Result: %s", u->result[0] ? u->result : u->active_state);
@@ -478,7 +481,8 @@ void why_reason(const struct why_unit *u, char *buf, size_t size)
 bool why_manager_line_wanted(int priority, const char *text)
 {
         /* The state line says these. */
-        if (strncmp(text, "Failed with result", 18) == 0 || strncmp(text, "Failed to start ", 16) == 0)
+        if (strncmp(text, "Failed with result", 18) == 0 ||
+            strncmp(text, "Failed to start ", 16) == 0)
                 return false;
         if (priority <= 4)
                 return true;

@@ -149,8 +149,8 @@ static int variant_conditions(sd_bus_message *m, bool assert, struct why_unit *u
         const char *type, *parameter;
         int trigger, negate;
         int32_t state;
-        while ((r = sd.message_read(m, "(sbbsi)", &type, &trigger, &negate, &parameter,
-                                    &state)) > 0) {
+        while ((r = sd.message_read(m, "(sbbsi)", &type, &trigger, &negate, &parameter, &state)) >
+               0) {
                 if (u->n_conditions >= WHY_MAX_CONDITIONS)
                         continue;
                 struct why_condition *k = &u->conditions[u->n_conditions++];
@@ -229,9 +229,9 @@ static int unit_property(sd_bus_message *m, const char *key, struct why_unit *u)
 }
 
 /* The Service interface's commands, in the order they run. */
-static const char *const command_settings[] = {"ExecCondition", "ExecStartPre", "ExecStart",
-                                               "ExecStartPost", "ExecStop",     "ExecStopPost",
-                                               NULL};
+static const char *const command_settings[] = {
+    "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost",
+    "ExecStop",      "ExecStopPost", NULL};
 
 static int service_property(sd_bus_message *m, const char *key, struct why_unit *u)
 {
@@ -267,7 +267,7 @@ static int service_property(sd_bus_message *m, const char *key, struct why_unit 
                 return taken(variant_basic(m, 't', &u->exec_main_exit_usec));
         if (is(key, "SuccessExitStatus"))
                 return taken(variant_exit_status(m, u->success_status, &u->n_success_status,
-                                           u->success_signal, &u->n_success_signal));
+                                                 u->success_signal, &u->n_success_signal));
         for (size_t i = 0; command_settings[i]; i++)
                 if (is(key, command_settings[i]))
                         return taken(variant_commands(m, command_settings[i], u));
@@ -275,7 +275,7 @@ static int service_property(sd_bus_message *m, const char *key, struct why_unit 
                 int32_t signals[WHY_MAX_STATUSES];
                 size_t n_signals;
                 return taken(variant_exit_status(m, u->restart_prevent, &u->n_restart_prevent,
-                                           signals, &n_signals));
+                                                 signals, &n_signals));
         }
         return 0;
 }
@@ -390,8 +390,8 @@ int why_failed_units(sd_bus *bus, char (*names)[256], size_t max, size_t *count,
         const char *name, *s;
         const char *o;
         uint32_t job;
-        while (r >= 0 && (r = sd.message_read(reply, "(ssssssouso)", &name, &s, &s, &s, &s, &s,
-                                              &o, &job, &s, &o)) > 0) {
+        while (r >= 0 && (r = sd.message_read(reply, "(ssssssouso)", &name, &s, &s, &s, &s, &s, &o,
+                                              &job, &s, &o)) > 0) {
                 if (*count < max)
                         snprintf(names[(*count)++], 256, "%s", name);
         }
@@ -413,8 +413,8 @@ static void probe_path(struct why_command *c)
                 return;
         }
         if (stat(c->path, &st) != 0) {
-                c->path_state = errno == ENOENT || errno == ENOTDIR ? WHY_PATH_MISSING
-                                                                     : WHY_PATH_UNKNOWN;
+                c->path_state =
+                    errno == ENOENT || errno == ENOTDIR ? WHY_PATH_MISSING : WHY_PATH_UNKNOWN;
                 return;
         }
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
@@ -460,8 +460,8 @@ static void probe_condition(struct why_condition *k)
         else if (strcmp(t, "PathIsSymbolicLink") == 0)
                 holds = exists && S_ISLNK(st.st_mode);
         else if (strcmp(t, "FileNotEmpty") == 0)
-                holds = exists && stat(k->parameter, &st) == 0 && S_ISREG(st.st_mode) &&
-                        st.st_size > 0;
+                holds =
+                    exists && stat(k->parameter, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
         else if (strcmp(t, "FileIsExecutable") == 0)
                 holds = exists && stat(k->parameter, &st) == 0 && S_ISREG(st.st_mode) &&
                         (st.st_mode & 0111);

@@ -108,8 +108,8 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us)
         u->lines_dropped = 0;
         bool no_invocation = !u->invocation_id[0];
         sd_journal *j = NULL;
-        int flags = SD_JOURNAL_LOCAL_ONLY |
-                    (u->user_manager ? SD_JOURNAL_CURRENT_USER : SD_JOURNAL_SYSTEM);
+        int flags =
+            SD_JOURNAL_LOCAL_ONLY | (u->user_manager ? SD_JOURNAL_CURRENT_USER : SD_JOURNAL_SYSTEM);
         int r = sd.journal_open(&j, flags);
         if (r < 0) {
                 snprintf(u->journal_note, sizeof(u->journal_note),
@@ -122,8 +122,8 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us)
         if (r >= 0)
                 r = sd.journal_seek_tail(j);
         if (r < 0) {
-                snprintf(u->journal_note, sizeof(u->journal_note), "not read: cannot read the journal: %s",
-                         strerror(-r));
+                snprintf(u->journal_note, sizeof(u->journal_note),
+                         "not read: cannot read the journal: %s", strerror(-r));
                 sd.journal_close(j);
                 return;
         }
@@ -172,8 +172,7 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us)
         }
         if (!no_invocation && scanned == WHY_JOURNAL_SCAN)
                 snprintf(u->journal_note, sizeof(u->journal_note),
-                         "only the last %d entries of the invocation were read",
-                         WHY_JOURNAL_SCAN);
+                         "only the last %d entries of the invocation were read", WHY_JOURNAL_SCAN);
         for (size_t i = 0; i < n; i++)
                 u->lines[i] = found[n - 1 - i];
         u->n_lines = n;

@@ -27,20 +27,21 @@ struct why_options {
 
 static void why_help(FILE *out)
 {
-        fputs("Usage: preflight why [UNIT] [--user] [--json] [-t SPAN]\n\n"
-              "Why did this unit fail, or not start? Its state and result, every ExecCondition=,\n"
-              "ExecStartPre=, ExecStart=, ExecStartPost=, ExecStop= and ExecStopPost= command with\n"
-              "its status explained, the main process, the warning and error lines of its last\n"
-              "invocation in the journal, and what to change. Without UNIT: the failed units, one\n"
-              "line each. A UNIT without a type is a .service.\n\n"
-              "Options:\n"
-              "  --user           the user's service manager, not the system's\n"
-              "  --json           one JSON object per unit on stdout\n"
-              "  -t, --timeout SPAN  deadline for the whole command (default 5s)\n"
-              "  -h, --help       show this help\n\n"
-              "Exit: 0 it could report (whatever the unit's state), 2 usage, 4 no such unit or the\n"
-              "manager cannot be reached, 5 libsystemd is not installed.\n",
-              out);
+        fputs(
+            "Usage: preflight why [UNIT] [--user] [--json] [-t SPAN]\n\n"
+            "Why did this unit fail, or not start? Its state and result, every ExecCondition=,\n"
+            "ExecStartPre=, ExecStart=, ExecStartPost=, ExecStop= and ExecStopPost= command with\n"
+            "its status explained, the main process, the warning and error lines of its last\n"
+            "invocation in the journal, and what to change. Without UNIT: the failed units, one\n"
+            "line each. A UNIT without a type is a .service.\n\n"
+            "Options:\n"
+            "  --user           the user's service manager, not the system's\n"
+            "  --json           one JSON object per unit on stdout\n"
+            "  -t, --timeout SPAN  deadline for the whole command (default 5s)\n"
+            "  -h, --help       show this help\n\n"
+            "Exit: 0 it could report (whatever the unit's state), 2 usage, 4 no such unit or the\n"
+            "manager cannot be reached, 5 libsystemd is not installed.\n",
+            out);
 }
 
 static int parse(int argc, char **argv, struct why_options *o, bool *help)
@@ -93,8 +94,8 @@ static int parse(int argc, char **argv, struct why_options *o, bool *help)
 }
 
 /* Reads one unit: the bus, the files its commands name, the journal. */
-static int collect(sd_bus *bus, const char *name, bool user, uint64_t deadline,
-                   struct why_unit *u, char *why, size_t why_size)
+static int collect(sd_bus *bus, const char *name, bool user, uint64_t deadline, struct why_unit *u,
+                   char *why, size_t why_size)
 {
         memset(u, 0, sizeof(*u));
         u->user_manager = user;
@@ -142,7 +143,7 @@ static int one_unit(sd_bus *bus, const struct why_options *o, uint64_t deadline)
 
 static int failed_units(sd_bus *bus, const struct why_options *o, uint64_t deadline)
 {
-        char (*names)[256] = calloc(WHY_MAX_FAILED, sizeof(*names));
+        char(*names)[256] = calloc(WHY_MAX_FAILED, sizeof(*names));
         struct why_unit *u = calloc(1, sizeof(*u));
         char why[1024];
         size_t count = 0;
@@ -157,8 +158,8 @@ static int failed_units(sd_bus *bus, const struct why_options *o, uint64_t deadl
                 printf("no failed units%s\n", o->user ? " in the user's manager" : "");
         for (size_t i = 0; r == PF_OK && i < count; i++) {
                 if (deadline_passed(deadline)) {
-                        report_error("why", "the deadline passed after %zu of %zu failed units",
-                                     i, count);
+                        report_error("why", "the deadline passed after %zu of %zu failed units", i,
+                                     count);
                         r = PF_UNIT_UNAVAILABLE;
                         break;
                 }

@@ -127,13 +127,13 @@ void why_print(FILE *out, const struct why_unit *u)
                 else
                         snprintf(text, sizeof(text), "main process %" PRIu32, u->exec_main_pid);
                 column(out, text);
-                why_format_status(u->exec_main_code, u->exec_main_status, 1,
-                                  u->exec_main_exit_usec, u->exec_main_pid, false, status,
-                                  sizeof(status));
+                why_format_status(u->exec_main_code, u->exec_main_status, 1, u->exec_main_exit_usec,
+                                  u->exec_main_pid, false, status, sizeof(status));
                 fprintf(out, "%s\n", status);
         }
         if (u->lines_dropped)
-                fprintf(out, "    journal: (%zu earlier line%s not shown: journalctl%s -p warning "
+                fprintf(out,
+                        "    journal: (%zu earlier line%s not shown: journalctl%s -p warning "
                         "_SYSTEMD_INVOCATION_ID=%s)\n",
                         u->lines_dropped, u->lines_dropped == 1 ? "" : "s",
                         u->user_manager ? " --user" : "", u->invocation_id);
@@ -198,8 +198,7 @@ void why_print_json(FILE *out, const struct why_unit *u)
         why_state_line(u, text, sizeof(text));
         json_key_string(out, "state", text);
         json_statuses(out, "success_exit_status", u->success_status, u->n_success_status);
-        json_statuses(out, "restart_prevent_exit_status", u->restart_prevent,
-                      u->n_restart_prevent);
+        json_statuses(out, "restart_prevent_exit_status", u->restart_prevent, u->n_restart_prevent);
         fputs(",\"commands\":[", out);
         for (size_t i = 0; i < u->n_commands; i++) {
                 const struct why_command *c = &u->commands[i];
@@ -216,8 +215,8 @@ void why_print_json(FILE *out, const struct why_unit *u)
         if (u->exec_main_pid) {
                 fputs("{\"name\":", out);
                 json_write_string(out, u->main_comm);
-                json_status(out, u->exec_main_code, u->exec_main_status, 1,
-                            u->exec_main_exit_usec, u->exec_main_pid, false);
+                json_status(out, u->exec_main_code, u->exec_main_status, 1, u->exec_main_exit_usec,
+                            u->exec_main_pid, false);
                 fputc('}', out);
         } else {
                 fputs("null", out);
@@ -230,7 +229,9 @@ void why_print_json(FILE *out, const struct why_unit *u)
                 json_key_string(out, "parameter", k->parameter);
                 fprintf(out, ",\"negate\":%s,\"trigger\":%s,\"state\":\"%s\"}",
                         k->negate ? "true" : "false", k->trigger ? "true" : "false",
-                        k->state > 0 ? "met" : k->state < 0 ? "failed" : "untested");
+                        k->state > 0   ? "met"
+                        : k->state < 0 ? "failed"
+                                       : "untested");
         }
         fputs("],\"journal\":[", out);
         for (size_t i = 0; i < u->n_lines; i++) {

@@ -34,41 +34,41 @@ enum why_path_state {
 
 /* One ExecStartPre= (...) command and how it ended: the manager's a(sasbttttuii). */
 struct why_command {
-        char setting[16];       /* "ExecStartPre" */
-        char path[256];         /* the file systemd executes */
-        char line[WHY_TEXT];    /* argv as systemd shows it, joined with spaces */
-        bool ignore_failure;    /* the '-' prefix */
-        uint64_t start_usec;    /* realtime; 0: never started */
-        uint64_t exit_usec;     /* realtime; 0: not ended (yet) */
+        char setting[16];    /* "ExecStartPre" */
+        char path[256];      /* the file systemd executes */
+        char line[WHY_TEXT]; /* argv as systemd shows it, joined with spaces */
+        bool ignore_failure; /* the '-' prefix */
+        uint64_t start_usec; /* realtime; 0: never started */
+        uint64_t exit_usec;  /* realtime; 0: not ended (yet) */
         uint32_t pid;
-        int32_t code;           /* enum why_exit_code */
-        int32_t status;         /* exit status, or the signal */
+        int32_t code;   /* enum why_exit_code */
+        int32_t status; /* exit status, or the signal */
         enum why_path_state path_state;
-        char interpreter[256];  /* the #! line's program, for WHY_PATH_BAD_SHEBANG */
+        char interpreter[256]; /* the #! line's program, for WHY_PATH_BAD_SHEBANG */
 };
 
 /* A Condition*= or Assert*= setting: the manager's a(sbbsi). */
 struct why_condition {
-        char type[48];        /* "ConditionPathExists" */
-        bool trigger;         /* '|': one of the triggering ones must hold */
-        bool negate;          /* '!' */
+        char type[48]; /* "ConditionPathExists" */
+        bool trigger;  /* '|': one of the triggering ones must hold */
+        bool negate;   /* '!' */
         char parameter[256];
-        int32_t state;        /* > 0 held, < 0 failed, 0 not tested */
-        bool assert;          /* an Assert*= (fails the start) rather than a Condition*= */
-        bool checked_now;     /* state is preflight's own look, not the manager's */
+        int32_t state;    /* > 0 held, < 0 failed, 0 not tested */
+        bool assert;      /* an Assert*= (fails the start) rather than a Condition*= */
+        bool checked_now; /* state is preflight's own look, not the manager's */
 };
 
 /* One journal line of the unit's last invocation. */
 struct why_line {
-        int priority;      /* syslog priority, 0-7 */
-        bool manager;      /* from the service manager (PID 1) about the unit, not the unit's own */
-        uint64_t usec;     /* realtime */
+        int priority;  /* syslog priority, 0-7 */
+        bool manager;  /* from the service manager (PID 1) about the unit, not the unit's own */
+        uint64_t usec; /* realtime */
         char text[WHY_TEXT];
 };
 
 struct why_unit {
         char name[256];
-        char load_state[32];   /* loaded, not-found, masked, error, bad-setting */
+        char load_state[32]; /* loaded, not-found, masked, error, bad-setting */
         char load_error[WHY_TEXT];
         char active_state[32]; /* active, failed, activating, inactive, ... */
         char sub_state[32];    /* running, dead, auto-restart, ... */
@@ -83,7 +83,7 @@ struct why_unit {
         int32_t exec_main_code;
         int32_t exec_main_status;
         uint64_t exec_main_exit_usec;
-        char main_comm[64];    /* the main process's name, when it could be found */
+        char main_comm[64]; /* the main process's name, when it could be found */
         int32_t success_status[WHY_MAX_STATUSES];
         size_t n_success_status;
         int32_t success_signal[WHY_MAX_STATUSES];
@@ -110,10 +110,10 @@ struct why_unit {
         size_t n_commands;
         struct why_line lines[WHY_MAX_LINES]; /* oldest first */
         size_t n_lines;
-        bool journal_read;            /* the journal could be opened */
-        size_t lines_dropped;         /* matching lines before the ones kept */
-        char journal_note[WHY_TEXT];  /* why the journal was not read, when it was not */
-        bool user_manager;            /* --user */
+        bool journal_read;           /* the journal could be opened */
+        size_t lines_dropped;        /* matching lines before the ones kept */
+        char journal_note[WHY_TEXT]; /* why the journal was not read, when it was not */
+        bool user_manager;           /* --user */
 };
 
 struct why_advice {
