@@ -80,13 +80,16 @@ expect_json pf-why-jvm.service "d['result'] == 'exit-code' and any(c['setting'] 
 # ---- a permanent preflight code in ExecStartPre= with Restart= ------------------------------
 sctl start pf-why-startpre.service 2>/dev/null
 restarts=0
-for i in $(seq "$(polls 100)"); do
+for i in $(seq "$(polls 150)"); do
 	restarts=$(prop pf-why-startpre.service NRestarts)
 	[ "$restarts" -ge 3 ] && break
 	sleep 0.1
 done
 [ "$restarts" -ge 3 ] && pass "ExecStartPre: the unit restarts despite RestartPreventExitStatus=11 (NRestarts=$restarts)" ||
 	fail "ExecStartPre: NRestarts=$restarts, expected at least 3"
+# Between two runs (RestartSec=2s), once journald has taken in the last run's lines: a run that
+# failed a millisecond ago may still have its line in journald's stream (README: Decisions).
+wait_prop pf-why-startpre.service SubState auto-restart
 inside journalctl --sync 2>/dev/null
 why pf-why-startpre.service
 show pf-why-startpre.service
