@@ -230,4 +230,16 @@ else
 	fail "why --json without a unit: $json"
 fi
 
+# ---- bash completion of unit names (systemctl inside the test system) ---------------------------
+if [ -f /usr/share/bash-completion/bash_completion ]; then
+	got=$(inside bash --norc --noprofile -c '
+		. /usr/share/bash-completion/bash_completion
+		. "$1"
+		COMP_WORDS=(preflight why pf-why-j); COMP_CWORD=2
+		COMP_LINE="preflight why pf-why-j"; COMP_POINT=${#COMP_LINE}
+		_preflight preflight pf-why-j why
+		printf "%s\n" "${COMPREPLY[@]}"' _ "$(dirname "$TESTS_DIR")/packaging/bash-completion/preflight" 2>&1)
+	expect_contains "$got" "pf-why-jvm.service" "completion: preflight why completes unit names from systemctl"
+fi
+
 finish_suite
