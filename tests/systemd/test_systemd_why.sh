@@ -230,6 +230,26 @@ else
 	fail "why --json without a unit: $json"
 fi
 
+# ---- under valgrind, against this manager and journal ------------------------------------------
+# tests/valgrind.sh has no manager to ask: here the bus and journal paths run under memcheck, with
+# valgrind.sh's options (no error, no leak definitely, indirectly or possibly lost).
+if command -v valgrind >/dev/null && ! ldd "$PREFLIGHT" 2>/dev/null | grep -q libasan; then
+	for args in "pf-why-startpre" "pf-why-limit --json" "pf-why-condition" ""; do
+		# shellcheck disable=SC2086
+		out=$(inside valgrind --tool=memcheck --leak-check=full \
+			--show-leak-kinds=definite,indirect,possible \
+			--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
+			--suppressions="$TESTS_DIR/valgrind.supp" "$INSIDE_PREFLIGHT" why $args 2>&1 >/dev/null)
+		status=$?
+		if [ "$status" -eq 0 ] && [[ "$out" == *"ERROR SUMMARY: 0 errors"* ]]; then
+			pass "valgrind: why ${args:-(the failed units)} is clean"
+		else
+			fail "valgrind: why ${args:-(the failed units)}: exit $status"
+			printf '%s\n' "$out" | grep -v '^==[0-9]*== *$' | head -40 | sed 's/^/#     /'
+		fi
+	done
+fi
+
 # ---- bash completion of unit names (systemctl inside the test system) ---------------------------
 if [ -f /usr/share/bash-completion/bash_completion ]; then
 	got=$(inside bash --norc --noprofile -c '
