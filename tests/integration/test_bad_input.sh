@@ -321,6 +321,18 @@ done <<'ROWS'
 2 | got '-t' | list -t 1s
 2 | got '--json' | list --json
 2 | got '\x1b[31m' | list $'\e[31m'
+# ---- why (usage is decided before any manager is asked: none runs here) ----
+2 | why: unknown option '--bogus' | why --bogus
+2 | unknown option '--json=1' | why x --json=1
+2 | why: takes one unit, got 'b' too | why a b
+2 | 'a/b' cannot be a unit's name | why a/b
+2 | '' cannot be a unit's name | why ''
+2 | '\x1b[31m' cannot be a unit's name | why $'\e[31m'
+2 | 'a\x0ab' cannot be a unit's name | why $'a\nb'
+2 | 'aaaaaaaaaaaaaaaaaaaa | why "$LONG"
+2 | --timeout: '1x' is not a time span | why x -t 1x
+2 | --timeout: '0' is not a time span of at least 1ms | why x --timeout=0
+2 | -t needs a time span | why x -t
 ROWS
 
 # ---- the shared options, on every check ----------------------------------------------------------

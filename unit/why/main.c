@@ -20,6 +20,7 @@
 
 struct why_options {
         const char *unit;
+        char name[256]; /* unit, with its type */
         bool user;
         bool json;
         uint64_t timeout_us;
@@ -53,8 +54,6 @@ static int parse(int argc, char **argv, struct why_options *o, bool *help)
                 const char *value = NULL;
                 if (strcmp(a, "--user") == 0) {
                         o->user = true;
-                } else if (strcmp(a, "--system") == 0) {
-                        o->user = false;
                 } else if (strcmp(a, "--json") == 0) {
                         o->json = true;
                 } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -73,6 +72,12 @@ static int parse(int argc, char **argv, struct why_options *o, bool *help)
                         return PF_USAGE;
                 } else if (o->unit) {
                         report_error("why", "takes one unit, got '%s' too",
+                                     text_quote(a, q, sizeof(q)));
+                        return PF_USAGE;
+                } else if (!why_unit_name(a, o->name, sizeof(o->name))) {
+                        report_error("why",
+                                     "'%s' cannot be a unit's name (e.g. nginx or nginx.service; "
+                                     "systemctl list-units --all shows them)",
                                      text_quote(a, q, sizeof(q)));
                         return PF_USAGE;
                 } else {
@@ -109,14 +114,8 @@ static int collect(sd_bus *bus, const char *name, bool user, uint64_t deadline, 
 
 static int one_unit(sd_bus *bus, const struct why_options *o, uint64_t deadline)
 {
-        char name[256], why[1024], q[QUOTE_BUF];
-        if (!why_unit_name(o->unit, name, sizeof(name))) {
-                report_error("why",
-                             "'%s' cannot be a unit's name (e.g. nginx or nginx.service; "
-                             "systemctl list-units --all shows them)",
-                             text_quote(o->unit, q, sizeof(q)));
-                return PF_USAGE;
-        }
+        char why[1024], q[QUOTE_BUF];
+        const char *name = o->name;
         struct why_unit *u = calloc(1, sizeof(*u));
         if (!u) {
                 report_error("why", "out of memory");
