@@ -23,10 +23,11 @@ static const struct pf_code_info codes[] = {
      "/run/systemd/private as root, the system bus otherwise, and --user needs "
      "XDG_RUNTIME_DIR"},
     {5, "NO_LIBRARY",
-     "a library this check needs (libcurl, hiredis, PCRE2, MariaDB Connector/C) is not installed",
+     "a library this check needs (libcurl, hiredis, PCRE2, MariaDB Connector/C; libsystemd for "
+     "why) is not installed",
      PERM, ALWAYS_FAILS,
      "install the package the message names (libcurl4, libhiredis0.14, libpcre2-8-0, "
-     "libmariadb3)"},
+     "libmariadb3, libsystemd0)"},
     {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
      ALWAYS_FAILS,
      "fix the file and line the message names; as root the file must be owned by root and "
