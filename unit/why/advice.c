@@ -224,8 +224,9 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                 return n;
         }
 
-        /* A start limit first: it is why the unit stays down even once the cause is fixed. On
-         * systemd 252 a hit after failed runs leaves Result=exit-code: the journal tells. */
+        /* A start limit keeps the unit down even once the cause is fixed: its advice comes after
+         * the cause's. On systemd 252 a hit after failed runs leaves Result=exit-code: the
+         * manager's journal line tells. */
         bool limit_hit = is(u->result, "start-limit-hit") ||
                          journal_has(u, "Start request repeated too quickly");
 
@@ -235,8 +236,8 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                     "it was stopped (systemctl stop sends SIGTERM) and exits 143 on SIGTERM, as "
                     "JVMs do: add SuccessExitStatus=143");
 
-        /* A permanent preflight code before the main process: RestartPreventExitStatus= does
-         * not apply there. */
+        /* A permanent preflight code in ExecStartPre= or ExecStartPost=: RestartPreventExitStatus=
+         * does not apply there, only to the main process. */
         for (size_t i = 0; i < u->n_commands; i++) {
                 c = &u->commands[i];
                 if (!why_command_failed(c) || !why_command_is_preflight(c) ||
@@ -245,9 +246,9 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                 const struct pf_code_info *info = pf_code_lookup(c->status);
                 if (!info)
                         continue;
-                bool before_main =
+                bool beside_main =
                     is(c->setting, "ExecStartPre") || is(c->setting, "ExecStartPost");
-                if (before_main && info->kind == PF_KIND_PERMANENT && restarts(u))
+                if (beside_main && info->kind == PF_KIND_PERMANENT && restarts(u))
                         add(advice, max, &n,
                             "a permanent failure in %s= restarts forever (Restart=%s; "
                             "RestartPreventExitStatus= sees only the main process): run the "
