@@ -180,6 +180,40 @@ expect_contains "$FLAT" "ConditionPathExists=/nonexistent-pf-why was not met" "c
 expect_json pf-why-condition "any(c['setting'] == 'ConditionPathExists' and c['state'] == 'failed' for c in d['conditions'])" \
 	"condition: --json has the failed condition"
 
+# ---- a running service, a target: reported, nothing to advise ----------------------------------
+sctl start pf-why-ok.service
+wait_prop pf-why-ok.service SubState running
+why pf-why-ok
+show pf-why-ok
+expect_status 0 "running: exit 0"
+expect_contains "$FLAT" "pf-why-ok.service: active (running) (Result: success), 0 restarts" "running: the unit line"
+expect_contains "$FLAT" "ExecStart=/bin/sleep 600" "running: the command"
+expect_contains "$FLAT" "running (pid $(prop pf-why-ok.service MainPID))" "running: its PID"
+expect_absent "$FLAT" "→" "running: no advice"
+why pf-why.target
+show pf-why.target
+expect_status 0 "a target: exit 0"
+expect_contains "$FLAT" "pf-why.target: active" "a target: its state, no service properties"
+
+# ---- a manager that does not answer: the deadline holds ----------------------------------------
+# PID 1 stopped (SIGSTOP from outside its namespace): the connection is accepted by the kernel,
+# nothing answers.
+kill -STOP "$SYSTEMD_PID"
+start=$(date +%s%N)
+why pf-why-ok -t 500ms
+elapsed=$((($(date +%s%N) - start) / 1000000))
+kill -CONT "$SYSTEMD_PID"
+show "pf-why-ok -t 500ms (PID 1 stopped)"
+expect_status 4 "a manager that does not answer: 4"
+expect_contains "$FLAT" "did not answer in time" "a manager that does not answer: the message says so"
+expect_absent "$FLAT" "still running past its deadline" "a manager that does not answer: why's own deadline, not the last-resort timer"
+if [ "$elapsed" -lt $((1500 * ${PREFLIGHT_TIME_SLACK:-1})) ]; then
+	pass "a manager that does not answer: why ends by -t 500ms (${elapsed}ms, nsenter included)"
+else
+	fail "a manager that does not answer: why took ${elapsed}ms with -t 500ms"
+fi
+wait_prop pf-why-ok.service SubState running
+
 # ---- no such unit, no manager, usage -------------------------------------------------------------
 why pf-why-nosuch
 show pf-why-nosuch
@@ -219,6 +253,7 @@ done
 expect_contains "$FLAT" "pf-why-exec-missing.service: failed (Result: exit-code), 0 restarts: ExecStart= exited 203" \
 	"why without a unit: the reason is the failing command and its status"
 expect_absent "$FLAT" "pf-why-condition" "why without a unit: a skipped unit is not failed"
+expect_absent "$FLAT" "pf-why-ok" "why without a unit: a running unit is not failed"
 json=$(inside "$INSIDE_PREFLIGHT" why --json 2>/dev/null)
 if printf '%s\n' "$json" | python3 -c '
 import json, sys

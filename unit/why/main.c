@@ -1,4 +1,5 @@
 /* `preflight why [UNIT] [--user] [--json] [-t SPAN]`: the command. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,12 +99,59 @@ static int parse(int argc, char **argv, struct why_options *o, bool *help)
         return PF_OK;
 }
 
+/* Microseconds to the deadline, at least 1 (0 would mean libsystemd's default). */
+static uint64_t remaining_us(uint64_t deadline)
+{
+        if (deadline == 0)
+                return 0;
+        uint64_t now = clock_now_us();
+        return deadline > now ? deadline - now : 1;
+}
+
+/* The connection's handshake waits on libsystemd's own timeout (tens of seconds), which the
+ * method-call timeout does not cover: a manager that accepts the connection and never answers
+ * (a stopped PID 1) is waited for here, until the deadline. */
+static int wait_ready(sd_bus *bus, uint64_t deadline, char *why, size_t why_size)
+{
+        for (;;) {
+                int r = sd.bus_is_ready(bus);
+                if (r == 0)
+                        r = sd.bus_process(bus, NULL);
+                else if (r > 0)
+                        return PF_OK;
+                if (r < 0) {
+                        snprintf(why, why_size, "the connection to the service manager failed: %s",
+                                 strerror(-r));
+                        return PF_UNIT_UNAVAILABLE;
+                }
+                if (r > 0)
+                        continue;
+                if (deadline_passed(deadline)) {
+                        snprintf(why, why_size,
+                                 "the service manager took the connection but did not answer in "
+                                 "time (-t)");
+                        return PF_UNIT_UNAVAILABLE;
+                }
+                r = sd.bus_wait(bus, deadline ? remaining_us(deadline) : UINT64_MAX);
+                if (r < 0 && r != -EINTR) {
+                        snprintf(why, why_size, "waiting for the service manager failed: %s",
+                                 strerror(-r));
+                        return PF_UNIT_UNAVAILABLE;
+                }
+        }
+}
+
 /* Reads one unit: the bus, the files its commands name, the journal. */
 static int collect(sd_bus *bus, const char *name, bool user, uint64_t deadline, struct why_unit *u,
                    char *why, size_t why_size)
 {
         memset(u, 0, sizeof(*u));
         u->user_manager = user;
+        /* Each call gets what is left of the deadline, not the whole of it again. */
+        if (deadline && sd.bus_set_method_call_timeout(bus, remaining_us(deadline)) < 0) {
+                snprintf(why, why_size, "cannot set a timeout on the manager's connection");
+                return PF_INTERNAL;
+        }
         int r = why_read_unit(bus, name, u, why, why_size);
         if (r != PF_OK)
                 return r;
@@ -144,14 +192,17 @@ static int failed_units(sd_bus *bus, const struct why_options *o, uint64_t deadl
 {
         char(*names)[256] = calloc(WHY_MAX_FAILED, sizeof(*names));
         struct why_unit *u = calloc(1, sizeof(*u));
-        char why[1024];
+        char why[1024] = "out of memory";
         size_t count = 0;
         int r = names && u ? PF_OK : PF_INTERNAL;
-        if (r != PF_OK)
-                report_error("why", "out of memory");
-        else
+        if (r == PF_OK && deadline &&
+            sd.bus_set_method_call_timeout(bus, remaining_us(deadline)) < 0) {
+                snprintf(why, sizeof(why), "cannot set a timeout on the manager's connection");
+                r = PF_INTERNAL;
+        }
+        if (r == PF_OK)
                 r = why_failed_units(bus, names, WHY_MAX_FAILED, &count, why, sizeof(why));
-        if (r != PF_OK && names && u)
+        if (r != PF_OK)
                 report_error("why", "%s", why);
         if (r == PF_OK && count == 0 && !o->json)
                 printf("no failed units%s\n", o->user ? " in the user's manager" : "");
@@ -211,8 +262,14 @@ int why_main(int argc, char **argv)
                 backstop_disarm();
                 return r;
         }
-        r = o.unit ? one_unit(bus, &o, deadline) : failed_units(bus, &o, deadline);
-        sd.bus_flush_close_unref(bus);
+        r = wait_ready(bus, deadline, why, sizeof(why));
+        if (r != PF_OK)
+                report_error("why", "%s", why);
+        else
+                r = o.unit ? one_unit(bus, &o, deadline) : failed_units(bus, &o, deadline);
+        /* Not flushed: a flush first waits for the handshake, which a manager that does not
+         * answer never completes; every call here waited for its reply, nothing is queued. */
+        sd.bus_close_unref(bus);
         backstop_disarm();
         return r;
 }
