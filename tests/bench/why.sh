@@ -16,7 +16,11 @@ stage_files "$SYSTEMD_DIR/why/units" "$SYSTEMD_DIR/why/files" -e "s|@FILES@|/run
 boot_test_system pf-why.target
 sctl start pf-why-bench.service 2>/dev/null
 wait_prop pf-why-bench.service ActiveState failed
-inside journalctl --sync
+# journald 252 takes a stream's lines in its own time (journalctl --sync waits for no stream).
+for _ in $(seq 50); do
+	inside journalctl --no-pager -o cat -u pf-why-bench.service | grep -q "FAIL user" && break
+	sleep 0.1
+done
 out=$(inside "$INSIDE_PREFLIGHT" why pf-why-bench 2>&1)
 if [[ "$out" != *"exited 11: preflight user"*"journal: FAIL user"* ]]; then
 	echo "bench why: preflight why does not report the unit's failure: $out"

@@ -30,6 +30,22 @@ why() {
 }
 flatten() { FLAT=$(printf '%s\n' "$OUT" | sed 's/^ *//' | tr '\n' ' '); }
 
+# wait_invocation UNIT TEXT: polls the journal of UNIT's current invocation (its processes' and the
+# manager's lines) for TEXT, 5 s at most. journald 252 takes a stream's lines in its own time,
+# even after journalctl --sync (which waits for no stream): a test that asserts a line waits for
+# it first.
+wait_invocation() {
+	local id i
+	id=$(prop "$1" InvocationID)
+	for i in $(seq "$(polls 50)"); do
+		inside journalctl --no-pager -o cat "_SYSTEMD_INVOCATION_ID=$id" + "INVOCATION_ID=$id" \
+			2>/dev/null | grep -qF -- "$2" && return 0
+		sleep 0.1
+	done
+	echo "# '$2' never came in the journal of $1's invocation $id"
+	return 1
+}
+
 # show TITLE: the output, for the log (and the README's examples).
 show() {
 	echo "# \$ preflight why $1  (exit $STATUS)"
@@ -87,10 +103,10 @@ for i in $(seq "$(polls 150)"); do
 done
 [ "$restarts" -ge 3 ] && pass "ExecStartPre: the unit restarts despite RestartPreventExitStatus=11 (NRestarts=$restarts)" ||
 	fail "ExecStartPre: NRestarts=$restarts, expected at least 3"
-# Between two runs (RestartSec=2s), once journald has taken in the last run's lines: a run that
-# failed a millisecond ago may still have its line in journald's stream (README: Decisions).
+# Between two runs (RestartSec=2s), once journald has taken in the last run's line: a run that
+# failed a moment ago may still have it in journald's stream (README: Decisions).
 wait_prop pf-why-startpre.service SubState auto-restart
-inside journalctl --sync 2>/dev/null
+wait_invocation pf-why-startpre.service "FAIL user pf-why-nosuchuser"
 why pf-why-startpre.service
 show pf-why-startpre.service
 expect_status 0 "ExecStartPre: why reports a restarting unit with exit 0"
@@ -151,7 +167,7 @@ expect_contains "$FLAT" "NotifyAccess=main" "notify: the advice names NotifyAcce
 # ---- Type=forking whose PID file never appears --------------------------------------------------
 sctl start pf-why-forking.service 2>/dev/null
 wait_prop pf-why-forking.service ActiveState failed 10
-inside journalctl --sync 2>/dev/null
+wait_invocation pf-why-forking.service "Can't open PID file"
 why pf-why-forking
 show pf-why-forking
 expect_contains "$FLAT" "PIDFile=/run/pf-why-forking.pid never appeared" "forking: the advice names PIDFile="
@@ -161,7 +177,7 @@ expect_contains "$FLAT" "systemd: Can't open PID file /run/pf-why-forking.pid" "
 sctl start pf-why-limit.service 2>/dev/null
 wait_prop pf-why-limit.service ActiveState failed 10
 sleep 0.5 # no restart after the limit
-inside journalctl --sync 2>/dev/null
+wait_invocation pf-why-limit.service "Start request repeated too quickly"
 echo "# pf-why-limit.service: Result=$(prop pf-why-limit.service Result), NRestarts=$(prop pf-why-limit.service NRestarts)"
 why pf-why-limit
 show pf-why-limit
