@@ -225,7 +225,9 @@ static int failed_units(sd_bus *bus, const struct why_options *o, uint64_t deadl
                         why_state_line(u, state, sizeof(state));
                         why_reason(u, reason, sizeof(reason));
                         text_write_safe(stdout, u->name);
-                        printf(": %s: ", state);
+                        fputs(": ", stdout);
+                        text_write_safe(stdout, state);
+                        fputs(": ", stdout);
                         text_write_safe(stdout, reason);
                         fputc('\n', stdout);
                 }

@@ -107,8 +107,12 @@ void why_print(FILE *out, const struct why_unit *u)
 {
         char state[256], text[WHY_TEXT + 64], status[400];
         why_state_line(u, state, sizeof(state));
+        /* The manager's words, shown as safely as the unit's: a bus peer is not to be trusted
+         * with the terminal either. */
         text_write_safe(out, u->name);
-        fprintf(out, ": %s\n", state);
+        fputs(": ", out);
+        text_write_safe(out, state);
+        fputc('\n', out);
         for (size_t i = 0; i < u->n_commands; i++) {
                 const struct why_command *c = &u->commands[i];
                 command_text(c, text, sizeof(text));
@@ -131,12 +135,15 @@ void why_print(FILE *out, const struct why_unit *u)
                                   u->exec_main_pid, false, status, sizeof(status));
                 fprintf(out, "%s\n", status);
         }
-        if (u->lines_dropped)
+        if (u->lines_dropped) {
                 fprintf(out,
                         "    journal: (%zu earlier line%s not shown: journalctl%s -p warning "
-                        "_SYSTEMD_INVOCATION_ID=%s)\n",
+                        "_SYSTEMD_INVOCATION_ID=",
                         u->lines_dropped, u->lines_dropped == 1 ? "" : "s",
-                        u->user_manager ? " --user" : "", u->invocation_id);
+                        u->user_manager ? " --user" : "");
+                text_write_safe(out, u->invocation_id);
+                fputs(")\n", out);
+        }
         for (size_t i = 0; i < u->n_lines; i++) {
                 fputs(u->lines[i].manager ? "    systemd: " : "    journal: ", out);
                 text_write_safe(out, u->lines[i].text);
