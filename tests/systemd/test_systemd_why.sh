@@ -301,6 +301,27 @@ if command -v valgrind >/dev/null && ! ldd "$PREFLIGHT" 2>/dev/null | grep -q li
 	done
 fi
 
+# ---- not root: through the system bus (a dbus-daemon started here) -------------------------------
+# nobody may not use /run/systemd/private: why takes the system bus, and the manager answers there.
+# The system journal is not nobody's to read: why says so rather than show no line.
+if sctl start dbus.socket dbus.service 2>/dev/null && wait_prop dbus.service ActiveState active; then
+	for i in $(seq "$(polls 50)"); do
+		inside test -S /run/dbus/system_bus_socket && break
+		sleep 0.1
+	done
+	OUT=$(inside setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		env -u XDG_RUNTIME_DIR -u DBUS_SYSTEM_BUS_ADDRESS "$INSIDE_PREFLIGHT" why pf-why-exec-missing 2>&1)
+	STATUS=$?
+	flatten
+	show "pf-why-exec-missing (as nobody)"
+	expect_status 0 "as nobody through the system bus: why reports"
+	expect_contains "$FLAT" "exited 203: systemd EXEC" "as nobody: the manager's view is the same"
+	expect_contains "$FLAT" "no line readable: the system journal is for root and the adm and systemd-journal groups" \
+		"as nobody: the journal it may not read is named, not taken for an empty one"
+else
+	fail "dbus.service did not start in the test system: the non-root case was not run"
+fi
+
 # ---- bash completion of unit names (systemctl inside the test system) ---------------------------
 if [ -f /usr/share/bash-completion/bash_completion ]; then
 	got=$(inside bash --norc --noprofile -c '

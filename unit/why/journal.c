@@ -7,6 +7,7 @@
  * manager's "Start request repeated too quickly" line carries that id, so the same match finds
  * it. The manager's field is only trusted from the manager itself (_PID=1, or the user's own
  * uid for --user): any process may log an INVOCATION_ID=. */
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -102,6 +103,28 @@ static void note_skip(struct why_unit *u, const char *text)
         }
 }
 
+/* Whether this process may read the system journal's files: root, or a member of the groups
+ * journald makes them readable for. */
+static bool reads_system_journal(void)
+{
+        if (geteuid() == 0)
+                return true;
+        gid_t groups[256];
+        int n = getgroups(256, groups);
+        static const char *const readers[] = {"adm", "systemd-journal", "wheel"};
+        for (size_t r = 0; r < sizeof(readers) / sizeof(readers[0]); r++) {
+                const struct group *g = getgrnam(readers[r]);
+                if (!g)
+                        continue;
+                if (g->gr_gid == getegid())
+                        return true;
+                for (int i = 0; i < n; i++)
+                        if (groups[i] == g->gr_gid)
+                                return true;
+        }
+        return false;
+}
+
 void why_read_journal(struct why_unit *u, uint64_t deadline_us)
 {
         u->n_lines = 0;
@@ -173,6 +196,12 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us)
         if (!no_invocation && scanned == WHY_JOURNAL_SCAN)
                 snprintf(u->journal_note, sizeof(u->journal_note),
                          "only the last %d entries of the invocation were read", WHY_JOURNAL_SCAN);
+        /* Nothing found by a user who cannot read the system's lines is no answer: say so. */
+        if (n == 0 && !u->user_manager && !u->journal_note[0] && !reads_system_journal())
+                snprintf(u->journal_note, sizeof(u->journal_note),
+                         "no line readable: the system journal is for root and the adm and "
+                         "systemd-journal groups (uid %u is in neither)",
+                         (unsigned)geteuid());
         for (size_t i = 0; i < n; i++)
                 u->lines[i] = found[n - 1 - i];
         u->n_lines = n;
