@@ -37,10 +37,10 @@ static void why_help(FILE *out)
             "invocation in the journal, and what to change. Without UNIT: the failed units, one\n"
             "line each. A UNIT without a type is a .service.\n\n"
             "Options:\n"
-            "  --user           the user's service manager, not the system's\n"
-            "  --json           one JSON object per unit on stdout\n"
+            "  --user              the user's service manager, not the system's\n"
+            "  --json              one JSON object per unit on stdout\n"
             "  -t, --timeout SPAN  deadline for the whole command (default 5s)\n"
-            "  -h, --help       show this help\n\n"
+            "  -h, --help          show this help\n\n"
             "Exit: 0 it could report (whatever the unit's state), 2 usage, 4 no such unit or the\n"
             "manager cannot be reached, 5 libsystemd is not installed.\n",
             out);
