@@ -131,8 +131,12 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us)
         u->lines_dropped = 0;
         bool no_invocation = !u->invocation_id[0];
         sd_journal *j = NULL;
-        int flags =
-            SD_JOURNAL_LOCAL_ONLY | (u->user_manager ? SD_JOURNAL_CURRENT_USER : SD_JOURNAL_SYSTEM);
+        /* A system user's units (--user as root, or as nobody) log to the system journal:
+         * journald keeps a journal of their own only for uids from 1000, nobody excepted. */
+        uid_t uid = getuid();
+        bool in_system_journal = !u->user_manager || uid < 1000 || uid == 65534;
+        int flags = SD_JOURNAL_LOCAL_ONLY | (in_system_journal ? SD_JOURNAL_SYSTEM : 0) |
+                    (u->user_manager ? SD_JOURNAL_CURRENT_USER : 0);
         int r = sd.journal_open(&j, flags);
         if (r < 0) {
                 snprintf(u->journal_note, sizeof(u->journal_note),
@@ -197,7 +201,7 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us)
                 snprintf(u->journal_note, sizeof(u->journal_note),
                          "only the last %d entries of the invocation were read", WHY_JOURNAL_SCAN);
         /* Nothing found by a user who cannot read the system's lines is no answer: say so. */
-        if (n == 0 && !u->user_manager && !u->journal_note[0] && !reads_system_journal())
+        if (n == 0 && in_system_journal && !u->journal_note[0] && !reads_system_journal())
                 snprintf(u->journal_note, sizeof(u->journal_note),
                          "no line readable: the system journal is for root and the adm and "
                          "systemd-journal groups (uid %u is in neither)",
