@@ -187,6 +187,11 @@ int invocation_parse(struct invocation *inv, const struct check *check, int argc
         return PF_OK;
 }
 
+const struct check_option *invocation_common_options(void)
+{
+        return common_options;
+}
+
 void invocation_release(struct invocation *inv)
 {
         const struct check *check = inv->check;

@@ -47,6 +47,9 @@ int invocation_parse(struct invocation *inv, const struct check *check, int argc
 
 void invocation_release(struct invocation *inv);
 
+/* The options every check takes (--timeout, --wait, ...), as options_parse() reads them. */
+const struct check_option *invocation_common_options(void);
+
 /* `preflight CHECK --help`. */
 void invocation_print_help(const struct check *check, FILE *out);
 
