@@ -217,8 +217,12 @@ static int append_stdio(sd_bus_message *m, const char *property, int fd)
         return sd.message_append(m, "(sv)", property, "h", fd);
 }
 
+/* A property no manager knows: a call that ends with it starts nothing, and its error tells
+ * whether every property before it was taken. */
+#define PROBE_PROPERTY "PreflightProbeNotAProperty"
+
 static int build_start(struct job *job, struct as_unit_settings *settings, const bool *dropped,
-                       sd_bus_message **out)
+                       bool probe, sd_bus_message **out)
 {
         sd_bus_message *m = NULL;
         char description[512];
@@ -235,11 +239,18 @@ static int build_start(struct job *job, struct as_unit_settings *settings, const
                 r = sd.message_open_container(m, 'a', "(sv)");
         if (r >= 0)
                 r = as_unit_settings_append(settings, dropped, m);
+        if (r >= 0 && probe)
+                r = sd.message_append(m, "(sv)", PROBE_PROPERTY, "b", 0);
         /* After the unit's settings: these are the transient unit's own. */
         if (r >= 0)
                 r = sd.message_append(m, "(sv)", "Description", "s", description);
         if (r >= 0)
                 r = sd.message_append(m, "(sv)", "Type", "s", "oneshot");
+        /* It needs no other unit, and must start none: with the default dependencies a check
+         * would pull in sysinit.target and basic.target (at boot, or in a system that is not
+         * up: systemd-tmpfiles-setup would clean /tmp), and wait for them. */
+        if (r >= 0)
+                r = sd.message_append(m, "(sv)", "DefaultDependencies", "b", 0);
         /* Kept (active or failed) once the checks end, until their status is read: on the
          * manager's private socket there is no AddRef= to pin it. */
         if (r >= 0)
@@ -271,6 +282,110 @@ static int build_start(struct job *job, struct as_unit_settings *settings, const
         return 0;
 }
 
+static int random_suffix(char *out, size_t size)
+{
+        unsigned char bytes[4];
+        if (getrandom(bytes, sizeof(bytes), GRND_NONBLOCK) != (ssize_t)sizeof(bytes))
+                return -1;
+        snprintf(out, size, "%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3]);
+        return 0;
+}
+
+/* A fresh name for each call: a call the manager refused may leave a stub of its name behind. */
+static int name_transient(struct job *job)
+{
+        char suffix[16];
+        if (random_suffix(suffix, sizeof(suffix)) != 0)
+                return -errno;
+        as_unit_transient_name(job->service, suffix, job->transient);
+        free(job->transient_path);
+        job->transient_path = NULL;
+        return sd.bus_path_encode("/org/freedesktop/systemd1/unit", job->transient,
+                                  &job->transient_path);
+}
+
+/* One StartTransientUnit. 0 (started) or -errno with error set. */
+static int call_start(struct job *job, struct as_unit_settings *settings, const bool *skip,
+                      bool probe, sd_bus_error *error)
+{
+        sd_bus_message *m = NULL, *reply = NULL;
+        int r = name_transient(job);
+        if (r >= 0)
+                r = build_start(job, settings, skip, probe, &m);
+        if (r < 0)
+                return r;
+        r = sd.bus_call(job->bus, m, CALL_TIMEOUT_US, error, &reply);
+        sd.message_unref(m);
+        if (reply)
+                sd.message_unref(reply);
+        if (r >= 0 && probe) /* no manager should start it; if one did, stop it */
+                (void)manager_call(job->bus, "StopUnit", "ss", job->transient, "replace", NULL, 0);
+        return r;
+}
+
+/*
+ * Which of the candidates (indices into as_unit_carried) the manager refuses, when its error
+ * names none (systemd 252 answers "Unexpected message contents" for a value of a type it does
+ * not expect): halves tried with PROBE_PROPERTY at the end, so that nothing starts. Marks them
+ * in bad; returns how many were found, or -errno.
+ */
+static int bisect_refused(struct job *job, struct as_unit_settings *settings, const int *cand,
+                          size_t n, bool *skip, bool *bad)
+{
+        size_t count = as_unit_carried_count();
+        for (size_t i = 0; i < count; i++)
+                skip[i] = true;
+        for (size_t i = 0; i < n; i++)
+                skip[cand[i]] = false;
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r = call_start(job, settings, skip, true, &error);
+        char name[128];
+        bool clean = r < 0 && as_unit_refused_property(error.name, error.message, name,
+                                                       sizeof(name)) &&
+                     strcmp(name, PROBE_PROPERTY) == 0;
+        sd.error_free(&error);
+        if (clean || r >= 0)
+                return 0;
+        if (n == 1) {
+                bad[cand[0]] = true;
+                return 1;
+        }
+        int left = bisect_refused(job, settings, cand, n / 2, skip, bad);
+        if (left < 0)
+                return left;
+        int right = bisect_refused(job, settings, cand + n / 2, n - n / 2, skip, bad);
+        return right < 0 ? right : left + right;
+}
+
+/* Drops what bisect_refused() finds among the carried properties still in; how many. */
+static int drop_refused(struct job *job, struct as_unit_settings *settings, bool *dropped)
+{
+        size_t count = as_unit_carried_count();
+        int *cand = calloc(count + 1, sizeof(int));
+        bool *skip = calloc(count + 1, sizeof(bool));
+        bool *bad = calloc(count + 1, sizeof(bool));
+        int found = -ENOMEM;
+        if (cand && skip && bad) {
+                size_t n = 0;
+                for (size_t i = 0; i < count; i++)
+                        if (settings->present[i] && !dropped[i])
+                                cand[n++] = (int)i;
+                found = n ? bisect_refused(job, settings, cand, n, skip, bad) : 0;
+                for (size_t i = 0; found > 0 && i < count; i++)
+                        dropped[i] |= bad[i];
+        }
+        free(cand);
+        free(skip);
+        free(bad);
+        return found;
+}
+
+static void list_add(char *list, size_t size, const char *name)
+{
+        size_t len = strlen(list);
+        snprintf(list + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
 /*
  * StartTransientUnit, again without each setting the manager refuses to carry (named in one
  * warning line). PF_OK, or an exit code with the message printed.
@@ -285,20 +400,10 @@ static int start_transient(struct job *job, struct as_unit_settings *settings)
                 return PF_INTERNAL;
         }
         int code = PF_OK;
-        for (size_t attempt = 0; attempt <= n; attempt++) {
-                sd_bus_message *m = NULL, *reply = NULL;
+        bool bisected = false;
+        for (size_t attempt = 0; attempt <= n + 1; attempt++) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
-                int r = build_start(job, settings, dropped, &m);
-                if (r < 0) {
-                        report_error(job->what, "--as-unit: cannot build the transient unit: %s",
-                                     strerror(-r));
-                        code = PF_INTERNAL;
-                        break;
-                }
-                r = sd.bus_call(job->bus, m, CALL_TIMEOUT_US, &error, &reply);
-                sd.message_unref(m);
-                if (reply)
-                        sd.message_unref(reply);
+                int r = call_start(job, settings, dropped, false, &error);
                 if (r >= 0) {
                         sd.error_free(&error);
                         break;
@@ -309,11 +414,16 @@ static int start_transient(struct job *job, struct as_unit_settings *settings)
                         i = as_unit_carried_index(name);
                 if (i >= 0 && !dropped[i]) {
                         dropped[i] = true;
-                        size_t len = strlen(refused_list);
-                        snprintf(refused_list + len, sizeof(refused_list) - len, "%s%s",
-                                 len ? ", " : "", name);
                         sd.error_free(&error);
                         continue;
+                }
+                if (!bisected && error.name) {
+                        bisected = true;
+                        int found = drop_refused(job, settings, dropped);
+                        if (found > 0) {
+                                sd.error_free(&error);
+                                continue;
+                        }
                 }
                 char q[QUOTE_BUF];
                 report_error(job->what, "--as-unit: the manager refused the transient unit %s: %s",
@@ -324,6 +434,9 @@ static int start_transient(struct job *job, struct as_unit_settings *settings)
                 code = PF_UNIT_UNAVAILABLE;
                 break;
         }
+        for (size_t i = 0; i < n; i++)
+                if (dropped[i])
+                        list_add(refused_list, sizeof(refused_list), as_unit_carried[i]);
         if (refused_list[0])
                 report_warning(job->what, "--as-unit: not carried into the transient unit: %s",
                                refused_list);
@@ -447,15 +560,6 @@ static int parse_plain(const struct check *check, int argc, char **argv, struct 
         return PF_OK;
 }
 
-static int random_suffix(char *out, size_t size)
-{
-        unsigned char bytes[4];
-        if (getrandom(bytes, sizeof(bytes), GRND_NONBLOCK) != (ssize_t)sizeof(bytes))
-                return -1;
-        snprintf(out, size, "%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3]);
-        return 0;
-}
-
 /* Everything after the arguments are known good: the manager, the unit, the transient unit. */
 static int run_transient(struct job *job)
 {
@@ -474,20 +578,6 @@ static int run_transient(struct job *job)
                                        sizeof(why))) != PF_OK) {
                 report_error(job->what, "--as-unit: %s: %s", job->service, why);
                 return r;
-        }
-        char suffix[16];
-        if (random_suffix(suffix, sizeof(suffix)) != 0) {
-                as_unit_settings_release(&settings);
-                report_error(job->what, "--as-unit: cannot name the transient unit: %s",
-                             strerror(errno));
-                return PF_INTERNAL;
-        }
-        as_unit_transient_name(job->service, suffix, job->transient);
-        if (sd.bus_path_encode("/org/freedesktop/systemd1/unit", job->transient,
-                               &job->transient_path) < 0) {
-                as_unit_settings_release(&settings);
-                report_error(job->what, "--as-unit: out of memory");
-                return PF_INTERNAL;
         }
         /* Before the start: the job may end before StartTransientUnit's answer is read. */
         sd_bus_slot *slot = NULL;

@@ -214,6 +214,33 @@ static int copy_property(sd_bus_message *reply, const char *name, sd_bus_message
         return r < 0 ? r : 0;
 }
 
+/*
+ * As copy_property(), but a (bs) setting that is unset (SELinuxContext=, AppArmorProfile=,
+ * SmackProcessLabel=: the empty string) is not sent at all: systemd 252 reads SELinuxContext as
+ * (bs) but takes only s for a transient unit, so the unset value would be named as not carried
+ * for every unit, when no unit uses it. A set one is sent as read (and named if refused).
+ */
+static int carry(sd_bus_message *reply, const char *name, sd_bus_message *m)
+{
+        char type;
+        const char *contents = NULL;
+        int r = sd.message_peek_type(reply, &type, &contents);
+        if (r < 0)
+                return r;
+        if (type != 'v' || !contents || strcmp(contents, "(bs)") != 0)
+                return copy_property(reply, name, m);
+        int ignore = 0;
+        const char *label = NULL;
+        if ((r = sd.message_enter_container(reply, 'v', "(bs)")) < 0 ||
+            (r = sd.message_read(reply, "(bs)", &ignore, &label)) < 0 ||
+            (r = sd.message_exit_container(reply)) < 0)
+                return r;
+        if (!label || !label[0])
+                return 0;
+        r = sd.message_append(m, "(sv)", name, "(bs)", ignore, label);
+        return r < 0 ? r : 0;
+}
+
 int as_unit_settings_append(struct as_unit_settings *s, const bool *dropped, sd_bus_message *m)
 {
         int r = sd.message_rewind(s->reply, 1);
@@ -226,7 +253,7 @@ int as_unit_settings_append(struct as_unit_settings *s, const bool *dropped, sd_
                         return r;
                 int i = as_unit_carried_index(name);
                 if (i >= 0 && !dropped[i])
-                        r = copy_property(s->reply, name, m);
+                        r = carry(s->reply, name, m);
                 else
                         r = sd.message_skip(s->reply, "v");
                 if (r < 0 || (r = sd.message_exit_container(s->reply)) < 0)
