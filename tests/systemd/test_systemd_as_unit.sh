@@ -170,6 +170,31 @@ started_after=$(inside journalctl --no-pager -o cat 2>/dev/null | grep -c 'prefl
 [ "$started_before" = "$started_after" ] && pass "no transient unit was started for the usage errors" ||
 	fail "the journal shows transient units started for usage errors ($started_before, then $started_after)"
 
+# ---- what the manager fails before the checks run --------------------------------------------
+sctl start pf-as-nouser.service 2>/dev/null
+want=$(prop pf-as-nouser.service ExecStartPre | grep -o 'status=[0-9]*' | cut -d= -f2)
+run_code user pf-no-such-user --as-unit pf-as-nouser
+code=$?
+[ "$code" = "$want" ] && [ "$code" -eq 217 ] &&
+	pass "User= that does not exist: $code, as the unit's own ExecStartPre= ($want)" ||
+	fail "User= that does not exist: $code, the unit's ExecStartPre= got '$want'"
+expect_contains "$ERR" "could not start the checks (status 217" "217: the message says the manager failed before the checks"
+expect_none_left "after a unit that failed to start"
+
+# ---- what cannot be carried -------------------------------------------------------------------
+run_code user root --as-unit pf-as-label
+code=$?
+[ "$code" -eq 0 ] && pass "a setting not carried: the checks still run (0)" ||
+	fail "a setting not carried: code $code, expected 0 ($ERR)"
+warnings=$(printf '%s\n' "$ERR" | grep -c 'not carried')
+line=$(printf '%s\n' "$ERR" | grep 'not carried')
+[ "$warnings" -eq 1 ] && [ "$line" = "preflight: user: --as-unit: not carried into the transient unit: SELinuxContext" ] &&
+	pass "a setting not carried: named in one warning line ($line)" ||
+	fail "a setting not carried: expected one warning naming SELinuxContext, got: $ERR"
+run_code user nobody --as-unit pf-as-app
+expect_absent "$ERR" "not carried" "a unit that sets nothing uncarriable: no warning"
+expect_none_left "after the refused calls"
+
 # ---- deadlines and signals ----------------------------------------------------------------------
 start=$(date +%s%N)
 run_code exec 'sleep 60' -t 1s
