@@ -28,7 +28,6 @@
 #include "core/text.h"
 #include "core/wrapper.h"
 
-
 struct run_options {
         const char *source; /* FILE, NAME or "-" */
         bool keep_going, parallel, dry_run, help;
@@ -782,8 +781,8 @@ int chain_parse_words(int argc, char **argv, struct chain_words *out)
 {
         struct run_options opt = {0};
         int r = parse_run_arguments(argc, argv, &opt);
-        *out = (struct chain_words){.source = opt.source, .parallel = opt.parallel,
-                                    .help = opt.help};
+        *out =
+            (struct chain_words){.source = opt.source, .parallel = opt.parallel, .help = opt.help};
         return r;
 }
 
@@ -811,8 +810,8 @@ uint64_t chain_deadline_us(const char *path, bool parallel, int *timeout_code)
         struct stat st;
         char *text = NULL;
         size_t size = 0;
-        bool readable = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-                        read_capped(fd, &text, &size) == 0;
+        bool readable =
+            fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read_capped(fd, &text, &size) == 0;
         close(fd);
         struct chainfile file;
         struct chainfile_error err;

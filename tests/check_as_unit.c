@@ -151,9 +151,9 @@ START_TEST(test_command_run_paths)
 {
         struct pf_error err = {0};
         char *a[] = {"--keep-going", "conf/app.conf", "--as-unit=myapp"};
-        ck_assert_int_eq(as_unit_command("/p", "run", true, 3, a, 2, 1, "/srv", "/etc/preflight",
-                                         &cmd, &err),
-                         PF_OK);
+        ck_assert_int_eq(
+            as_unit_command("/p", "run", true, 3, a, 2, 1, "/srv", "/etc/preflight", &cmd, &err),
+            PF_OK);
         ck_assert_str_eq(cmd.argv[1], "run");
         ck_assert_str_eq(cmd.argv[2], "--keep-going");
         ck_assert_str_eq(cmd.argv[3], "/srv/conf/app.conf");
@@ -173,8 +173,8 @@ START_TEST(test_command_run_paths)
             PF_OK);
         ck_assert_str_eq(cmd.argv[2], "/etc/preflight/myapp.conf");
         release();
-        ck_assert_int_eq(as_unit_command("/p", "run", true, 3, c, 0, 2, "/srv", "confs", &cmd, &err),
-                         PF_OK);
+        ck_assert_int_eq(
+            as_unit_command("/p", "run", true, 3, c, 0, 2, "/srv", "confs", &cmd, &err), PF_OK);
         ck_assert_str_eq(cmd.argv[2], "/srv/confs/myapp.conf");
         release();
         /* stdin stays stdin: the unit gets the caller's. */

@@ -139,8 +139,8 @@ static char *absolute(const char *dir, const char *path)
         size_t size = strlen(dir) + strlen(path) + 2;
         char *out = malloc(size);
         if (out)
-                snprintf(out, size, "%s%s%s", dir,
-                         dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/", path);
+                snprintf(out, size, "%s%s%s", dir, dir[0] && dir[strlen(dir) - 1] == '/' ? "" : "/",
+                         path);
         return out;
 }
 

@@ -48,9 +48,9 @@ struct job {
         char service[AS_UNIT_NAME_SIZE];
         char transient[AS_UNIT_NAME_SIZE];
         char *service_path, *transient_path;
-        uint64_t deadline_us;  /* the checks' own, SPAN_INFINITY for none */
-        int timeout_code;      /* the code when the wait passes its bound */
-        bool parallel;         /* run --parallel: the chain's deadline is its longest line's */
+        uint64_t deadline_us; /* the checks' own, SPAN_INFINITY for none */
+        int timeout_code;     /* the code when the wait passes its bound */
+        bool parallel;        /* run --parallel: the chain's deadline is its longest line's */
         struct as_unit_command command;
         sd_bus *bus;
         bool job_removed; /* JobRemoved for the transient unit was seen */
@@ -58,8 +58,8 @@ struct job {
 
 bool as_unit_requested(const struct check *check, int argc, char **argv)
 {
-        const struct check_option *const tables[2] = {
-            check ? invocation_common_options() : NULL, check ? check->options : NULL};
+        const struct check_option *const tables[2] = {check ? invocation_common_options() : NULL,
+                                                      check ? check->options : NULL};
         int at, n;
         const char *unit;
         return as_unit_find(argc, argv, tables, &at, &n, &unit);
@@ -174,9 +174,8 @@ static void stop_transient(struct job *job, bool kill)
         if (kill) {
                 sd_bus_error error = SD_BUS_ERROR_NULL;
                 sd_bus_message *reply = NULL;
-                (void)sd.bus_call_method(job->bus, MANAGER, MANAGER_PATH, MANAGER_IFACE,
-                                         "KillUnit", &error, &reply, "ssi", job->transient, "all",
-                                         SIGKILL);
+                (void)sd.bus_call_method(job->bus, MANAGER, MANAGER_PATH, MANAGER_IFACE, "KillUnit",
+                                         &error, &reply, "ssi", job->transient, "all", SIGKILL);
                 sd.error_free(&error);
                 if (reply)
                         sd.message_unref(reply);
@@ -340,8 +339,8 @@ static int bisect_refused(struct job *job, struct as_unit_settings *settings, co
         sd_bus_error error = SD_BUS_ERROR_NULL;
         int r = call_start(job, settings, skip, true, &error);
         char name[128];
-        bool clean = r < 0 && as_unit_refused_property(error.name, error.message, name,
-                                                       sizeof(name)) &&
+        bool clean = r < 0 &&
+                     as_unit_refused_property(error.name, error.message, name, sizeof(name)) &&
                      strcmp(name, PROBE_PROPERTY) == 0;
         sd.error_free(&error);
         if (clean || r >= 0)
@@ -426,10 +425,10 @@ static int start_transient(struct job *job, struct as_unit_settings *settings)
                         }
                 }
                 char q[QUOTE_BUF];
-                report_error(job->what, "--as-unit: the manager refused the transient unit %s: %s",
-                             job->transient,
-                             text_quote(error.message ? error.message : strerror(-r), q,
-                                        sizeof(q)));
+                report_error(
+                    job->what, "--as-unit: the manager refused the transient unit %s: %s",
+                    job->transient,
+                    text_quote(error.message ? error.message : strerror(-r), q, sizeof(q)));
                 sd.error_free(&error);
                 code = PF_UNIT_UNAVAILABLE;
                 break;
@@ -449,7 +448,6 @@ static int load_service(struct job *job)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
-        char q[QUOTE_BUF];
         int r = sd.bus_call_method(job->bus, MANAGER, MANAGER_PATH, MANAGER_IFACE, "LoadUnit",
                                    &error, &reply, "s", job->service);
         const char *path = NULL;
@@ -460,9 +458,10 @@ static int load_service(struct job *job)
         if (reply)
                 sd.message_unref(reply);
         if (r < 0) {
-                report_error(job->what, "--as-unit: cannot load %s: %s", job->service,
-                             text_quote(error.message ? error.message : strerror(-r), q,
-                                        sizeof(q)));
+                char q[QUOTE_BUF];
+                report_error(
+                    job->what, "--as-unit: cannot load %s: %s", job->service,
+                    text_quote(error.message ? error.message : strerror(-r), q, sizeof(q)));
                 sd.error_free(&error);
                 return r == -ENOMEM ? PF_INTERNAL : PF_UNIT_UNAVAILABLE;
         }
@@ -476,8 +475,9 @@ static int load_service(struct job *job)
         }
         int code = PF_OK;
         if (strcmp(state, "not-found") == 0) {
-                report_error(job->what, "--as-unit: no unit %s (systemctl list-unit-files lists "
-                                        "them)",
+                report_error(job->what,
+                             "--as-unit: no unit %s (systemctl list-unit-files lists "
+                             "them)",
                              job->service);
                 code = PF_UNIT_UNAVAILABLE;
         } else if (strcmp(state, "loaded") != 0) {
@@ -574,8 +574,8 @@ static int run_transient(struct job *job)
         if ((r = load_service(job)) != PF_OK)
                 return r;
         struct as_unit_settings settings;
-        if ((r = as_unit_settings_read(job->bus, job->service_path, &settings, why,
-                                       sizeof(why))) != PF_OK) {
+        if ((r = as_unit_settings_read(job->bus, job->service_path, &settings, why, sizeof(why))) !=
+            PF_OK) {
                 report_error(job->what, "--as-unit: %s: %s", job->service, why);
                 return r;
         }
@@ -612,8 +612,8 @@ static int run_transient(struct job *job)
         } else if (r == -EINTR) {
                 int sig = interrupted;
                 stop_transient(job, true);
-                report_error(job->what, "--as-unit: interrupted (%s): %s stopped",
-                             strsignal(sig), job->transient);
+                report_error(job->what, "--as-unit: interrupted (%s): %s stopped", strsignal(sig),
+                             job->transient);
                 code = 128 + sig;
         } else if (r == 0) {
                 char span[32];
@@ -638,8 +638,8 @@ static int run_transient(struct job *job)
 int as_unit_main(const struct check *check, int argc, char **argv)
 {
         struct job job = {.what = check ? check->name : "run"};
-        const struct check_option *const tables[2] = {
-            check ? invocation_common_options() : NULL, check ? check->options : NULL};
+        const struct check_option *const tables[2] = {check ? invocation_common_options() : NULL,
+                                                      check ? check->options : NULL};
         int at = 0, n_words = 0;
         const char *unit = NULL;
         struct pf_error err = {0};
@@ -672,8 +672,9 @@ int as_unit_main(const struct check *check, int argc, char **argv)
         char exe[PATH_MAX], cwd[PATH_MAX];
         ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
         if (len <= 0 || !getcwd(cwd, sizeof(cwd))) {
-                report_error(job.what, "--as-unit: cannot find this binary or the current "
-                                       "directory: %s",
+                report_error(job.what,
+                             "--as-unit: cannot find this binary or the current "
+                             "directory: %s",
                              strerror(errno));
                 return PF_INTERNAL;
         }
@@ -692,8 +693,8 @@ int as_unit_main(const struct check *check, int argc, char **argv)
         }
         if (!check) {
                 if (strcmp(job.command.source, "-") != 0)
-                        job.deadline_us = chain_deadline_us(job.command.source, job.parallel,
-                                                            &job.timeout_code);
+                        job.deadline_us =
+                            chain_deadline_us(job.command.source, job.parallel, &job.timeout_code);
         }
         r = run_transient(&job);
         as_unit_command_release(&job.command);
