@@ -225,4 +225,23 @@ left=$(inside pgrep -f 'sleep 60' 2>/dev/null)
 [ -z "$left" ] && pass "SIGTERM to the caller: the checks' command is gone too" ||
 	fail "SIGTERM to the caller: 'sleep 60' still runs (PID $left)"
 
+# ---- the whole path under valgrind ---------------------------------------------------------------
+# tests/valgrind.sh has no manager to talk to: here there is one. The caller's side (libsystemd,
+# the settings copied, the wait, the relay) must be memcheck-clean; the unit's side is a plain run.
+if command -v valgrind >/dev/null; then
+	out=$(inside valgrind -q --error-exitcode=99 --leak-check=full \
+		--errors-for-leak-kinds=definite,indirect,possible --show-leak-kinds=definite,indirect,possible \
+		"$P" run "$CHAIN" --keep-going --as-unit pf-as-app 2>&1)
+	code=$?
+	if [ "$code" -eq 21 ]; then
+		pass "valgrind: run --as-unit is memcheck-clean and exits 21"
+	else
+		fail "valgrind: run --as-unit exited $code:"
+		printf '%s\n' "$out" | sed 's/^/#     /' | head -40
+	fi
+	expect_none_left "after valgrind"
+else
+	fail "valgrind is not installed (packaging/deps.sh installs it)"
+fi
+
 finish_suite
