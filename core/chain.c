@@ -110,6 +110,7 @@ static void print_run_help(FILE *out)
               "Options:\n",
               out);
         options_print(run_options, out);
+        invocation_print_as_unit(out);
         fputs("\nWith -- COMMAND, preflight runs COMMAND in its place (same PID) when every line "
               "passes.\n\n"
               "The file holds the same words as the command line, one check per line:\n"
