@@ -225,6 +225,30 @@ left=$(inside pgrep -f 'sleep 60' 2>/dev/null)
 [ -z "$left" ] && pass "SIGTERM to the caller: the checks' command is gone too" ||
 	fail "SIGTERM to the caller: 'sleep 60' still runs (PID $left)"
 
+# The caller's own bound: checks that cannot keep their deadline (stopped with SIGSTOP, as a
+# frozen process would be) are killed at the deadline + 250 ms + 3 s, with the check's timeout code.
+start=$(date +%s%N)
+inside "$P" exec 'sleep 60' -t 1s --as-unit pf-as-plain 2>"$STAGE/err" &
+caller=$!
+main=0
+for i in $(seq "$(polls 50)"); do
+	unit=$(as_unit_left | awk '{print $1}' | head -1)
+	[ -n "$unit" ] && main=$(prop "$unit" MainPID)
+	[ "${main:-0}" -gt 0 ] && break
+	sleep 0.05
+done
+inside kill -STOP "$main"
+wait "$caller"
+code=$?
+ms=$((($(date +%s%N) - start) / 1000000))
+[ "$code" -eq 121 ] && pass "checks that overrun: the caller ends them with the timeout code (121)" ||
+	fail "checks that overrun: code $code, expected 121 ($(cat "$STAGE/err"))"
+expect_contains "$(cat "$STAGE/err")" "past the checks' deadline: killed" "checks that overrun: the message says so"
+[ "$ms" -ge 4000 ] && [ "$ms" -lt $((6000 * ${PREFLIGHT_TIME_SLACK:-1})) ] &&
+	pass "checks that overrun: ended after ${ms}ms (-t 1s, + 250ms, + 3s)" ||
+	fail "checks that overrun: ended after ${ms}ms, expected about 4250ms"
+expect_none_left "after the caller's bound"
+
 # ---- the whole path under valgrind ---------------------------------------------------------------
 # tests/valgrind.sh has no manager to talk to: here there is one. The caller's side (libsystemd,
 # the settings copied, the wait, the relay) must be memcheck-clean; the unit's side is a plain run.
