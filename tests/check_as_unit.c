@@ -4,7 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+#include <unistd.h>
+
+#include "core/chain.h"
 #include "core/invocation.h"
+#include "core/span.h"
 #include "unit/as_unit/args.h"
 
 /* A check's tables: the common options and one of its own that takes a value. */
@@ -231,6 +236,46 @@ START_TEST(test_refused_property)
 }
 END_TEST
 
+/* A chain file with text, in a temporary directory; its path in path. */
+static void write_chain(const char *text, char *path, size_t size)
+{
+        snprintf(path, size, "/tmp/check_as_unit.XXXXXX");
+        int fd = mkstemp(path);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+        close(fd);
+}
+
+START_TEST(test_chain_deadline)
+{
+        char path[64];
+        int code = 0;
+        /* Serial: the sum of the lines (defaults included); parallel: the longest. */
+        write_chain("defaults -t 2s\nuser root\nexec true -t 1s\n", path, sizeof(path));
+        ck_assert_uint_eq(chain_deadline_us(path, false, &code), 3000000);
+        ck_assert_int_eq(code, PF_USER_WRONG); /* the first line's check's timeout code */
+        ck_assert_uint_eq(chain_deadline_us(path, true, &code), 2000000);
+        unlink(path);
+        /* The default deadlines: 5 s, 60 s under --wait; a line that does not parse here (an
+         * unset variable expands to nothing) counts 60 s; an unknown check nothing. */
+        write_chain("port 8080\nport 8081 --wait\nport ${PF_CHECK_AS_UNIT_UNSET}\nnope x\n", path,
+                    sizeof(path));
+        ck_assert_uint_eq(chain_deadline_us(path, false, &code), 125000000);
+        ck_assert_int_eq(code, PF_PORT_IN_USE);
+        unlink(path);
+        write_chain("user root -t infinity\nport 80\n", path, sizeof(path));
+        ck_assert_uint_eq(chain_deadline_us(path, false, &code), SPAN_INFINITY);
+        unlink(path);
+        /* No file to read, or one that is no chain: no bound of the caller's own. */
+        ck_assert_uint_eq(chain_deadline_us("/nonexistent/chain.conf", false, &code),
+                          SPAN_INFINITY);
+        ck_assert_int_eq(code, PF_INTERNAL);
+        write_chain("user 'unclosed\n", path, sizeof(path));
+        ck_assert_uint_eq(chain_deadline_us(path, false, &code), SPAN_INFINITY);
+        unlink(path);
+}
+END_TEST
+
 Suite *suite_as_unit(void);
 Suite *suite_as_unit(void)
 {
@@ -244,6 +289,7 @@ Suite *suite_as_unit(void)
         tcase_add_test(tc, test_command_run_paths);
         tcase_add_test(tc, test_command_refuses_wrapper);
         tcase_add_test(tc, test_refused_property);
+        tcase_add_test(tc, test_chain_deadline);
         suite_add_tcase(s, tc);
         return s;
 }

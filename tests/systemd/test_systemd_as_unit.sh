@@ -146,6 +146,23 @@ code=$?
 [ "$code" -eq 0 ] && pass "run ./FILE: made absolute for the unit's working directory" ||
 	fail "run ./FILE: code $code, expected 0 ($out)"
 
+# What --as-unit costs: the median of 9 runs of one check, plain and under --as-unit (a figure
+# for README.md, not an assertion beyond "well under a second").
+median_ms() {
+	local i t0 times=()
+	for i in $(seq 9); do
+		t0=$(date +%s%N)
+		inside "$P" "$@" >/dev/null 2>&1
+		times+=($((($(date +%s%N) - t0) / 1000000)))
+	done
+	printf '%s\n' "${times[@]}" | sort -n | sed -n 5p
+}
+plain_ms=$(median_ms user nobody)
+as_ms=$(median_ms user nobody --as-unit pf-as-app)
+echo "# user nobody: median ${plain_ms}ms plain, ${as_ms}ms with --as-unit pf-as-app (9 runs each, nsenter included)"
+[ "$as_ms" -lt $((1000 * ${PREFLIGHT_TIME_SLACK:-1})) ] && pass "--as-unit costs ${as_ms}ms (under a second)" ||
+	fail "--as-unit took ${as_ms}ms for one check"
+
 # ---- errors -------------------------------------------------------------------------------------
 run_code user nobody --as-unit pf-nope
 code=$?
