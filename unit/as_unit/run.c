@@ -100,9 +100,10 @@ static long pending_job(sd_bus *bus, const char *path)
         return r < 0 ? r : (long)id;
 }
 
-/* A method of the manager with string arguments only; the error's message into why. */
+/* A method of the manager with no more than two string arguments, whose answer is not needed
+ * (Subscribe, StopUnit, ResetFailedUnit: the wait that follows tells what happened). */
 static int manager_call(sd_bus *bus, const char *method, const char *types, const char *a,
-                        const char *b, char *why, size_t why_size)
+                        const char *b)
 {
         sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *reply = NULL;
@@ -113,8 +114,6 @@ static int manager_call(sd_bus *bus, const char *method, const char *types, cons
                                               &error, &reply, types, a)
                          : sd.bus_call_method(bus, MANAGER, MANAGER_PATH, MANAGER_IFACE, method,
                                               &error, &reply, NULL);
-        if (r < 0 && why)
-                snprintf(why, why_size, "%s", error.message ? error.message : strerror(-r));
         sd.error_free(&error);
         if (reply)
                 sd.message_unref(reply);
@@ -180,9 +179,9 @@ static void stop_transient(struct job *job, bool kill)
                 if (reply)
                         sd.message_unref(reply);
         }
-        (void)manager_call(job->bus, "StopUnit", "ss", job->transient, "replace", NULL, 0);
+        (void)manager_call(job->bus, "StopUnit", "ss", job->transient, "replace");
         (void)wait_for_end(job, clock_now_us() + STOP_TIMEOUT_US + 1000000ULL, false);
-        (void)manager_call(job->bus, "ResetFailedUnit", "s", job->transient, NULL, NULL, 0);
+        (void)manager_call(job->bus, "ResetFailedUnit", "s", job->transient, NULL);
 }
 
 /* ExecStart= of the transient unit: this binary with the words as given, minus --as-unit. */
@@ -318,7 +317,7 @@ static int call_start(struct job *job, struct as_unit_settings *settings, const 
         if (reply)
                 sd.message_unref(reply);
         if (r >= 0 && probe) /* no manager should start it; if one did, stop it */
-                (void)manager_call(job->bus, "StopUnit", "ss", job->transient, "replace", NULL, 0);
+                (void)manager_call(job->bus, "StopUnit", "ss", job->transient, "replace");
         return r;
 }
 
@@ -584,7 +583,7 @@ static int run_transient(struct job *job)
         r = sd.bus_match_signal(job->bus, &slot, MANAGER, MANAGER_PATH, MANAGER_IFACE, "JobRemoved",
                                 on_job_removed, job);
         if (r >= 0)
-                (void)manager_call(job->bus, "Subscribe", "", NULL, NULL, NULL, 0);
+                (void)manager_call(job->bus, "Subscribe", "", NULL, NULL);
         /* Ctrl-C and SIGTERM stop the transient unit too, then end this process as they would. */
         struct sigaction sa = {.sa_handler = on_signal};
         sigemptyset(&sa.sa_mask);
