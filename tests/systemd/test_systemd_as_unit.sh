@@ -163,6 +163,12 @@ echo "# user nobody: median ${plain_ms}ms plain, ${as_ms}ms with --as-unit pf-as
 [ "$as_ms" -lt $((1000 * ${PREFLIGHT_TIME_SLACK:-1})) ] && pass "--as-unit costs ${as_ms}ms (under a second)" ||
 	fail "--as-unit took ${as_ms}ms for one check"
 
+run_code exec pwd --expect-output /run/preflight-test --as-unit pf-as-plain
+code=$?
+[ "$code" -eq 0 ] && pass "WorkingDirectory=-/run/preflight-test carried (pwd)" ||
+	fail "WorkingDirectory=: code $code ($ERR)"
+expect_absent "$ERR" "not carried" "WorkingDirectory= with '-': read back as '!', sent as '-', not named"
+
 # ---- errors -------------------------------------------------------------------------------------
 run_code user nobody --as-unit pf-nope
 code=$?
@@ -265,6 +271,42 @@ expect_contains "$(cat "$STAGE/err")" "past the checks' deadline: killed" "check
 	pass "checks that overrun: ended after ${ms}ms (-t 1s, + 250ms, + 3s)" ||
 	fail "checks that overrun: ended after ${ms}ms, expected about 4250ms"
 expect_none_left "after the caller's bound"
+
+# ---- a caller that is not root: its own user manager ---------------------------------------------
+# nobody's user manager (user@65534.service, which needs the system bus and logind for its runtime
+# directory: both started here), with a unit of its own in /run/systemd/user/.
+inside mkdir -p /run/systemd/user
+inside cp /run/preflight-test/pf-as-user.service /run/systemd/user/
+sctl start dbus.socket dbus.service systemd-logind.service user@65534.service 2>"$STAGE/err"
+if [ "$(prop user@65534.service ActiveState)" = active ]; then
+	pass "nobody's user manager runs"
+else
+	fail "nobody's user manager did not start: $(cat "$STAGE/err")"
+fi
+AS_NOBODY=(setpriv --reuid 65534 --regid 65534 --clear-groups env XDG_RUNTIME_DIR=/run/user/65534)
+out=$(inside "${AS_NOBODY[@]}" "$P" limit 'nofile<=512' 2>&1)
+code=$?
+[ "$code" -eq 31 ] && pass "as nobody, plain: limit nofile<=512 fails (31)" || fail "as nobody, plain: $code ($out)"
+out=$(inside "${AS_NOBODY[@]}" "$P" limit 'nofile<=512' --as-unit pf-as-user 2>&1)
+code=$?
+[ "$code" -eq 0 ] && pass "as nobody, --as-unit pf-as-user (nobody's user manager): LimitNOFILE=512 carried (0)" ||
+	fail "as nobody, --as-unit pf-as-user: $code ($out)"
+expect_absent "$out" "not carried" "as nobody: nothing named as not carried (WorkingDirectory="!/" of a user unit sent as "-/")"
+out=$(printf 'port ${PF_AS_USER_PORT}\n' | inside "${AS_NOBODY[@]}" "$P" run - --as-unit pf-as-user 2>&1)
+code=$?
+[ "$code" -eq 21 ] && expect_contains "$out" "port $LOW_PORT/tcp" "as nobody: the user unit's Environment= expands in the chain (21 for port $LOW_PORT)" ||
+	fail "as nobody: run - --as-unit pf-as-user: $code ($out)"
+out=$(inside "${AS_NOBODY[@]}" "$P" user nobody --as-unit pf-as-app 2>&1)
+code=$?
+[ "$code" -eq 4 ] && expect_contains "$out" "no unit pf-as-app.service" \
+	"as nobody: a system unit is not among nobody's units (4)" || fail "as nobody, a system unit: $code ($out)"
+out=$(inside setpriv --reuid 65534 --regid 65534 --clear-groups env -u XDG_RUNTIME_DIR -u DBUS_SESSION_BUS_ADDRESS \
+	"$P" user nobody --as-unit pf-as-user 2>&1)
+code=$?
+[ "$code" -eq 4 ] && expect_contains "$out" "cannot reach your user's service manager" \
+	"as nobody without XDG_RUNTIME_DIR: 4, the message says which manager" || fail "as nobody without XDG_RUNTIME_DIR: $code ($out)"
+left=$(inside "${AS_NOBODY[@]}" systemctl --user list-units --all --no-legend --plain 'preflight-as-*' 2>&1)
+[ -z "$left" ] && pass "as nobody: no preflight-as-* unit is left in the user manager" || fail "as nobody: left: $left"
 
 # ---- the whole path under valgrind ---------------------------------------------------------------
 # tests/valgrind.sh has no manager to talk to: here there is one. The caller's side (libsystemd,

@@ -2,6 +2,7 @@
 #include "unit/as_unit/settings.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -215,10 +216,14 @@ static int copy_property(sd_bus_message *reply, const char *name, sd_bus_message
 }
 
 /*
- * As copy_property(), but a (bs) setting that is unset (SELinuxContext=, AppArmorProfile=,
- * SmackProcessLabel=: the empty string) is not sent at all: systemd 252 reads SELinuxContext as
- * (bs) but takes only s for a transient unit, so the unset value would be named as not carried
- * for every unit, when no unit uses it. A set one is sent as read (and named if refused).
+ * As copy_property(), but a setting that is unset is not sent at all, so that a manager that
+ * refuses the unset value does not have it named as not carried for every unit:
+ *  - a string that is empty;
+ *  - a (bs) label that is empty (SELinuxContext=, AppArmorProfile=, SmackProcessLabel=: systemd
+ *    252 reads SELinuxContext as (bs) but takes only s for a transient unit).
+ * A set one is sent as read (and named if refused), but for WorkingDirectory=: systemd 252 reads
+ * "may be missing" as a leading '!' ("!/" for a user manager's default) and takes it back only as
+ * a leading '-', as the unit file writes it.
  */
 static int carry(sd_bus_message *reply, const char *name, sd_bus_message *m)
 {
@@ -227,17 +232,28 @@ static int carry(sd_bus_message *reply, const char *name, sd_bus_message *m)
         int r = sd.message_peek_type(reply, &type, &contents);
         if (r < 0)
                 return r;
-        if (type != 'v' || !contents || strcmp(contents, "(bs)") != 0)
+        bool is_string = contents && strcmp(contents, "s") == 0;
+        bool is_label = contents && strcmp(contents, "(bs)") == 0;
+        if (type != 'v' || (!is_string && !is_label))
                 return copy_property(reply, name, m);
         int ignore = 0;
-        const char *label = NULL;
-        if ((r = sd.message_enter_container(reply, 'v', "(bs)")) < 0 ||
-            (r = sd.message_read(reply, "(bs)", &ignore, &label)) < 0 ||
+        const char *value = NULL;
+        if ((r = sd.message_enter_container(reply, 'v', contents)) < 0 ||
+            (r = is_string ? sd.message_read(reply, "s", &value)
+                           : sd.message_read(reply, "(bs)", &ignore, &value)) < 0 ||
             (r = sd.message_exit_container(reply)) < 0)
                 return r;
-        if (!label || !label[0])
+        char dash[PATH_MAX + 2];
+        if (is_string && value && value[0] == '!' && strcmp(name, "WorkingDirectory") == 0) {
+                if (!value[1] || strlen(value) >= sizeof(dash))
+                        return 0;
+                snprintf(dash, sizeof(dash), "-%s", value + 1);
+                value = dash;
+        }
+        if (!value || !value[0])
                 return 0;
-        r = sd.message_append(m, "(sv)", name, "(bs)", ignore, label);
+        r = is_string ? sd.message_append(m, "(sv)", name, "s", value)
+                      : sd.message_append(m, "(sv)", name, "(bs)", ignore, value);
         return r < 0 ? r : 0;
 }
 
