@@ -782,8 +782,10 @@ int chain_parse_words(int argc, char **argv, struct chain_words *out)
 {
         struct run_options opt = {0};
         int r = parse_run_arguments(argc, argv, &opt);
-        *out =
-            (struct chain_words){.source = opt.source, .parallel = opt.parallel, .help = opt.help};
+        *out = (struct chain_words){.source = opt.source,
+                                    .parallel = opt.parallel,
+                                    .help = opt.help,
+                                    .verbose = opt.style.verbose};
         return r;
 }
 

@@ -14,7 +14,7 @@ int chain_main(int argc, char **argv);
 /* What --as-unit needs to know of the words after "run" before it hands them on. */
 struct chain_words {
         const char *source; /* FILE, NAME or "-"; NULL with help */
-        bool parallel, help;
+        bool parallel, help, verbose;
 };
 
 /* The words after "run" parsed as chain_main() parses them: PF_OK, or PF_USAGE once the

@@ -124,6 +124,9 @@ compare 6 0 "the chain" run "$CHAIN" --keep-going
 expect_contains "$AS_ERR" "ok   user nobody" "run: \${APP_USER} came from the unit's EnvironmentFile="
 expect_contains "$AS_ERR" "FAIL limit" "run: --keep-going reports the limit too"
 expect_none_left "after the checks"
+run_code run "$CHAIN" -v --as-unit pf-as-app
+expect_contains "$ERR" "preflight: run: --as-unit: " "-v: says what was carried"
+expect_contains "$ERR" "settings of pf-as-app.service carried into preflight-as-pf-as-app-" "-v: and into which unit"
 
 # ---- output -------------------------------------------------------------------------------------
 run_code port "$LOW_PORT" --json --as-unit pf-as-app

@@ -51,6 +51,7 @@ struct job {
         uint64_t deadline_us; /* the checks' own, SPAN_INFINITY for none */
         int timeout_code;     /* the code when the wait passes its bound */
         bool parallel;        /* run --parallel: the chain's deadline is its longest line's */
+        bool verbose;         /* -v: say what was carried, and into which unit */
         struct as_unit_command command;
         sd_bus *bus;
         bool job_removed; /* JobRemoved for the transient unit was seen */
@@ -432,12 +433,19 @@ static int start_transient(struct job *job, struct as_unit_settings *settings)
                 code = PF_UNIT_UNAVAILABLE;
                 break;
         }
-        for (size_t i = 0; i < n; i++)
+        unsigned carried = 0;
+        for (size_t i = 0; i < n; i++) {
                 if (dropped[i])
                         list_add(refused_list, sizeof(refused_list), as_unit_carried[i]);
+                else if (settings->present[i])
+                        carried++;
+        }
         if (refused_list[0])
                 report_warning(job->what, "--as-unit: not carried into the transient unit: %s",
                                refused_list);
+        if (code == PF_OK && job->verbose)
+                report_info("preflight: %s: --as-unit: %u settings of %s carried into %s",
+                            job->what, carried, job->service, job->transient);
         free(dropped);
         return code;
 }
@@ -542,6 +550,7 @@ static int parse_plain(const struct check *check, int argc, char **argv, struct 
                 }
                 job->deadline_us = inv.timeout_us;
                 job->timeout_code = check->timeout_code;
+                job->verbose = inv.style.verbose;
                 invocation_release(&inv);
                 return PF_OK;
         }
@@ -556,6 +565,7 @@ static int parse_plain(const struct check *check, int argc, char **argv, struct 
         job->deadline_us = SPAN_INFINITY;
         job->timeout_code = PF_INTERNAL;
         job->parallel = words.parallel;
+        job->verbose = words.verbose;
         return PF_OK;
 }
 
