@@ -308,6 +308,13 @@ out=$(inside setpriv --reuid 65534 --regid 65534 --clear-groups env -u XDG_RUNTI
 code=$?
 [ "$code" -eq 4 ] && expect_contains "$out" "cannot reach your user's service manager" \
 	"as nobody without XDG_RUNTIME_DIR: 4, the message says which manager" || fail "as nobody without XDG_RUNTIME_DIR: $code ($out)"
+# Through the user's D-Bus daemon instead of the manager's private socket: the signals come through
+# the bus (Subscribe), and the answers are the same.
+out=$(inside setpriv --reuid 65534 --regid 65534 --clear-groups env -u XDG_RUNTIME_DIR \
+	DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/65534/bus "$P" limit 'nofile<=512' --as-unit pf-as-user 2>&1)
+code=$?
+[ "$code" -eq 0 ] && pass "as nobody, through the user bus (dbus-daemon): the same answer (0)" ||
+	fail "as nobody, through the user bus: $code ($out)"
 left=$(inside "${AS_NOBODY[@]}" systemctl --user list-units --all --no-legend --plain 'preflight-as-*' 2>&1)
 [ -z "$left" ] && pass "as nobody: no preflight-as-* unit is left in the user manager" || fail "as nobody: left: $left"
 
