@@ -405,7 +405,13 @@ static int add_step(struct chain *chain, const struct chainfile_line *line)
                 return r;
         }
         if (r != PF_OK)
-                return chain_error(chain, line->number, "%s: %s", check->name, err.msg);
+                return chain_error(chain, line->number, "%s: %s%s", check->name, err.msg,
+                                   strstr(err.msg, "'--as-unit")
+                                       ? "; --as-unit goes on the command "
+                                         "line, for the whole chain "
+                                         "(preflight run FILE --as-unit "
+                                         "UNIT)"
+                                       : "");
         step->parsed = true;
         if (step->inv.warning[0])
                 report_warning("run", "%s:%u: %s: %s", chain->where, line->number, check->name,

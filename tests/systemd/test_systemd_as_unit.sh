@@ -188,6 +188,15 @@ code=$?
 run_code user nobody --as-unit
 code=$?
 [ "$code" -eq 2 ] && pass "--as-unit without UNIT: 2" || fail "--as-unit without UNIT: $code, expected 2"
+run_code user nobody --as-unit pf-as-app --as-unit=pf-as-plain
+code=$?
+[ "$code" -eq 2 ] && expect_contains "$ERR" "--as-unit given twice" "--as-unit twice: 2, named" ||
+	fail "--as-unit twice: $code ($ERR)"
+run_code run - <<<"user nobody --as-unit pf-as-app"
+code=$?
+[ "$code" -eq 6 ] && expect_contains "$ERR" "stdin:1: user: unknown option '--as-unit'" \
+	"--as-unit in a chain file's line: 6, FILE:LINE, and where it goes instead" ||
+	fail "--as-unit in a chain file: $code ($ERR)"
 run_code user nobody --as-unit pf-as.target
 code=$?
 [ "$code" -eq 2 ] && pass "--as-unit with a target: 2 (a service only)" || fail "--as-unit with a target: $code"

@@ -672,6 +672,13 @@ int as_unit_main(const struct check *check, int argc, char **argv)
         for (int i = 0; i < argc; i++)
                 if (i < at || i >= at + n_words)
                         rest[n_rest++] = argv[i];
+        int again_at, again_n;
+        const char *again;
+        if (as_unit_find(n_rest, rest, tables, &again_at, &again_n, &again)) {
+                free(rest);
+                report_error(job.what, "--as-unit given twice: one UNIT at a time");
+                return PF_USAGE;
+        }
         bool help = false;
         int r = parse_plain(check, n_rest, rest, &job, &help);
         free(rest);
