@@ -71,6 +71,9 @@ START_TEST(test_find_not_a_value_nor_after_dashes)
         ck_assert_str_eq(unit, "u");
         char *f[] = {"--timeout=5s", "--as-unit", "u", NULL};
         ck_assert(find(f, &at, &n, &unit));
+        /* "--" is no value of -t: it ends the options, and what follows is the COMMAND's. */
+        char *dd[] = {"-t", "--", "--as-unit", "u", NULL};
+        ck_assert(!find(dd, &at, &n, &unit));
         /* After "--" it is the COMMAND's. */
         char *g[] = {"8080", "--", "cmd", "--as-unit", "u", NULL};
         ck_assert(!find(g, &at, &n, &unit));

@@ -69,7 +69,8 @@ bool as_unit_find(int argc, char **argv, const struct check_option *const tables
                         *unit = word + 10;
                         return true;
                 }
-                if (value_follows(tables, word))
+                /* As core/options.c: "--" is never an option's value, it ends the options. */
+                if (value_follows(tables, word) && i + 1 < argc && strcmp(argv[i + 1], "--") != 0)
                         i++;
         }
         return false;
