@@ -172,6 +172,12 @@ code=$?
 	fail "WorkingDirectory=: code $code ($ERR)"
 expect_absent "$ERR" "not carried" "WorkingDirectory= with '-': read back as '!', sent as '-', not named"
 
+inside ln -s preflight /run/preflight-test/bin/preflight-user
+out=$(inside /run/preflight-test/bin/preflight-user nobody --as-unit pf-as-app 2>&1)
+code=$?
+[ "$code" -eq 0 ] && pass "preflight-user (a link): --as-unit runs the check by its name (0)" ||
+	fail "preflight-user --as-unit: $code ($out)"
+
 # ---- errors -------------------------------------------------------------------------------------
 run_code user nobody --as-unit pf-nope
 code=$?
