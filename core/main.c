@@ -146,6 +146,7 @@ static void print_usage(FILE *out)
         fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
               "[-- COMMAND [ARGS]]\n"
+              "       preflight CHECK|run ... --as-unit UNIT   (as UNIT's own commands would)\n"
               "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
               "Is this host ready for the service? Each check has a hard deadline and its own "
               "exit code.\n\nChecks:\n",
