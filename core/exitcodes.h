@@ -78,4 +78,10 @@ void pf_print_exit_codes(FILE *out);
 /* `preflight explain N`: what a unit's status N means. Returns false when N is out of 0..255. */
 bool pf_explain(FILE *out, long status);
 
+/* The same words in one line, without "N: " (`preflight why` prints it beside a command's
+ * status): "preflight redis: denied (...), permanent", "128+15, killed by SIGTERM", "systemd
+ * EXEC, could not execute ...". from_preflight false: the program is not preflight, so
+ * preflight's own codes are not assumed. */
+void pf_explain_brief(int status, bool from_preflight, char *buf, size_t size);
+
 #endif

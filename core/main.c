@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "core/wrapper.h"
 #include "unit/as_unit/as_unit.h"
+#include "unit/why/why.h"
 
 #ifndef PREFLIGHT_VERSION
 #define PREFLIGHT_VERSION "0.0.0"
@@ -133,6 +134,7 @@ static const struct command commands[] = {
     {"list", "the checks, one per line", run_list},
     {"exit-codes", "every exit code and its meaning", run_exit_codes},
     {"explain", "what a unit's exit status means (preflight explain 143)", run_explain},
+    {"why", "why a unit failed or did not start (preflight why nginx)", why_main},
     {"--help", NULL, run_help},
     {"-h", NULL, run_help},
     {"help", NULL, run_help},
@@ -147,6 +149,7 @@ static void print_usage(FILE *out)
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
               "[-- COMMAND [ARGS]]\n"
               "       preflight CHECK|run ... --as-unit UNIT   (as UNIT's own commands would)\n"
+              "       preflight why [UNIT] [--user] [--json] [-t SPAN]\n"
               "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
               "Is this host ready for the service? Each check has a hard deadline and its own "
               "exit code.\n\nChecks:\n",

@@ -1,7 +1,7 @@
 #!/bin/bash
 # preflight under valgrind (memcheck): the unit-test runner, and real invocations of every check,
 # passing and failing, against real peers on loopback (a listener, redis-server, MariaDB, the HTTP server
-# of tests/peers), chains with run, --parallel, --json, -v, explain, exit-codes and the wrapper.
+# of tests/peers), chains with run, --parallel, --json, -v, explain, exit-codes, why and the wrapper.
 #
 # Usage: PREFLIGHT=BIN UNIT=RUNNER tests/valgrind.sh     (make valgrind sets both)
 #        VALGRIND_ONLY=WORD runs only the invocations whose name contains WORD.
@@ -274,6 +274,12 @@ vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
 vg explain 0 explain 20
 vg explain-signal 0 explain 143
 vg exit-codes 0 exit-codes
+# why: no service manager runs here (the systemd suites' test systems have one: test_systemd_why.sh
+# runs why on its failed units under valgrind there), so this is libsystemd's dlopen and the
+# connection that fails, both ways (4), and a usage error (2).
+vg why-no-manager 4 why pf-valgrind-nosuch.service
+vg why-no-user-manager 4 why --user --json
+vg why-usage 2 why one two
 vg list 0 list
 vg help 0 --help
 vg check-help 0 http --help

@@ -70,6 +70,8 @@ int libsystemd_load(char *why, size_t why_size)
             {"sd_journal_get_realtime_usec", (void **)&sd.journal_get_realtime_usec},
             {"sd_journal_set_data_threshold", (void **)&sd.journal_set_data_threshold},
             {"sd_bus_message_copy", (void **)&sd.message_copy},
+            {"sd_bus_is_ready", (void **)&sd.bus_is_ready},
+            {"sd_bus_close_unref", (void **)&sd.bus_close_unref},
             {NULL, NULL},
         };
         char loader[512];

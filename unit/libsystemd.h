@@ -71,6 +71,9 @@ struct libsystemd {
         __typeof__(sd_journal_set_data_threshold) *journal_set_data_threshold;
         /* --as-unit */
         __typeof__(sd_bus_message_copy) *message_copy;
+        /* why */
+        __typeof__(sd_bus_is_ready) *bus_is_ready;
+        __typeof__(sd_bus_close_unref) *bus_close_unref;
 };
 
 extern struct libsystemd sd;

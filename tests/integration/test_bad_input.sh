@@ -326,6 +326,18 @@ done <<'ROWS'
 2 | run: --as-unit: -- COMMAND has no place here | run x.conf --as-unit a -- /bin/true
 2 | run: unknown option '--bogus' | run x.conf --bogus --as-unit a
 2 | run: --as-unit: 'a.timer' is not a service | run x.conf --as-unit=a.timer
+# ---- why (usage is decided before any manager is asked: none runs here) ----
+2 | why: unknown option '--bogus' | why --bogus
+2 | unknown option '--json=1' | why x --json=1
+2 | why: takes one unit, got 'b' too | why a b
+2 | 'a/b' cannot be a unit's name | why a/b
+2 | '' cannot be a unit's name | why ''
+2 | '\x1b[31m' cannot be a unit's name | why $'\e[31m'
+2 | 'a\x0ab' cannot be a unit's name | why $'a\nb'
+2 | 'aaaaaaaaaaaaaaaaaaaa | why "$LONG"
+2 | --timeout: '1x' is not a time span | why x -t 1x
+2 | --timeout: '0' is not a time span of at least 1ms | why x --timeout=0
+2 | -t needs a time span | why x -t
 ROWS
 
 # ---- the shared options, on every check ----------------------------------------------------------

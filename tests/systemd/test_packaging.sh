@@ -167,6 +167,9 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	for c in $("$PREFLIGHT" list | awk '{print $1}'); do expect_completion "preflight " "$c"; done
 	expect_completion "preflight " run
 	expect_completion "preflight ex" exit-codes
+	expect_completion "preflight w" why
+	expect_completion "preflight why --j" --json
+	expect_completion "preflight why --u" --user
 	expect_completion "preflight port 8080 --ti" --timeout
 	expect_completion "preflight http --expect-st" --expect-status
 	expect_completion "preflight user --not" --not-root
