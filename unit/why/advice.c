@@ -199,47 +199,49 @@ static void exec_advice(const struct why_command *c, struct why_advice *advice, 
         }
 }
 
-size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t max)
+/* A unit that did not load: nothing else applies. */
+static bool advise_load_state(const struct why_unit *u, struct why_advice *advice, size_t max,
+                              size_t *n)
 {
-        size_t n = 0;
-        const struct why_command *c;
-
         if (is(u->load_state, "not-found")) {
-                add(advice, max, &n,
+                add(advice, max, n,
                     "there is no unit file for %s: systemctl list-unit-files shows the units "
                     "there are",
                     u->name);
-                return n;
+                return true;
         }
         if (is(u->load_state, "masked")) {
-                add(advice, max, &n, "%s is masked (linked to /dev/null): systemctl unmask %s",
+                add(advice, max, n, "%s is masked (linked to /dev/null): systemctl unmask %s",
                     u->name, u->name);
-                return n;
+                return true;
         }
         if (is(u->load_state, "error") || is(u->load_state, "bad-setting")) {
-                add(advice, max, &n,
+                add(advice, max, n,
                     "the unit file could not be loaded%s%s: systemd-analyze verify %s names the "
                     "line",
                     u->load_error[0] ? " (" : "", u->load_error[0] ? u->load_error : "", u->name);
-                return n;
+                return true;
         }
+        return false;
+}
 
-        /* A start limit keeps the unit down even once the cause is fixed: its advice comes after
-         * the cause's. On systemd 252 a hit after failed runs leaves Result=exit-code: the
-         * manager's journal line tells. */
-        bool limit_hit = is(u->result, "start-limit-hit") ||
-                         journal_has(u, "Start request repeated too quickly");
-
-        /* 143 on stop: a JVM (or anything that handles SIGTERM so) stopped by systemctl stop. */
+/* 143 on stop: a JVM (or anything that handles SIGTERM so) stopped by systemctl stop. */
+static void advise_stop_143(const struct why_unit *u, struct why_advice *advice, size_t max,
+                            size_t *n)
+{
         if (main_exited_with(u, 143) && !has_status(u->success_status, u->n_success_status, 143))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "it was stopped (systemctl stop sends SIGTERM) and exits 143 on SIGTERM, as "
                     "JVMs do: add SuccessExitStatus=143");
+}
 
-        /* A permanent preflight code in ExecStartPre= or ExecStartPost=: RestartPreventExitStatus=
-         * does not apply there, only to the main process. */
+/* A preflight code: its meaning and fix; permanent in ExecStartPre= or ExecStartPost=, where
+ * RestartPreventExitStatus= does not apply (only to the main process), the wrapper. */
+static void advise_preflight_code(const struct why_unit *u, struct why_advice *advice, size_t max,
+                                  size_t *n)
+{
         for (size_t i = 0; i < u->n_commands; i++) {
-                c = &u->commands[i];
+                const struct why_command *c = &u->commands[i];
                 if (!why_command_failed(c) || !why_command_is_preflight(c) ||
                     c->code != WHY_CLD_EXITED || c->status >= 200)
                         continue;
@@ -249,7 +251,7 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                 bool beside_main =
                     is(c->setting, "ExecStartPre") || is(c->setting, "ExecStartPost");
                 if (beside_main && info->kind == PF_KIND_PERMANENT && restarts(u))
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "a permanent failure in %s= restarts forever (Restart=%s; "
                             "RestartPreventExitStatus= sees only the main process): run the "
                             "chain as the wrapper, ExecStart=/usr/bin/preflight run NAME -- "
@@ -258,48 +260,62 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                 else if (is(c->setting, "ExecStart") && info->kind == PF_KIND_PERMANENT &&
                          restarts(u) &&
                          !has_status(u->restart_prevent, u->n_restart_prevent, c->status))
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "preflight's code %d is permanent: RestartPreventExitStatus=%d "
                             "stops the restarts (preflight exit-codes prints the whole line)",
                             (int)c->status, (int)c->status);
                 if (!is(c->setting, "ExecCondition"))
-                        add(advice, max, &n, "%s: %s", info->meaning, info->advice);
+                        add(advice, max, n, "%s: %s", info->meaning, info->advice);
                 break;
         }
+}
 
-        /* ExecCondition= exited 1-254: skipped, not failed. */
-        c = failed_command(u, "ExecCondition");
+/* ExecCondition= exited 1-254: skipped, not failed. */
+static void advise_exec_condition(const struct why_unit *u, struct why_advice *advice, size_t max,
+                                  size_t *n)
+{
+        const struct why_command *c = failed_command(u, "ExecCondition");
         if (c && c->code == WHY_CLD_EXITED && c->status < 255)
-                add(advice, max, &n,
+                add(advice, max, n,
                     "ExecCondition= exited %d, so the unit was skipped, not failed: it starts "
                     "once that command exits 0",
                     (int)c->status);
+}
 
-        if ((c = command_with_status(u, 203)) != NULL)
-                exec_advice(c, advice, max, &n);
+/* What systemd could not set up before the command: 203/EXEC, 200/CHDIR, 217/USER, 216/GROUP. */
+static void advise_exec_setup(const struct why_unit *u, struct why_advice *advice, size_t max,
+                              size_t *n)
+{
+        const struct why_command *c = command_with_status(u, 203);
+        if (c)
+                exec_advice(c, advice, max, n);
         if (command_with_status(u, 200))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "WorkingDirectory=%s could not be entered: create it, fix the path, or make "
                     "it searchable by User=%s (WorkingDirectory=-PATH tolerates a missing one)",
                     u->working_directory[0] ? u->working_directory : "(unset)",
                     u->user[0] ? u->user : "root");
         if (command_with_status(u, 217))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "User=%s could not be resolved or applied: create the user (useradd, a "
                     "sysusers.d file), fix User=, or use DynamicUser=yes",
                     u->user[0] ? u->user : "(unset)");
         if (command_with_status(u, 216))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "Group=%s could not be resolved or applied: create the group or fix Group= "
                     "and SupplementaryGroups=",
                     u->group[0] ? u->group : "(unset)");
+}
 
-        /* Type=notify that never said READY=1. */
+/* Type=notify that never said READY=1. */
+static void advise_notify(const struct why_unit *u, struct why_advice *advice, size_t max,
+                          size_t *n)
+{
         if (is(u->type, "notify") && is(u->result, "timeout") &&
             !journal_has(u, "stop operation timed out")) {
                 char span[64];
                 span_text(u->timeout_start_usec, span, sizeof(span));
-                add(advice, max, &n,
+                add(advice, max, n,
                     "Type=notify, and it never sent READY=1 within TimeoutStartSec=%s: the "
                     "service must call sd_notify(\"READY=1\"); NotifyAccess=%s%s; raise "
                     "TimeoutStartSec= if it is only slow, or use Type=exec if it cannot notify",
@@ -309,44 +325,61 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                                                   "child or script sending it needs "
                                                   "NotifyAccess=all)");
         }
+}
 
-        /* Type=forking whose PID file never came. */
+/* Type=forking whose PID file never came, or whose first process never exited. */
+static void advise_forking(const struct why_unit *u, struct why_advice *advice, size_t max,
+                           size_t *n)
+{
         if (is(u->type, "forking") && u->pid_file[0] &&
             (journal_has(u, "Can't open PID file") ||
              ((is(u->result, "protocol") || is(u->result, "timeout")) && u->exec_main_pid == 0)))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "Type=forking, and the PID file PIDFile=%s never appeared: make the daemon "
                     "write it where PIDFile= says (its own pid-file option), or drop PIDFile= "
                     "and let systemd guess the main process",
                     u->pid_file);
         else if (is(u->type, "forking") && is(u->result, "timeout"))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "Type=forking, and the start did not finish within TimeoutStartSec=: the "
                     "first process must exit once the daemon is ready");
+}
 
+/* Ended from outside: the OOM killer, the watchdog, a crash, SIGKILL. */
+static void advise_kernel(const struct why_unit *u, struct why_advice *advice, size_t max,
+                          size_t *n)
+{
         if (is(u->result, "oom-kill"))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "the kernel's OOM killer ended a process of the unit: raise MemoryMax= (or "
                     "the host's memory), or find what grows (journalctl -k)");
         if (is(u->result, "watchdog"))
-                add(advice, max, &n,
+                add(advice, max, n,
                     "WatchdogSec= passed without a WATCHDOG=1 keep-alive from the service");
         if (is(u->result, "core-dump") || is(u->result, "signal")) {
                 if (u->exec_main_code == WHY_CLD_DUMPED || is(u->result, "core-dump"))
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "it crashed: coredumpctl info %s shows the core dump (with "
                             "systemd-coredump installed)",
                             u->name);
                 else if (u->exec_main_code == WHY_CLD_KILLED && u->exec_main_status == SIGKILL)
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "SIGKILL: the OOM killer (journalctl -k), TimeoutStopSec= passing, or "
                             "kill -9");
         }
+}
 
-        if (limit_hit) {
+/* A start limit keeps the unit down even once the cause is fixed: after the cause's advice. */
+static void advise_start_limit(const struct why_unit *u, struct why_advice *advice, size_t max,
+                               size_t *n)
+{
+        /* On systemd 252 a hit after failed runs leaves Result=exit-code: the manager's journal
+         * line tells. */
+        if (is(u->result, "start-limit-hit") ||
+            journal_has(u, "Start request repeated too quickly")) {
                 char span2[64];
                 span_text(u->start_limit_interval_usec, span2, sizeof(span2));
-                add(advice, max, &n,
+                add(advice, max, n,
                     "start-limit-hit: it was started %" PRIu32 " times within "
                     "StartLimitIntervalSec=%s (StartLimitBurst=%" PRIu32 ") and systemd gave up; "
                     "fix the cause, then systemctl reset-failed %s%s; raise StartLimitBurst= or "
@@ -354,14 +387,18 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                     u->start_limit_burst, span2, u->start_limit_burst,
                     u->user_manager ? "--user " : "", u->name);
         }
+}
 
-        /* Conditions and asserts that did not hold: the manager's own result, or (for a unit
-         * collected since, whose conditions read as untested) its journal line and preflight's
-         * own look at the path conditions. */
+/* Conditions and asserts that did not hold: the manager's own result, or (for a unit collected
+ * since, whose conditions read as untested) its journal line and preflight's own look at the
+ * path conditions. */
+static void advise_conditions(const struct why_unit *u, struct why_advice *advice, size_t max,
+                              size_t *n)
+{
         if ((u->condition_timestamp && !u->condition_result) || u->skipped_by_condition) {
                 bool named = false;
                 if (u->skip_condition[0]) {
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "skipped, not failed: %s was not met (the unit starts once it holds)",
                             u->skip_condition);
                         named = true;
@@ -370,7 +407,7 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                         const struct why_condition *k = &u->conditions[i];
                         if (k->assert || k->state >= 0)
                                 continue;
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "skipped, not failed: %s=%s%s%s was not met%s%s (the unit starts "
                             "once it holds)",
                             k->type, k->trigger ? "|" : "", k->negate ? "!" : "", k->parameter,
@@ -380,7 +417,7 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                         break;
                 }
                 if (!named)
-                        add(advice, max, &n,
+                        add(advice, max, n,
                             "skipped, not failed: a Condition*= setting was not met (systemctl "
                             "show -p Conditions %s)",
                             u->name);
@@ -390,24 +427,41 @@ size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t ma
                         const struct why_condition *k = &u->conditions[i];
                         if (!k->assert || k->state >= 0)
                                 continue;
-                        add(advice, max, &n, "failed: %s=%s%s%s does not hold", k->type,
+                        add(advice, max, n, "failed: %s=%s%s%s does not hold", k->type,
                             k->trigger ? "|" : "", k->negate ? "!" : "", k->parameter);
                         break;
                 }
         }
+}
 
+typedef void advice_rule(const struct why_unit *u, struct why_advice *advice, size_t max,
+                         size_t *n);
+
+/* In the order the advice is shown: the cause first, the start limit after it. */
+static advice_rule *const advice_rules[] = {
+    advise_stop_143, advise_preflight_code, advise_exec_condition, advise_exec_setup, advise_notify,
+    advise_forking,  advise_kernel,         advise_start_limit,    advise_conditions,
+};
+
+size_t why_advise(const struct why_unit *u, struct why_advice *advice, size_t max)
+{
+        size_t n = 0;
+        if (advise_load_state(u, advice, max, &n))
+                return n;
+        for (size_t i = 0; i < sizeof(advice_rules) / sizeof(advice_rules[0]); i++)
+                advice_rules[i](u, advice, max, &n);
+        if (n > 0)
+                return n;
         /* Nothing specific: the failing status, and where to look. */
-        if (n == 0) {
-                c = failed_command(u, "");
-                if (c && !c->ignore_failure && c->code == WHY_CLD_EXITED)
-                        add(advice, max, &n,
-                            "%s= exited %d: the journal lines above are its own words; "
-                            "preflight explain %d",
-                            c->setting, (int)c->status, (int)c->status);
-                else if (is(u->active_state, "failed") && is(u->result, "timeout"))
-                        add(advice, max, &n,
-                            "a step did not finish in time (TimeoutStartSec=, TimeoutStopSec=)");
-        }
+        const struct why_command *c = failed_command(u, "");
+        if (c && !c->ignore_failure && c->code == WHY_CLD_EXITED)
+                add(advice, max, &n,
+                    "%s= exited %d: the journal lines above are its own words; "
+                    "preflight explain %d",
+                    c->setting, (int)c->status, (int)c->status);
+        else if (is(u->active_state, "failed") && is(u->result, "timeout"))
+                add(advice, max, &n,
+                    "a step did not finish in time (TimeoutStartSec=, TimeoutStopSec=)");
         return n;
 }
 
