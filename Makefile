@@ -152,7 +152,9 @@ rpm:
 # curl too), starts its own load, prints the table of medians and ratios (also written to
 # $(BUILD)/bench/results.md). About three minutes; BENCH_REPEAT=3 runs three times as many
 # rounds of each comparison (BENCH_REPEAT=0.2 a fifth, to try the benchmark itself out).
+# BENCH_ONLY=postgres,deadlines.postgres runs those sections alone (run.py --help lists them).
 BENCH_REPEAT ?= 1
+BENCH_ONLY ?=
 BENCH_NAMES := spawn_timer socket_load no_netlink
 BENCH_HELPERS := $(addprefix $(BUILD)/bench/,$(BENCH_NAMES))
 
@@ -165,6 +167,7 @@ $(BUILD)/bench/%: tests/bench/%.c
 bench: deps
 	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BIN) $(BENCH_HELPERS)
 	python3 tests/bench/run.py --preflight $(abspath $(BIN)) --repeat $(BENCH_REPEAT) \
+		$(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
 		--helpers $(abspath $(BUILD)/bench) --markdown $(BUILD)/bench/results.md
 
 # ---- hardening: fuzzers, the sanitizer build of the suite, valgrind (tests/fuzz/, tests/valgrind.sh)
