@@ -29,7 +29,7 @@ endif
 CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c))
 CHECK_SRCS := $(wildcard checks/*.c checks/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
-TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c
+TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c tests/find_socket.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
 CHECK_NAMES := user port cap redis http tcp postgres mysql dns limit sysctl exec
 
