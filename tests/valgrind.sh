@@ -190,6 +190,10 @@ vg cap-pass 0 cap net_bind_service
 PREFIX=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --)
 vg cap-missing 30 cap net_bind_service
 vg user-as-nobody 0 user nobody --not-root
+# A pid-only /proc (what ProcSubset=pid mounts) hides /proc/sys: as nobody, trial binds decide.
+PREFIX=(unshare --mount sh -c 'mount -t proc -o subset=pid proc /proc && exec setpriv --reuid=nobody \
+	--regid=nogroup --clear-groups --inh-caps=-all -- "$@"' sh)
+vg port-trial-bind 21 port 1 "127.0.0.1:$REFUSED" -v
 PREFIX=()
 vg cap-file 30 cap net_raw --file /bin/true
 vg limit-pass 0 limit 'nofile>=1' 'LimitCORE<=infinity' 'RLIMIT_STACK>=1K' 'cpu<=infinity'
