@@ -293,7 +293,8 @@ vg wrapper-parallel 0 run "$WORK/pass.conf" --parallel -- /bin/true
 vg wrapper-not-found 127 user root -- /nonexistent/command
 
 # mysql: a MariaDB of its own (lib.sh's start_mariadb, as the mysql user): logins that pass and
-# fail, the roles, --ping, TLS required; scripted peers that never answer, drip and send garbage.
+# fail, the roles, --ping, TLS required; scripted peers that never answer, drip and send garbage,
+# and the test double of a server shutting down (1053).
 if start_mariadb valgrind; then
 	sql "$MDB_SOCK" "CREATE DATABASE appdb; CREATE USER app@'%' IDENTIFIED BY 'vg-Pw7';
 		GRANT ALL ON appdb.* TO app@'%'"
@@ -313,9 +314,9 @@ else
 	fail "mysql: MariaDB did not start"
 fi
 vg mysql-refused-wait 90 mysql "127.0.0.1:$REFUSED" -t 1s --wait -i 200ms
-for mode in silent drip garbage flood; do
+for mode in silent drip garbage flood shutdown; do
 	start_peer "$PY" "$PEERS/mysql_peer.py" "$mode" || exit 1
-	case $mode in silent | drip) want=91 ;; *) want=90 ;; esac
+	case $mode in silent | drip) want=91 ;; shutdown) want=92 ;; *) want=90 ;; esac
 	vg "mysql-peer-$mode" "$want" mysql "127.0.0.1:${PEER_OUT#ready }" -t 2s
 	stop_peer "$PEER_PID"
 done
