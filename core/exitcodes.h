@@ -9,6 +9,8 @@ enum pf_code {
         PF_OK = 0,
         PF_INTERNAL = 1,
         PF_USAGE = 2,
+        PF_UNIT_UNAVAILABLE =
+            4, /* why, --as-unit: no such unit, or the manager cannot be reached */
         PF_NO_LIBRARY = 5,
         PF_CHAIN = 6,
         PF_USER_WRONG = 10,

@@ -259,6 +259,44 @@ START_TEST(test_quote)
 }
 END_TEST
 
+START_TEST(test_text_percent_decode)
+{
+        char out[8];
+        size_t len = 99;
+        ck_assert(text_percent_decode("a%41%7a", 7, out, sizeof(out), &len));
+        ck_assert_str_eq(out, "aAz");
+        ck_assert_uint_eq(len, 3);
+        ck_assert(text_percent_decode("x%00y", 5, out, sizeof(out), &len));
+        ck_assert_uint_eq(len, 3);
+        ck_assert_int_eq(out[1], 0);
+        ck_assert(text_percent_decode("", 0, out, sizeof(out), &len));
+        ck_assert_uint_eq(len, 0);
+        ck_assert(!text_percent_decode("%4", 2, out, sizeof(out), &len));
+        ck_assert(!text_percent_decode("%", 1, out, sizeof(out), &len));
+        ck_assert(!text_percent_decode("%g0", 3, out, sizeof(out), &len));
+        ck_assert(!text_percent_decode("12345678", 8, out, sizeof(out), &len)); /* no room */
+        ck_assert(text_percent_decode("1234567", 7, out, sizeof(out), &len));
+        /* Only len bytes are read: a "%" just past them does not count. */
+        ck_assert(text_percent_decode("ab%41", 2, out, sizeof(out), &len));
+        ck_assert_str_eq(out, "ab");
+}
+END_TEST
+
+START_TEST(test_text_url_helpers)
+{
+        const char *url = "redis+tls://h";
+        ck_assert(text_is_url_scheme(url, strstr(url, "://")));
+        const char *pass = "user:pass://h";
+        ck_assert(!text_is_url_scheme(pass, strstr(pass, "://")));
+        ck_assert(!text_is_url_scheme(url, url));
+        ck_assert(text_has_prefix_nocase("UNIX:/run", "unix:"));
+        ck_assert(!text_has_prefix_nocase("uni", "unix:"));
+        ck_assert(text_has_control("a\tb"));
+        ck_assert(text_has_control("\x7f"));
+        ck_assert(!text_has_control("caf\xc3\xa9 /path"));
+}
+END_TEST
+
 START_TEST(test_quote_hiding_userinfo)
 {
         char buf[QUOTE_BUF], tiny[5];
@@ -447,6 +485,8 @@ Suite *suite_core(void)
         tc = tcase_create("text");
         tcase_add_test(tc, test_quote);
         tcase_add_test(tc, test_quote_hiding_userinfo);
+        tcase_add_test(tc, test_text_percent_decode);
+        tcase_add_test(tc, test_text_url_helpers);
         tcase_add_test(tc, test_parse_ulong);
         tcase_add_test(tc, test_json_string);
         suite_add_tcase(s, tc);
