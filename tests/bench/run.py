@@ -842,7 +842,9 @@ def main():
     parser.add_argument("--repeat", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--strict", action="store_true")
-    parser.add_argument("--only")
+    parser.add_argument("--only", metavar="SECTION,...",
+                        help="run these sections alone: " + ", ".join(SECTIONS) +
+                        "; deadlines.CHECK runs only CHECK's deadline rows")
     args = parser.parse_args()
     if not 0 < args.repeat <= 100:
         parser.error("--repeat must be more than 0 and at most 100")
