@@ -388,8 +388,10 @@ const struct check check_port = {
             "unless\nit is IPv6-only, which preflight tells with a bind it closes at once; "
             "a [::] SPEC takes\nIPv4 too unless net.ipv6.bindv6only=1. A free port below "
             "net.ipv4.ip_unprivileged_port_start\nthat this process may not bind (no "
-            "CAP_NET_BIND_SERVICE) fails with 21.\n--invert passes when the port is in use "
-            "(--invert --wait waits for a listener); a port\nstill free then fails with 20.",
+            "CAP_NET_BIND_SERVICE) fails with 21. Where /proc/sys is hidden\n(ProcSubset=pid), a "
+            "trial bind of the SPEC, closed at once, tells whether it may.\n--invert passes when "
+            "the port is in use (--invert --wait waits for a listener); a port\nstill free then "
+            "fails with 20.",
     .options = NULL,
     .min_targets = 1,
     .max_targets = 128,
