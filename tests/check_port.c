@@ -2,7 +2,8 @@
  * Unit tests of the port check's parts above the socket tables: SPECs (checks/port/spec.c), the
  * bind-conflict rules and the search that applies them (conflict.c), and the listing that takes
  * sockets from sock_diag or else from the /proc tables, with the failure when neither answers
- * (sockets.c). The tables themselves are tests/check_procnet.c's.
+ * (sockets.c), and the trial bind that decides when /proc/sys is hidden (trial.c). The tables
+ * themselves are tests/check_procnet.c's.
  *
  * Netlink is refused in a child process by a seccomp filter, as RestrictAddressFamilies= without
  * AF_NETLINK refuses it (EAFNOSUPPORT): the kernel's own refusal, not a stand-in. The child runs
@@ -515,6 +516,55 @@ static int refuse_netlink(void)
         return 0;
 }
 
+/*
+ * A stand-in for a cgroup bind filter (SocketBindDeny=), which could not be applied in the test
+ * system: a seccomp filter that makes bind() fail with EPERM, as such a filter makes it fail.
+ */
+static int refuse_bind(void)
+{
+        if (THIS_AUDIT_ARCH == 0)
+                return -1;
+        const unsigned arch = THIS_AUDIT_ARCH;
+        struct sock_filter program[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 2),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 1, 0),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        };
+        struct sock_fprog fprog = {.len = ARRAY_SIZE(program), .filter = program};
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0)
+                return -1;
+        return 0;
+}
+
+START_TEST(test_trial_filtered)
+{
+        /* EPERM from bind() is a filter's refusal, not the port's permission: its own answer. */
+        if (THIS_AUDIT_ARCH == 0)
+                return;
+        uint16_t port = released_port();
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                if (refuse_bind() != 0)
+                        _exit(100);
+                char text[32], where[64];
+                int error = 0;
+                snprintf(text, sizeof(text), "127.0.0.1:%u", (unsigned)port);
+                struct port_spec spec = spec_of(text);
+                enum port_trial r = port_trial_bind(&spec, where, sizeof(where), &error);
+                _exit(r == PORT_TRIAL_FILTERED && error == EPERM ? 0 : 10 + (int)r);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
 /* What a listing in a child without netlink found. */
 struct refused_listing {
         int setup; /* 0, or -1 when the filter could not be installed */
@@ -705,6 +755,7 @@ Suite *suite_port(void)
         tcase_set_timeout(tc, 10);
         tcase_add_checked_fixture(tc, fixtures_setup, fixtures_teardown);
         tcase_add_test(tc, test_refused_reads_proc);
+        tcase_add_test(tc, test_trial_filtered);
         tcase_add_test(tc, test_refused_no_ipv6_table);
         tcase_add_test(tc, test_refused_no_proc);
         tcase_add_loop_test(tc, test_unlisted_message, 0, ARRAY_SIZE(unlisted));
