@@ -283,6 +283,12 @@ vg help 0 --help
 vg check-help 0 http --help
 vg usage-error 2 port
 vg version 0 --version
+# --as-unit: the usage errors need no manager; a unit that exists nowhere is 4 whether the manager
+# answers (no unit) or not (this machine has none), with libsystemd loaded either way.
+vg as-unit-usage-error 2 port 8080 --bogus --as-unit pf-valgrind
+vg as-unit-wrapper 2 run "$WORK/pass.conf" --as-unit pf-valgrind -- /bin/true
+vg as-unit-not-a-service 2 user root --as-unit=pf-valgrind.socket
+vg as-unit-no-unit 4 user root --as-unit pf-valgrind-no-such-unit
 
 # ---- the wrapper: preflight execs the command, or exits with the check's code ----------------
 vg wrapper-true 0 user root -- /bin/true

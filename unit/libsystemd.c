@@ -69,6 +69,7 @@ int libsystemd_load(char *why, size_t why_size)
             {"sd_journal_get_data", (void **)&sd.journal_get_data},
             {"sd_journal_get_realtime_usec", (void **)&sd.journal_get_realtime_usec},
             {"sd_journal_set_data_threshold", (void **)&sd.journal_set_data_threshold},
+            {"sd_bus_message_copy", (void **)&sd.message_copy},
             {NULL, NULL},
         };
         char loader[512];

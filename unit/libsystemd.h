@@ -69,6 +69,8 @@ struct libsystemd {
         __typeof__(sd_journal_get_data) *journal_get_data;
         __typeof__(sd_journal_get_realtime_usec) *journal_get_realtime_usec;
         __typeof__(sd_journal_set_data_threshold) *journal_set_data_threshold;
+        /* --as-unit */
+        __typeof__(sd_bus_message_copy) *message_copy;
 };
 
 extern struct libsystemd sd;

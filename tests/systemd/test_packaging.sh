@@ -183,6 +183,10 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	expect_completion "preflight dns local" localhost
 	expect_completion "preflight run my" myapp
 	expect_completion "preflight run myapp --keep" --keep-going
+	expect_completion "preflight run myapp --as" --as-unit
+	expect_completion "preflight port 8080 --as" --as-unit
+	expect_completion "preflight port 8080 --as-unit systemd-journ" systemd-journald.service
+	expect_completion "preflight run myapp --as-unit systemd-journ" systemd-journald.service
 	expect_completion "preflight run myapp --dry" --dry-run
 	expect_completion "preflight explain 2" 20
 	expect_completion "preflight user root -- slee" sleep
