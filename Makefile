@@ -156,7 +156,7 @@ rpm:
 # ---- benchmarks (tests/bench/): preflight against ss, redis-cli, curl and /bin/true ------------
 # Installs what it lacks (the deps target: packaging/deps.sh has ss, redis-server, redis-cli and
 # curl too), starts its own load, prints the table of medians and ratios (also written to
-# $(BUILD)/bench/results.md). About three minutes; BENCH_REPEAT=3 runs three times as many
+# $(BUILD)/bench/results.md). About 3-5 minutes; BENCH_REPEAT=3 runs three times as many
 # rounds of each comparison (BENCH_REPEAT=0.2 a fifth, to try the benchmark itself out).
 # BENCH_ONLY=postgres,deadlines.postgres runs those sections alone (run.py --help lists them).
 BENCH_REPEAT ?= 1
