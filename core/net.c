@@ -301,24 +301,17 @@ static struct resolve_job *job_create(const char *host, const char *service, int
         return job;
 }
 
-/* Starts the detached resolver thread with every signal blocked, so signals (the backstop's
- * SIGALRM, a SIGTERM from systemd) keep going to the thread that handles them. */
-static int job_start(struct resolve_job *job)
+/* Starts the resolver thread with every signal blocked, so signals (the backstop's SIGALRM, a
+ * SIGTERM from systemd) keep going to the thread that handles them. It is joinable: the caller
+ * joins it when it answered in time (so its exit, glibc freeing its resolver state, is over
+ * before preflight exits) and detaches it when it is given up at the deadline. */
+static int job_start(struct resolve_job *job, pthread_t *thread)
 {
-        pthread_attr_t attr;
-        pthread_t thread;
         sigset_t all, old;
-        int rc = pthread_attr_init(&attr);
-        if (rc != 0)
-                return rc;
-        rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        if (rc == 0) {
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
-                rc = pthread_create(&thread, &attr, resolve_on_thread, job);
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
-        }
-        pthread_attr_destroy(&attr);
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        int rc = pthread_create(thread, NULL, resolve_on_thread, job);
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
         return rc;
 }
 
@@ -391,7 +384,8 @@ enum net_status net_resolve_family(const char *host, unsigned short port, int fa
                          text_quote(host, q, sizeof(q)));
                 return NET_SYSTEM;
         }
-        rc = job_start(job);
+        pthread_t thread;
+        rc = job_start(job, &thread);
         if (rc != 0) {
                 job->refs = 1;
                 pthread_mutex_lock(&job->lock);
@@ -412,7 +406,8 @@ enum net_status net_resolve_family(const char *host, unsigned short port, int fa
                 }
         }
         enum net_status status = NET_OK;
-        if (!job->done) {
+        bool answered = job->done;
+        if (!answered) {
                 /* The thread keeps running; it frees the job and its late answer itself. */
                 job->abandoned = true;
                 char span[32];
@@ -428,6 +423,10 @@ enum net_status net_resolve_family(const char *host, unsigned short port, int fa
                 job->result = NULL;
         }
         job_release_locked(job);
+        if (answered)
+                pthread_join(thread, NULL);
+        else
+                pthread_detach(thread);
         return status;
 }
 
