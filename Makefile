@@ -31,7 +31,7 @@ CHECK_SRCS := $(wildcard checks/*.c checks/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
 TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
-CHECK_NAMES := user port cap redis http tcp postgres mysql dns limit sysctl exec
+CHECK_NAMES := user port cap redis http tcp postgres mysql file dns limit sysctl exec
 
 BIN := $(BUILD)/preflight
 UNIT := $(BUILD)/check_runner

@@ -1,0 +1,425 @@
+/*
+ * file: does this path exist as this kind of thing, owned and moded so, usable by the
+ * service's user, on a mounted filesystem with room?
+ *
+ * Each attempt runs on a worker thread that the attempt abandons at its deadline: stat(),
+ * statvfs() and realpath() on a path under a hung NFS server block in the kernel, and no
+ * timeout of theirs can be set. The thread owns a copy of everything it reads (the options,
+ * the path), so an abandoned one touches nothing the caller frees; it frees its job itself.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "checks/file/file.h"
+#include "core/clock.h"
+#include "core/span.h"
+#include "core/text.h"
+
+enum {
+        OPT_TYPE,
+        OPT_OWNER,
+        OPT_MODE,
+        OPT_MODE_MAX,
+        OPT_NOT_EMPTY,
+        OPT_READABLE,
+        OPT_WRITABLE,
+        OPT_EXECUTABLE,
+        OPT_AS,
+        OPT_MOUNTED,
+        OPT_FREE,
+        OPT_FREE_INODES,
+};
+
+static const struct check_option file_options[] = {
+    [OPT_TYPE] = {"type", 0, "TYPE",
+                  "file, dir, socket, fifo, symlink, block or char (links followed but for "
+                  "symlink)"},
+    [OPT_OWNER] = {"owner", 0, "USER[:GROUP]", "owned by USER (and group GROUP); :GROUP alone"},
+    [OPT_MODE] = {"mode", 0, "MODE", "permission bits exactly MODE (octal: 0640)"},
+    [OPT_MODE_MAX] = {"mode-max", 0, "MODE",
+                      "no permission beyond MODE, ACL entries counted (0640: others nothing)"},
+    [OPT_NOT_EMPTY] = {"not-empty", 0, NULL, "a file with data, a directory with an entry"},
+    [OPT_READABLE] = {"readable", 0, NULL, "readable (a directory: listable) by the user"},
+    [OPT_WRITABLE] = {"writable", 0, NULL,
+                      "writable by the user (a directory: files can be made in it)"},
+    [OPT_EXECUTABLE] = {"executable", 0, NULL,
+                        "executable by the user (a directory: searchable)"},
+    [OPT_AS] = {"as", 0, "USER",
+                "judge --readable/--writable/--executable as USER (root only)"},
+    [OPT_MOUNTED] = {"mounted", 0, NULL, "a filesystem's root is mounted at PATH"},
+    [OPT_FREE] = {"free", 0, "SIZE|PCT",
+                  "at least SIZE (K M G T: powers of 1024) or PCT% free for unprivileged users"},
+    [OPT_FREE_INODES] = {"free-inodes", 0, "N", "at least N inodes free for unprivileged users"},
+    {NULL, 0, NULL, NULL},
+};
+
+static void file_init(void *config)
+{
+        struct file_config *cfg = config;
+        cfg->mode = -1;
+        cfg->mode_max = -1;
+}
+
+static int lookup_user(const char *option, const char *name, uid_t *uid, gid_t *gid,
+                       struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        unsigned long number;
+        errno = 0;
+        const struct passwd *pw = getpwnam(name);
+        if (pw) {
+                *uid = pw->pw_uid;
+                *gid = pw->pw_gid;
+                return PF_OK;
+        }
+        if (text_parse_ulong(name, 0, 4294967294UL, &number)) {
+                *uid = (uid_t)number;
+                pw = getpwuid(*uid);
+                *gid = pw ? pw->pw_gid : (gid_t)number;
+                return PF_OK;
+        }
+        return pf_error_set(err, "--%s: no user '%s' on this host (getent passwd %s)", option,
+                            text_quote(name, q, sizeof(q)), text_quote(name, q, sizeof(q)));
+}
+
+static int lookup_group(const char *option, const char *name, gid_t *gid, struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        unsigned long number;
+        const struct group *gr = getgrnam(name);
+        if (gr) {
+                *gid = gr->gr_gid;
+                return PF_OK;
+        }
+        if (text_parse_ulong(name, 0, 4294967294UL, &number)) {
+                *gid = (gid_t)number;
+                return PF_OK;
+        }
+        return pf_error_set(err, "--%s: no group '%s' on this host (getent group %s)", option,
+                            text_quote(name, q, sizeof(q)), text_quote(name, q, sizeof(q)));
+}
+
+static int parse_owner(struct file_config *cfg, const char *value, struct pf_error *err)
+{
+        char buf[160], q[QUOTE_BUF];
+        const char *user, *group;
+        if (!file_split_owner(value, buf, sizeof(buf), &user, &group))
+                return pf_error_set(err,
+                                    "--owner: '%s' is not USER, USER:GROUP or :GROUP (names or "
+                                    "numbers)",
+                                    text_quote(value, q, sizeof(q)));
+        cfg->owner_set = user != NULL;
+        cfg->group_set = group != NULL;
+        if (user) {
+                gid_t ignored;
+                if (lookup_user("owner", user, &cfg->owner_uid, &ignored, err) != PF_OK)
+                        return PF_USAGE;
+                snprintf(cfg->owner_name, sizeof(cfg->owner_name), "%s", user);
+        }
+        if (group) {
+                if (lookup_group("owner", group, &cfg->owner_gid, err) != PF_OK)
+                        return PF_USAGE;
+                snprintf(cfg->group_name, sizeof(cfg->group_name), "%s", group);
+        }
+        return PF_OK;
+}
+
+/* --as USER: the uid, the primary gid and the supplementary groups the service would have
+ * (initgroups' list, as systemd gives a unit's User=). */
+static int parse_as(struct file_config *cfg, const char *value, struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        struct file_user *as = &cfg->as;
+        if (!file_valid_name(value))
+                return pf_error_set(err, "--as: '%s' is not a user name or uid",
+                                    text_quote(value, q, sizeof(q)));
+        memset(as, 0, sizeof(*as));
+        if (lookup_user("as", value, &as->uid, &as->gid, err) != PF_OK)
+                return PF_USAGE;
+        snprintf(as->name, sizeof(as->name), "%s", value);
+        const struct passwd *pw = getpwuid(as->uid);
+        int n = FILE_MAX_GROUPS;
+        if (pw) {
+                if (getgrouplist(pw->pw_name, as->gid, as->groups, &n) < 0)
+                        return pf_error_set(err,
+                                            "--as: user '%s' is in more than %d groups, more "
+                                            "than preflight keeps",
+                                            text_quote(value, q, sizeof(q)), FILE_MAX_GROUPS);
+                as->n_groups = (unsigned)n;
+        } else {
+                as->groups[0] = as->gid;
+                as->n_groups = 1;
+        }
+        as->set = true;
+        return PF_OK;
+}
+
+static int file_parse_option(void *config, unsigned option, const char *value, struct pf_error *err)
+{
+        struct file_config *cfg = config;
+        char q[QUOTE_BUF];
+        switch (option) {
+        case OPT_TYPE:
+                if (!file_parse_type(value, &cfg->type))
+                        return pf_error_set(err,
+                                            "--type: '%s' is not file, dir, socket, fifo, symlink, "
+                                            "block or char",
+                                            text_quote(value, q, sizeof(q)));
+                return PF_OK;
+        case OPT_OWNER:
+                return parse_owner(cfg, value, err);
+        case OPT_MODE:
+        case OPT_MODE_MAX:
+                if (!file_parse_mode(value, option == OPT_MODE ? &cfg->mode : &cfg->mode_max))
+                        return pf_error_set(err,
+                                            "--%s: '%s' is not an octal mode as chmod takes it "
+                                            "(0640, 755, 1777: at most 07777)",
+                                            file_options[option].long_name,
+                                            text_quote(value, q, sizeof(q)));
+                return PF_OK;
+        case OPT_NOT_EMPTY:
+                cfg->not_empty = true;
+                return PF_OK;
+        case OPT_READABLE:
+                cfg->access |= FILE_READ;
+                return PF_OK;
+        case OPT_WRITABLE:
+                cfg->access |= FILE_WRITE;
+                return PF_OK;
+        case OPT_EXECUTABLE:
+                cfg->access |= FILE_EXEC;
+                return PF_OK;
+        case OPT_AS:
+                return parse_as(cfg, value, err);
+        case OPT_MOUNTED:
+                cfg->mounted = true;
+                return PF_OK;
+        case OPT_FREE:
+                if (!file_parse_free(value, &cfg->free))
+                        return pf_error_set(err,
+                                            "--free: '%s' is not a size (5G, 500M: K M G T are "
+                                            "powers of 1024) or a percentage 1-100 (10%%)",
+                                            text_quote(value, q, sizeof(q)));
+                return PF_OK;
+        case OPT_FREE_INODES:
+                if (!file_parse_count(value, &cfg->free_inodes))
+                        return pf_error_set(err, "--free-inodes: '%s' is not a whole number",
+                                            text_quote(value, q, sizeof(q)));
+                cfg->free_inodes_set = true;
+                return PF_OK;
+        default:
+                return pf_error_set(err, "unknown option");
+        }
+}
+
+static int file_finish(void *config, unsigned targets, struct pf_error *err)
+{
+        (void)targets;
+        struct file_config *cfg = config;
+        if (cfg->mode >= 0 && cfg->mode_max >= 0 && (cfg->mode & ~cfg->mode_max))
+                return pf_error_set(err, "--mode %04o has bits --mode-max %04o refuses: it could "
+                                         "never pass",
+                                    (unsigned)cfg->mode, (unsigned)cfg->mode_max);
+        if (cfg->as.set && !cfg->access)
+                return pf_error_set(err, "--as: give --readable, --writable or --executable, "
+                                         "what the user must be able to do");
+        if (cfg->as.set) {
+                cfg->as_self = cfg->as.uid == geteuid();
+                if (!cfg->as_self && geteuid() != 0)
+                        return pf_error_set(err,
+                                            "--as %s: only root can judge as another user (this "
+                                            "process runs as uid %u); as the service's own user, "
+                                            "leave --as out",
+                                            cfg->as.name, (unsigned)geteuid());
+        }
+        return PF_OK;
+}
+
+static int file_parse_target(const void *config, const char *arg, void *target, char *shown,
+                             struct pf_error *err)
+{
+        (void)config;
+        struct file_target *t = target;
+        char q[QUOTE_BUF];
+        if (!*arg)
+                return pf_error_set(err, "PATH: an empty path");
+        if (strlen(arg) >= sizeof(t->path))
+                return pf_error_set(err, "PATH '%s': longer than %zu bytes",
+                                    text_quote(arg, q, sizeof(q)), sizeof(t->path) - 1);
+        memcpy(t->path, arg, strlen(arg) + 1);
+        text_quote(arg, shown, TARGET_SHOWN_SIZE);
+        return PF_OK;
+}
+
+/* ---- one attempt, on a thread the attempt may abandon ---- */
+
+struct file_job {
+        pthread_mutex_t lock;
+        pthread_cond_t done_cond;
+        unsigned refs;
+        bool done;
+        bool inverted;
+        uint64_t deadline_us;
+        struct file_config cfg;
+        struct file_target target;
+        struct check_result res;
+};
+
+static void job_release_locked(struct file_job *job)
+{
+        bool last = --job->refs == 0;
+        pthread_mutex_unlock(&job->lock);
+        if (!last)
+                return;
+        pthread_cond_destroy(&job->done_cond);
+        pthread_mutex_destroy(&job->lock);
+        free(job);
+}
+
+static void *attempt_on_thread(void *arg)
+{
+        struct file_job *job = arg;
+        struct check_result res;
+        memcpy(&res, &job->res, sizeof(res));
+        mode_t st_mode;
+        (void)file_inspect(&job->cfg, job->target.path, job->inverted, job->deadline_us, &res,
+                           &st_mode);
+        pthread_mutex_lock(&job->lock);
+        memcpy(&job->res, &res, sizeof(res));
+        job->done = true;
+        pthread_cond_signal(&job->done_cond);
+        job_release_locked(job);
+        return NULL;
+}
+
+static struct file_job *job_create(void)
+{
+        struct file_job *job = calloc(1, sizeof(*job));
+        if (!job)
+                return NULL;
+        pthread_condattr_t attr;
+        if (pthread_condattr_init(&attr) != 0) {
+                free(job);
+                return NULL;
+        }
+        /* The deadline is on CLOCK_MONOTONIC: a clock step must not stretch or cut the wait. */
+        bool ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+                  pthread_cond_init(&job->done_cond, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+        if (!ok) {
+                free(job);
+                return NULL;
+        }
+        if (pthread_mutex_init(&job->lock, NULL) != 0) {
+                pthread_cond_destroy(&job->done_cond);
+                free(job);
+                return NULL;
+        }
+        job->refs = 2;
+        return job;
+}
+
+/* A detached thread with every signal blocked (the backstop's SIGALRM and systemd's SIGTERM
+ * go to the main thread) and a small stack: it needs a few path buffers. */
+static int job_start(struct file_job *job)
+{
+        pthread_attr_t attr;
+        pthread_t thread;
+        sigset_t all, old;
+        int rc = pthread_attr_init(&attr);
+        if (rc != 0)
+                return rc;
+        rc = pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        if (rc == 0)
+                rc = pthread_attr_setstacksize(&attr, 256 * 1024);
+        if (rc == 0) {
+                sigfillset(&all);
+                pthread_sigmask(SIG_SETMASK, &all, &old);
+                rc = pthread_create(&thread, &attr, attempt_on_thread, job);
+                pthread_sigmask(SIG_SETMASK, &old, NULL);
+        }
+        pthread_attr_destroy(&attr);
+        return rc;
+}
+
+static void file_run(const void *config, const void *target, const struct attempt *attempt,
+                     struct check_result *res)
+{
+        struct file_job *job = job_create();
+        if (!job) {
+                result_set(res, PF_INTERNAL, "out of memory");
+                return;
+        }
+        memcpy(&job->cfg, config, sizeof(job->cfg));
+        memcpy(&job->target, target, sizeof(job->target));
+        memcpy(&job->res, res, sizeof(job->res));
+        job->inverted = attempt->inverted;
+        job->deadline_us = attempt->deadline_us;
+        uint64_t started = clock_now_us();
+        int rc = job_start(job);
+        if (rc != 0) {
+                job->refs = 1;
+                pthread_mutex_lock(&job->lock);
+                job_release_locked(job);
+                result_set(res, PF_INTERNAL, "cannot start a thread: %s", strerror(rc));
+                return;
+        }
+        uint64_t deadline_us = attempt->deadline_us;
+        struct timespec until = {.tv_sec = (time_t)(deadline_us / 1000000ULL),
+                                 .tv_nsec = (long)(deadline_us % 1000000ULL) * 1000L};
+        pthread_mutex_lock(&job->lock);
+        while (!job->done) {
+                if (deadline_us == 0)
+                        pthread_cond_wait(&job->done_cond, &job->lock);
+                else if (pthread_cond_timedwait(&job->done_cond, &job->lock, &until) == ETIMEDOUT)
+                        break;
+        }
+        if (job->done) {
+                memcpy(res, &job->res, sizeof(*res));
+        } else {
+                /* The thread is left blocked in the kernel; it frees the job when it returns. */
+                char span[32];
+                span_format(clock_now_us() - started, span, sizeof(span));
+                result_set(res, PF_FILE_FILESYSTEM,
+                           "its filesystem did not answer within %s (a hung network filesystem?)",
+                           span);
+                result_fix(res, "look at the server of the filesystem the path is on (findmnt "
+                                "-T PATH; dmesg for 'server not responding')");
+        }
+        job_release_locked(job);
+}
+
+const struct check check_file = {
+    .name = "file",
+    .summary = "does this path exist as this kind of thing, usable by the service's user, on a "
+               "mounted filesystem with room?",
+    .usage = "PATH... [--type TYPE] [--owner USER[:GROUP]] [--mode MODE] [--mode-max MODE] "
+             "[--readable] [--writable] [--executable] [--as USER] [--mounted] [--free SIZE|PCT] "
+             "[--free-inodes N]",
+    .help = "100: missing (or empty, with --not-empty); 101: wrong type, owner or mode;\n"
+            "102: not usable by the user (read, write, search); 103: not mounted there,\n"
+            "read-only, short of space or inodes, or its filesystem did not answer in time.\n"
+            "Access is the kernel's answer (ACLs, read-only mounts): access(2), and an open\n"
+            "for read and search. --as USER asks it in a child with USER's ids (root only).\n"
+            "--invert passes when the path is missing (a stale PID file gone).",
+    .options = file_options,
+    .min_targets = 1,
+    .max_targets = 16,
+    .timeout_code = PF_FILE_FILESYSTEM,
+    .inverted_code = PF_FILE_MISSING,
+    .config_size = sizeof(struct file_config),
+    .target_size = sizeof(struct file_target),
+    .init = file_init,
+    .parse_option = file_parse_option,
+    .finish = file_finish,
+    .parse_target = file_parse_target,
+    .run = file_run,
+};
