@@ -20,7 +20,6 @@
 
 #include "checks/file/file.h"
 #include "core/clock.h"
-#include "core/span.h"
 #include "core/text.h"
 
 enum {
@@ -387,7 +386,9 @@ static void file_run(const void *config, const void *target, const struct attemp
         } else {
                 /* The thread is left blocked in the kernel; it frees the job when it returns. */
                 char span[32];
-                span_format(clock_now_us() - started, span, sizeof(span));
+                uint64_t tenths = (clock_now_us() - started + 50000ULL) / 100000ULL;
+                snprintf(span, sizeof(span), "%llu.%llus", (unsigned long long)(tenths / 10),
+                         (unsigned long long)(tenths % 10));
                 result_set(res, PF_FILE_FILESYSTEM,
                            "its filesystem did not answer within %s (a hung network filesystem?)",
                            span);
