@@ -85,8 +85,8 @@ static int lookup_user(const char *option, const char *name, uid_t *uid, gid_t *
                 *gid = pw ? pw->pw_gid : (gid_t)number;
                 return PF_OK;
         }
-        return pf_error_set(err, "--%s: no user '%s' on this host (getent passwd %s)", option,
-                            text_quote(name, q, sizeof(q)), text_quote(name, q, sizeof(q)));
+        return pf_error_set(err, "--%s: no user '%s' on this host (getent passwd lists them)",
+                            option, text_quote(name, q, sizeof(q)));
 }
 
 static int lookup_group(const char *option, const char *name, gid_t *gid, struct pf_error *err)
@@ -102,8 +102,8 @@ static int lookup_group(const char *option, const char *name, gid_t *gid, struct
                 *gid = (gid_t)number;
                 return PF_OK;
         }
-        return pf_error_set(err, "--%s: no group '%s' on this host (getent group %s)", option,
-                            text_quote(name, q, sizeof(q)), text_quote(name, q, sizeof(q)));
+        return pf_error_set(err, "--%s: no group '%s' on this host (getent group lists them)",
+                            option, text_quote(name, q, sizeof(q)));
 }
 
 static int parse_owner(struct file_config *cfg, const char *value, struct pf_error *err)
@@ -121,12 +121,12 @@ static int parse_owner(struct file_config *cfg, const char *value, struct pf_err
                 gid_t ignored;
                 if (lookup_user("owner", user, &cfg->owner_uid, &ignored, err) != PF_OK)
                         return PF_USAGE;
-                snprintf(cfg->owner_name, sizeof(cfg->owner_name), "%s", user);
+                text_quote(user, cfg->owner_name, sizeof(cfg->owner_name));
         }
         if (group) {
                 if (lookup_group("owner", group, &cfg->owner_gid, err) != PF_OK)
                         return PF_USAGE;
-                snprintf(cfg->group_name, sizeof(cfg->group_name), "%s", group);
+                text_quote(group, cfg->group_name, sizeof(cfg->group_name));
         }
         return PF_OK;
 }
@@ -143,7 +143,7 @@ static int parse_as(struct file_config *cfg, const char *value, struct pf_error 
         memset(as, 0, sizeof(*as));
         if (lookup_user("as", value, &as->uid, &as->gid, err) != PF_OK)
                 return PF_USAGE;
-        snprintf(as->name, sizeof(as->name), "%s", value);
+        text_quote(value, as->name, sizeof(as->name));
         const struct passwd *pw = getpwuid(as->uid);
         int n = FILE_MAX_GROUPS;
         if (pw) {

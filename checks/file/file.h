@@ -13,6 +13,7 @@
 #include <sys/types.h>
 
 #include "core/check.h"
+#include "core/text.h"
 
 #define FILE_MAX_GROUPS 256 /* supplementary groups of an --as user kept */
 
@@ -39,7 +40,7 @@ enum { FILE_READ = 1, FILE_WRITE = 2, FILE_EXEC = 4 };
 
 struct file_user {
         bool set;
-        char name[64]; /* as given, for messages */
+        char name[QUOTE_BUF]; /* as given, quoted for messages */
         uid_t uid;
         gid_t gid;
         unsigned n_groups;
@@ -51,7 +52,7 @@ struct file_config {
         bool owner_set, group_set;
         uid_t owner_uid;
         gid_t owner_gid;
-        char owner_name[64], group_name[64];
+        char owner_name[QUOTE_BUF], group_name[QUOTE_BUF]; /* as given, quoted */
         int mode;     /* -1: not checked */
         int mode_max; /* -1: not checked */
         bool not_empty;

@@ -143,7 +143,7 @@ static bool check_owner(const struct file_config *cfg, const char *path, const s
         bool group_ok = !cfg->group_set || st->st_gid == cfg->owner_gid;
         if (user_ok && group_ok)
                 return true;
-        char u[64], g[64], want[160];
+        char u[64], g[64], want[2 * QUOTE_BUF];
         user_name(st->st_uid, u, sizeof(u));
         group_name(st->st_gid, g, sizeof(g));
         snprintf(want, sizeof(want), "%s%s%s", cfg->owner_set ? cfg->owner_name : "",
