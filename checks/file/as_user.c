@@ -112,7 +112,7 @@ void file_access_as_user(const struct file_config *cfg, const char *path, mode_t
         }
         /* It has answered and exits at once. */
         (void)waitpid(pid, &status, 0);
-        char who[96];
+        char who[QUOTE_BUF + 32];
         snprintf(who, sizeof(who), "user %s (uid %u)", cfg->as.name, (unsigned)cfg->as.uid);
         if (ans.setup_error) {
                 result_set(res, PF_INTERNAL, "cannot take the ids of user %s: %s: %s",
