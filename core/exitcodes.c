@@ -92,8 +92,8 @@ static const struct pf_code_info codes[] = {
     {100, "FILE_MISSING", "file: missing (or empty, with --not-empty)", TRANS, INVERTIBLE,
      "create the file or directory, or start what creates it (a socket appears when its "
      "server listens); --wait waits for it"},
-    {101, "FILE_WRONG", "file: wrong type, owner or mode (ACL entries counted)", PERM,
-     ALWAYS_FAILS, "chown, chmod or setfacl -x as the message says (or tmpfiles.d, "
+    {101, "FILE_WRONG", "file: wrong type, owner or mode (ACL entries counted)", PERM, ALWAYS_FAILS,
+     "chown, chmod or setfacl -x as the message says (or tmpfiles.d, "
      "StateDirectory= in the unit)"},
     {102, "FILE_DENIED", "file: not usable by the user (read, write, execute, search)", PERM,
      ALWAYS_FAILS,

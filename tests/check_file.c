@@ -15,10 +15,10 @@ static const struct {
         const char *text;
         int mode; /* -1: refused */
 } modes[] = {
-    {"0640", 0640}, {"640", 0640},  {"0", 0},         {"7", 7},          {"1777", 01777},
-    {"07777", 07777}, {"00640", 0640}, {"4755", 04755}, {"", -1},         {"8", -1},
-    {"0648", -1},   {"17777", -1},  {"077777", -1},   {"u=rw", -1},      {"-640", -1},
-    {"+640", -1},   {" 640", -1},   {"640 ", -1},     {"0x1a4", -1},     {"64O", -1},
+    {"0640", 0640},   {"640", 0640},   {"0", 0},        {"7", 7},      {"1777", 01777},
+    {"07777", 07777}, {"00640", 0640}, {"4755", 04755}, {"", -1},      {"8", -1},
+    {"0648", -1},     {"17777", -1},   {"077777", -1},  {"u=rw", -1},  {"-640", -1},
+    {"+640", -1},     {" 640", -1},    {"640 ", -1},    {"0x1a4", -1}, {"64O", -1},
 };
 
 START_TEST(test_modes)
@@ -132,7 +132,8 @@ START_TEST(test_owners)
         char buf[160];
         const char *user = "x", *group = "x";
         bool ok = file_split_owner(owners[_i].text, buf, sizeof(buf), &user, &group);
-        ck_assert_msg(ok == owners[_i].ok, "'%s': %s", owners[_i].text, ok ? "accepted" : "refused");
+        ck_assert_msg(ok == owners[_i].ok, "'%s': %s", owners[_i].text,
+                      ok ? "accepted" : "refused");
         if (!ok)
                 return;
         if (owners[_i].user)
@@ -198,8 +199,8 @@ static int parse(struct parsed *p, const char *const *args, size_t n)
 START_TEST(test_options)
 {
         struct parsed p;
-        ck_assert_int_eq(PARSE(&p, "type", "dir", "owner", "root:root", "mode-max", "0750",
-                               "free", "5G", "free-inodes", "100000", "mounted", NULL),
+        ck_assert_int_eq(PARSE(&p, "type", "dir", "owner", "root:root", "mode-max", "0750", "free",
+                               "5G", "free-inodes", "100000", "mounted", NULL),
                          PF_OK);
         ck_assert_int_eq(p.cfg.type, FILE_TYPE_DIR);
         ck_assert(p.cfg.owner_set && p.cfg.group_set);
@@ -209,8 +210,7 @@ START_TEST(test_options)
         ck_assert(p.cfg.mounted && p.cfg.free.set && p.cfg.free_inodes_set);
         ck_assert_uint_eq(p.cfg.free_inodes, 100000);
 
-        ck_assert_int_eq(PARSE(&p, "readable", NULL, "writable", NULL, "executable", NULL),
-                         PF_OK);
+        ck_assert_int_eq(PARSE(&p, "readable", NULL, "writable", NULL, "executable", NULL), PF_OK);
         ck_assert_uint_eq(p.cfg.access, FILE_READ | FILE_WRITE | FILE_EXEC);
 
         ck_assert_int_eq(PARSE(&p, "type", "pipe"), PF_USAGE);

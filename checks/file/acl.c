@@ -104,13 +104,15 @@ static bool find_excess(acl_t acl, unsigned mode_max, struct excess *out)
                 char buf[4096];
                 if (tag == ACL_USER) {
                         struct passwd pw, *found = NULL;
-                        if (getpwuid_r((uid_t)id_value, &pw, buf, sizeof(buf), &found) == 0 && found)
+                        if (getpwuid_r((uid_t)id_value, &pw, buf, sizeof(buf), &found) == 0 &&
+                            found)
                                 snprintf(name, sizeof(name), "%s", found->pw_name);
                         else
                                 snprintf(name, sizeof(name), "%u", id_value);
                 } else {
                         struct group gr, *found = NULL;
-                        if (getgrgid_r((gid_t)id_value, &gr, buf, sizeof(buf), &found) == 0 && found)
+                        if (getgrgid_r((gid_t)id_value, &gr, buf, sizeof(buf), &found) == 0 &&
+                            found)
                                 snprintf(name, sizeof(name), "%s", found->gr_name);
                         else
                                 snprintf(name, sizeof(name), "%u", id_value);

@@ -115,8 +115,8 @@ void file_access_as_user(const struct file_config *cfg, const char *path, mode_t
         char who[QUOTE_BUF + 32];
         snprintf(who, sizeof(who), "user %s (uid %u)", cfg->as.name, (unsigned)cfg->as.uid);
         if (ans.setup_error) {
-                result_set(res, PF_INTERNAL, "cannot take the ids of user %s: %s: %s",
-                           cfg->as.name, ans.step, strerror(ans.setup_error));
+                result_set(res, PF_INTERNAL, "cannot take the ids of user %s: %s: %s", cfg->as.name,
+                           ans.step, strerror(ans.setup_error));
                 result_fix(res, "--as needs CAP_SETUID and CAP_SETGID (root, and "
                                 "CapabilityBoundingSet= allowing them)");
                 return;

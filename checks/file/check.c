@@ -49,10 +49,8 @@ static const struct check_option file_options[] = {
     [OPT_READABLE] = {"readable", 0, NULL, "readable (a directory: listable) by the user"},
     [OPT_WRITABLE] = {"writable", 0, NULL,
                       "writable by the user (a directory: files can be made in it)"},
-    [OPT_EXECUTABLE] = {"executable", 0, NULL,
-                        "executable by the user (a directory: searchable)"},
-    [OPT_AS] = {"as", 0, "USER",
-                "judge --readable/--writable/--executable as USER (root only)"},
+    [OPT_EXECUTABLE] = {"executable", 0, NULL, "executable by the user (a directory: searchable)"},
+    [OPT_AS] = {"as", 0, "USER", "judge --readable/--writable/--executable as USER (root only)"},
     [OPT_MOUNTED] = {"mounted", 0, NULL, "a filesystem's root is mounted at PATH"},
     [OPT_FREE] = {"free", 0, "SIZE|PCT",
                   "at least SIZE (K M G T: powers of 1024) or PCT% free for unprivileged users"},
@@ -108,13 +106,15 @@ static int lookup_group(const char *option, const char *name, gid_t *gid, struct
 
 static int parse_owner(struct file_config *cfg, const char *value, struct pf_error *err)
 {
-        char buf[160], q[QUOTE_BUF];
+        char buf[160];
         const char *user, *group;
-        if (!file_split_owner(value, buf, sizeof(buf), &user, &group))
+        if (!file_split_owner(value, buf, sizeof(buf), &user, &group)) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err,
                                     "--owner: '%s' is not USER, USER:GROUP or :GROUP (names or "
                                     "numbers)",
                                     text_quote(value, q, sizeof(q)));
+        }
         cfg->owner_set = user != NULL;
         cfg->group_set = group != NULL;
         if (user) {
@@ -224,8 +224,9 @@ static int file_finish(void *config, unsigned targets, struct pf_error *err)
         (void)targets;
         struct file_config *cfg = config;
         if (cfg->mode >= 0 && cfg->mode_max >= 0 && (cfg->mode & ~cfg->mode_max))
-                return pf_error_set(err, "--mode %04o has bits --mode-max %04o refuses: it could "
-                                         "never pass",
+                return pf_error_set(err,
+                                    "--mode %04o has bits --mode-max %04o refuses: it could "
+                                    "never pass",
                                     (unsigned)cfg->mode, (unsigned)cfg->mode_max);
         if (cfg->as.set && !cfg->access)
                 return pf_error_set(err, "--as: give --readable, --writable or --executable, "
@@ -247,12 +248,13 @@ static int file_parse_target(const void *config, const char *arg, void *target, 
 {
         (void)config;
         struct file_target *t = target;
-        char q[QUOTE_BUF];
         if (!*arg)
                 return pf_error_set(err, "PATH: an empty path");
-        if (strlen(arg) >= sizeof(t->path))
+        if (strlen(arg) >= sizeof(t->path)) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err, "PATH '%s': longer than %zu bytes",
                                     text_quote(arg, q, sizeof(q)), sizeof(t->path) - 1);
+        }
         memcpy(t->path, arg, strlen(arg) + 1);
         text_quote(arg, shown, TARGET_SHOWN_SIZE);
         return PF_OK;

@@ -53,8 +53,8 @@ struct file_config {
         uid_t owner_uid;
         gid_t owner_gid;
         char owner_name[QUOTE_BUF], group_name[QUOTE_BUF]; /* as given, quoted */
-        int mode;     /* -1: not checked */
-        int mode_max; /* -1: not checked */
+        int mode;                                          /* -1: not checked */
+        int mode_max;                                      /* -1: not checked */
         bool not_empty;
         unsigned access; /* FILE_READ | FILE_WRITE | FILE_EXEC */
         struct file_user as;
@@ -124,9 +124,9 @@ void file_access_self(const struct file_config *cfg, const char *path, mode_t st
 /* What one access question found: 0, or the errno of access() or open(), with the step. */
 struct file_access_answer {
         int error;
-        unsigned what;  /* FILE_READ, FILE_WRITE or FILE_EXEC that failed */
-        bool at_open;   /* access() allowed it, open() refused (a security module) */
-        char dir[512];  /* the directory on the way that cannot be searched, if that is why */
+        unsigned what; /* FILE_READ, FILE_WRITE or FILE_EXEC that failed */
+        bool at_open;  /* access() allowed it, open() refused (a security module) */
+        char dir[512]; /* the directory on the way that cannot be searched, if that is why */
 };
 
 /* Asks the kernel for the access in want on path as the calling process (effective ids);

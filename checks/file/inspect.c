@@ -70,9 +70,9 @@ __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t size,
 static void explain_missing(const struct file_config *cfg, const char *path, int error,
                             struct check_result *res)
 {
-        char q[QUOTE_BUF], link[512];
         struct stat lst;
         if (cfg->type != FILE_TYPE_SYMLINK && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+                char q[QUOTE_BUF], link[512];
                 ssize_t n = readlink(path, link, sizeof(link) - 1);
                 link[n > 0 ? n : 0] = '\0';
                 result_set(res, PF_FILE_MISSING, "is a symlink to '%s', which does not exist",
@@ -385,8 +385,8 @@ bool file_inspect(const struct file_config *cfg, const char *path, bool inverted
         char u[64], g[64], summary[512];
         user_name(st.st_uid, u, sizeof(u));
         group_name(st.st_gid, g, sizeof(g));
-        snprintf(summary, sizeof(summary), "%s, %s:%s %04o", file_type_name(type_of(st.st_mode)),
-                 u, g, (unsigned)(st.st_mode & 07777));
+        snprintf(summary, sizeof(summary), "%s, %s:%s %04o", file_type_name(type_of(st.st_mode)), u,
+                 g, (unsigned)(st.st_mode & 07777));
         if (inverted) {
                 /* Only whether it is there matters: an inverted line waits for it to go. */
                 result_set(res, PF_OK, "exists (%s)", summary);
@@ -394,7 +394,8 @@ bool file_inspect(const struct file_config *cfg, const char *path, bool inverted
                 return true;
         }
         if (!check_type(cfg, &st, res) || !check_owner(cfg, path, &st, res) ||
-            !check_mode(cfg, path, &st, res) || (cfg->not_empty && !check_not_empty(path, &st, res)))
+            !check_mode(cfg, path, &st, res) ||
+            (cfg->not_empty && !check_not_empty(path, &st, res)))
                 return false;
         if (cfg->access) {
                 if (cfg->as.set && !cfg->as_self)

@@ -16,8 +16,8 @@ struct mount_entry {
         char mount_point[512]; /* canonical, unescaped */
         char fstype[64];
         char source[256];
-        bool read_only;     /* this mount (MS_RDONLY on the mount itself) */
-        bool sb_read_only;  /* the filesystem (its superblock) */
+        bool read_only;    /* this mount (MS_RDONLY on the mount itself) */
+        bool sb_read_only; /* the filesystem (its superblock) */
 };
 
 /* mountinfo escapes blanks, tabs, newlines and backslashes as \ooo. */
@@ -25,9 +25,8 @@ static void unescape(const char *in, size_t len, char *out, size_t size)
 {
         size_t o = 0;
         for (size_t i = 0; i < len && o + 1 < size; i++) {
-                if (in[i] == '\\' && i + 3 < len + 1 && i + 3 <= len - 0 && in[i + 1] >= '0' &&
-                    in[i + 1] <= '3' && in[i + 2] >= '0' && in[i + 2] <= '7' && in[i + 3] >= '0' &&
-                    in[i + 3] <= '7') {
+                if (in[i] == '\\' && i + 3 < len && in[i + 1] >= '0' && in[i + 1] <= '3' &&
+                    in[i + 2] >= '0' && in[i + 2] <= '7' && in[i + 3] >= '0' && in[i + 3] <= '7') {
                         out[o++] = (char)((in[i + 1] - '0') * 64 + (in[i + 2] - '0') * 8 +
                                           (in[i + 3] - '0'));
                         i += 3;
@@ -114,7 +113,8 @@ static int find_mount(const char *canon, bool exact, struct mount_entry *out)
         while (getline(&line, &cap, f) > 0) {
                 if (!parse_line(line, &e))
                         continue;
-                bool match = exact ? strcmp(e.mount_point, canon) == 0 : covers(e.mount_point, canon);
+                bool match =
+                    exact ? strcmp(e.mount_point, canon) == 0 : covers(e.mount_point, canon);
                 size_t len = strlen(e.mount_point);
                 if (match && len >= best) {
                         best = len;
@@ -129,7 +129,7 @@ static int find_mount(const char *canon, bool exact, struct mount_entry *out)
 
 void file_check_mounted(const char *path, struct check_result *res, char *summary, size_t size)
 {
-        char canon[PATH_MAX], q[QUOTE_BUF], m[QUOTE_BUF], s[QUOTE_BUF], r[QUOTE_BUF];
+        char canon[PATH_MAX], q[QUOTE_BUF], s[QUOTE_BUF];
         if (!realpath(path, canon)) {
                 result_set(res, PF_INTERNAL, "realpath: %s", strerror(errno));
                 return;
@@ -143,28 +143,33 @@ void file_check_mounted(const char *path, struct check_result *res, char *summar
         }
         text_quote(canon, q, sizeof(q));
         if (found == 0) {
-                if (find_mount(canon, false, &e) > 0)
+                if (find_mount(canon, false, &e) > 0) {
+                        char m[QUOTE_BUF];
                         result_set(res, PF_FILE_FILESYSTEM,
                                    "is not a mount point: a directory of the filesystem mounted "
                                    "at '%s' (%s %s)",
                                    text_quote(e.mount_point, m, sizeof(m)), e.fstype,
                                    text_quote(e.source, s, sizeof(s)));
-                else
+                } else {
                         result_set(res, PF_FILE_FILESYSTEM, "is not a mount point");
-                result_fix(res, "mount the volume at %s (a mount unit or an /etc/fstab line) and "
-                                "give the service RequiresMountsFor=%s",
+                }
+                result_fix(res,
+                           "mount the volume at %s (a mount unit or an /etc/fstab line) and "
+                           "give the service RequiresMountsFor=%s",
                            q, q);
                 return;
         }
         if (strcmp(e.root, "/") != 0) {
+                char r[QUOTE_BUF];
                 result_set(res, PF_FILE_FILESYSTEM,
                            "is a bind mount of the directory '%s' of %s (%s), not a "
                            "filesystem's root: the volume itself is not mounted there",
                            text_quote(e.root, r, sizeof(r)), text_quote(e.source, s, sizeof(s)),
                            e.fstype);
-                result_fix(res, "mount the volume at %s before the service starts "
-                                "(RequiresMountsFor=%s); ReadWritePaths= and BindPaths= bind "
-                                "whatever directory is there",
+                result_fix(res,
+                           "mount the volume at %s before the service starts "
+                           "(RequiresMountsFor=%s); ReadWritePaths= and BindPaths= bind "
+                           "whatever directory is there",
                            q, q);
                 return;
         }
@@ -179,8 +184,9 @@ void file_explain_read_only(const char *path, const char *who, struct check_resu
         if (!realpath(path, canon) || find_mount(canon, false, &e) <= 0) {
                 result_set(res, PF_FILE_FILESYSTEM, "not writable by %s: a read-only filesystem",
                            who);
-                result_fix(res, "add %s to ReadWritePaths= in the unit (ProtectSystem=strict), or "
-                                "remount the filesystem read-write",
+                result_fix(res,
+                           "add %s to ReadWritePaths= in the unit (ProtectSystem=strict), or "
+                           "remount the filesystem read-write",
                            q);
                 return;
         }
@@ -193,16 +199,18 @@ void file_explain_read_only(const char *path, const char *who, struct check_resu
                            "writable %s filesystem (ProtectSystem=strict or ReadOnlyPaths= in "
                            "the unit?)",
                            who, m, e.fstype);
-                result_fix(res, "add %s to ReadWritePaths= in the unit (ProtectSystem=strict "
-                                "makes everything else read-only)",
+                result_fix(res,
+                           "add %s to ReadWritePaths= in the unit (ProtectSystem=strict "
+                           "makes everything else read-only)",
                            q);
                 return;
         }
         result_set(res, PF_FILE_FILESYSTEM,
                    "not writable by %s: the %s filesystem at '%s' is mounted read-only", who,
                    e.fstype, m);
-        result_fix(res, "mount -o remount,rw %s (and its /etc/fstab line); a filesystem that "
-                        "hit errors goes read-only: look at dmesg",
+        result_fix(res,
+                   "mount -o remount,rw %s (and its /etc/fstab line); a filesystem that "
+                   "hit errors goes read-only: look at dmesg",
                    m);
 }
 
@@ -218,17 +226,16 @@ void file_check_space(const struct file_config *cfg, const char *path, struct ch
         unsigned long long avail = (unsigned long long)vfs.f_bavail * frsize;
         unsigned long long total = (unsigned long long)vfs.f_blocks * frsize;
         unsigned pct = total ? (unsigned)((long double)avail * 100.0L / (long double)total) : 0;
-        char a[32], t[32], want[32];
+        char a[32], t[32];
         file_format_bytes(avail, a, sizeof(a));
         file_format_bytes(total, t, sizeof(t));
-        const char *fix = "free space on it (du -xsh on its mount point shows what uses it), or "
-                          "grow the filesystem";
         if (cfg->free.set) {
                 bool short_of = cfg->free.percent
                                     ? (long double)avail * 100.0L <
                                           (long double)cfg->free.value * (long double)total
                                     : avail < cfg->free.value;
                 if (short_of) {
+                        char want[32];
                         if (cfg->free.percent)
                                 snprintf(want, sizeof(want), "%llu%%", cfg->free.value);
                         else
@@ -236,7 +243,8 @@ void file_check_space(const struct file_config *cfg, const char *path, struct ch
                         result_set(res, PF_FILE_FILESYSTEM,
                                    "only %s free for unprivileged users of %s (%u%%), needs %s", a,
                                    t, pct, want);
-                        result_fix(res, "%s", fix);
+                        result_fix(res, "free space on it (du -xsh on its mount point shows "
+                                        "what uses it), or grow the filesystem");
                         return;
                 }
         }

@@ -77,9 +77,9 @@ static const struct {
         const char *name;
         enum file_type type;
 } type_names[] = {
-    {"file", FILE_TYPE_FILE},       {"dir", FILE_TYPE_DIR},         {"directory", FILE_TYPE_DIR},
-    {"socket", FILE_TYPE_SOCKET},   {"fifo", FILE_TYPE_FIFO},       {"symlink", FILE_TYPE_SYMLINK},
-    {"link", FILE_TYPE_SYMLINK},    {"block", FILE_TYPE_BLOCK},     {"char", FILE_TYPE_CHAR},
+    {"file", FILE_TYPE_FILE},     {"dir", FILE_TYPE_DIR},     {"directory", FILE_TYPE_DIR},
+    {"socket", FILE_TYPE_SOCKET}, {"fifo", FILE_TYPE_FIFO},   {"symlink", FILE_TYPE_SYMLINK},
+    {"link", FILE_TYPE_SYMLINK},  {"block", FILE_TYPE_BLOCK}, {"char", FILE_TYPE_CHAR},
 };
 
 bool file_parse_type(const char *text, enum file_type *type)
