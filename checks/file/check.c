@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -268,6 +269,8 @@ struct file_job {
         unsigned refs;
         bool done;
         bool inverted;
+        bool passed;    /* every condition the thread judged held */
+        mode_t st_mode; /* of what the path names */
         uint64_t deadline_us;
         struct file_config cfg;
         struct file_target target;
@@ -291,10 +294,11 @@ static void *attempt_on_thread(void *arg)
         struct check_result res;
         memcpy(&res, &job->res, sizeof(res));
         mode_t st_mode;
-        (void)file_inspect(&job->cfg, job->target.path, job->inverted, job->deadline_us, &res,
-                           &st_mode);
+        bool passed = file_inspect(&job->cfg, job->target.path, job->inverted, &res, &st_mode);
         pthread_mutex_lock(&job->lock);
         memcpy(&job->res, &res, sizeof(res));
+        job->passed = passed;
+        job->st_mode = st_mode;
         job->done = true;
         pthread_cond_signal(&job->done_cond);
         job_release_locked(job);
@@ -351,6 +355,20 @@ static int job_start(struct file_job *job)
         return rc;
 }
 
+/* The last step, from this (the main) thread: a child forked from the worker would carry a copy
+ * of a thread that is not there. */
+static void judge_as_user(const struct file_config *cfg, const struct file_target *target,
+                          mode_t st_mode, uint64_t deadline_us, struct check_result *res)
+{
+        struct check_result as = *res;
+        file_access_as_user(cfg, target->path, st_mode, deadline_us, &as);
+        if (as.code != PF_OK) {
+                *res = as;
+                return;
+        }
+        file_access_summary(cfg, S_ISDIR(st_mode), res->message, sizeof(res->message));
+}
+
 static void file_run(const void *config, const void *target, const struct attempt *attempt,
                      struct check_result *res)
 {
@@ -383,8 +401,14 @@ static void file_run(const void *config, const void *target, const struct attemp
                 else if (pthread_cond_timedwait(&job->done_cond, &job->lock, &until) == ETIMEDOUT)
                         break;
         }
+        bool as_user = false;
+        mode_t st_mode = 0;
         if (job->done) {
                 memcpy(res, &job->res, sizeof(*res));
+                const struct file_config *cfg = config;
+                as_user = job->passed && !attempt->inverted && cfg->access && cfg->as.set &&
+                          !cfg->as_self;
+                st_mode = job->st_mode;
         } else {
                 /* The thread is left blocked in the kernel; it frees the job when it returns. */
                 char span[32];
@@ -398,6 +422,8 @@ static void file_run(const void *config, const void *target, const struct attemp
                                 "-T PATH; dmesg for 'server not responding')");
         }
         job_release_locked(job);
+        if (as_user)
+                judge_as_user(config, target, st_mode, attempt->deadline_us, res);
 }
 
 const struct check check_file = {

@@ -97,7 +97,10 @@ void file_format_perms(unsigned perms, char out[4]);
  * every condition asked for held so far (the --as part is then up to as_user.c). type_out gets
  * the st_mode of what the path names (links followed unless --type symlink). */
 bool file_inspect(const struct file_config *cfg, const char *path, bool inverted,
-                  uint64_t deadline_us, struct check_result *res, mode_t *type_out);
+                  struct check_result *res, mode_t *type_out);
+
+/* Appends what was judged to a passing line: "; readable, writable by myapp". */
+void file_access_summary(const struct file_config *cfg, bool dir, char *buf, size_t size);
 
 /* Names the first directory on the way to path that access(X_OK) refuses to this process,
  * into dir (empty when none is refused). Uses only system calls (safe in a forked child). */

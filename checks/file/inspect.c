@@ -356,7 +356,7 @@ void file_access_self(const struct file_config *cfg, const char *path, mode_t st
         file_access_verdict(cfg, path, st_mode, &a, who, res);
 }
 
-static void access_summary(const struct file_config *cfg, bool dir, char *buf, size_t size)
+void file_access_summary(const struct file_config *cfg, bool dir, char *buf, size_t size)
 {
         static const unsigned order[] = {FILE_READ, FILE_WRITE, FILE_EXEC};
         const char *sep = "; ";
@@ -372,7 +372,7 @@ static void access_summary(const struct file_config *cfg, bool dir, char *buf, s
 }
 
 bool file_inspect(const struct file_config *cfg, const char *path, bool inverted,
-                  uint64_t deadline_us, struct check_result *res, mode_t *type_out)
+                  struct check_result *res, mode_t *type_out)
 {
         struct stat st;
         int r = cfg->type == FILE_TYPE_SYMLINK ? lstat(path, &st) : stat(path, &st);
@@ -397,14 +397,13 @@ bool file_inspect(const struct file_config *cfg, const char *path, bool inverted
             !check_mode(cfg, path, &st, res) ||
             (cfg->not_empty && !check_not_empty(path, &st, res)))
                 return false;
-        if (cfg->access) {
-                if (cfg->as.set && !cfg->as_self)
-                        file_access_as_user(cfg, path, st.st_mode, deadline_us, res);
-                else
-                        file_access_self(cfg, path, st.st_mode, res);
+        /* Access as another user is asked last, by the caller: its child is forked from the
+         * main thread, not from this one. */
+        if (cfg->access && !(cfg->as.set && !cfg->as_self)) {
+                file_access_self(cfg, path, st.st_mode, res);
                 if (res->code != PF_OK)
                         return false;
-                access_summary(cfg, S_ISDIR(st.st_mode), summary, sizeof(summary));
+                file_access_summary(cfg, S_ISDIR(st.st_mode), summary, sizeof(summary));
         }
         char part[256] = "";
         if (cfg->mounted) {
