@@ -269,6 +269,7 @@ struct file_job {
         unsigned refs;
         bool done;
         bool inverted;
+        bool verbose;
         bool passed;    /* every condition the thread judged held */
         mode_t st_mode; /* of what the path names */
         uint64_t deadline_us;
@@ -294,7 +295,8 @@ static void *attempt_on_thread(void *arg)
         struct check_result res;
         memcpy(&res, &job->res, sizeof(res));
         mode_t st_mode;
-        bool passed = file_inspect(&job->cfg, job->target.path, job->inverted, &res, &st_mode);
+        bool passed =
+            file_inspect(&job->cfg, job->target.path, job->inverted, job->verbose, &res, &st_mode);
         pthread_mutex_lock(&job->lock);
         memcpy(&job->res, &res, sizeof(res));
         job->passed = passed;
@@ -381,6 +383,7 @@ static void file_run(const void *config, const void *target, const struct attemp
         memcpy(&job->target, target, sizeof(job->target));
         memcpy(&job->res, res, sizeof(job->res));
         job->inverted = attempt->inverted;
+        job->verbose = attempt->verbose;
         job->deadline_us = attempt->deadline_us;
         uint64_t started = clock_now_us();
         int rc = job_start(job);

@@ -96,7 +96,7 @@ void file_format_perms(unsigned perms, char out[4]);
 /* Everything an attempt looks at but the access as another user; fills res. Returns true when
  * every condition asked for held so far (the --as part is then up to as_user.c). type_out gets
  * the st_mode of what the path names (links followed unless --type symlink). */
-bool file_inspect(const struct file_config *cfg, const char *path, bool inverted,
+bool file_inspect(const struct file_config *cfg, const char *path, bool inverted, bool verbose,
                   struct check_result *res, mode_t *type_out);
 
 /* Appends what was judged to a passing line: "; readable, writable by myapp". */

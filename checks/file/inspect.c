@@ -371,7 +371,7 @@ void file_access_summary(const struct file_config *cfg, bool dir, char *buf, siz
                 append(buf, size, " by %s", cfg->as.name);
 }
 
-bool file_inspect(const struct file_config *cfg, const char *path, bool inverted,
+bool file_inspect(const struct file_config *cfg, const char *path, bool inverted, bool verbose,
                   struct check_result *res, mode_t *type_out)
 {
         struct stat st;
@@ -382,9 +382,21 @@ bool file_inspect(const struct file_config *cfg, const char *path, bool inverted
                 return false;
         }
         *type_out = st.st_mode;
-        char u[64], g[64], summary[512];
-        user_name(st.st_uid, u, sizeof(u));
-        group_name(st.st_gid, g, sizeof(g));
+        char u[QUOTE_BUF], g[QUOTE_BUF], summary[768];
+        /* Names known from the options cost nothing; any other costs a lookup in the name
+         * service (/etc/passwd, /etc/group, or further), which a passing line does without. */
+        if (cfg->owner_set && st.st_uid == cfg->owner_uid)
+                snprintf(u, sizeof(u), "%s", cfg->owner_name);
+        else if (verbose || inverted)
+                user_name(st.st_uid, u, sizeof(u));
+        else
+                snprintf(u, sizeof(u), "%u", (unsigned)st.st_uid);
+        if (cfg->group_set && st.st_gid == cfg->owner_gid)
+                snprintf(g, sizeof(g), "%s", cfg->group_name);
+        else if (verbose || inverted)
+                group_name(st.st_gid, g, sizeof(g));
+        else
+                snprintf(g, sizeof(g), "%u", (unsigned)st.st_gid);
         snprintf(summary, sizeof(summary), "%s, %s:%s %04o", file_type_name(type_of(st.st_mode)), u,
                  g, (unsigned)(st.st_mode & 07777));
         if (inverted) {

@@ -13,6 +13,8 @@ Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--repeat F] [--q
               3 for steadier medians on a busy machine
   --quick     a fifth of the repetitions (--repeat 0.2), for trying the benchmark itself out
   --strict    exit 3 when a goal is missed (by default only the table says so)
+  --only A,B  only these sections (startup, host_settings, dns, exec_check, file_check, port,
+              redis, mysql, postgres, http, deadlines, parallel), to measure one check alone
 Exit status: 0, 3 (a goal missed, with --strict), 1 (the benchmark could not run: a server did
 not start, a command gave an unexpected answer).
 """
@@ -130,6 +132,7 @@ class Bench:
         self.preflight = os.path.abspath(args.preflight)
         self.helpers = os.path.abspath(args.helpers)
         self.scale = 0.2 if args.quick else args.repeat
+        self.only = [w for w in (args.only or "").split(",") if w]
         self.work = tempfile.mkdtemp(prefix="preflight-bench.")
         os.chmod(self.work, 0o755)
         self.children = Children(self.work)
@@ -307,6 +310,46 @@ class Bench:
                    "preflight starts /bin/true from vfork in its own process group with its "
                    "output on a pipe, waits on a pidfd, and looks for anything left behind in "
                    "/proc/self/task/*/children.", s, "/bin/true", n)
+
+    def file_check(self):
+        """The file check: one stat, owner and mode, and access(2) plus an open for reading, all
+        on the attempt's worker thread; then mountinfo and statvfs; then --as, a forked child
+        that takes nobody's ids (root only); then --mode-max on a file with an ACL, which loads
+        libacl."""
+        acl_file = os.path.join(self.work, "acl-file")
+        with open(acl_file, "w") as f:
+            f.write("x\n")
+        os.chmod(acl_file, 0o640)
+        has_acl = shutil.which("setfacl") and subprocess.run(
+            ["setfacl", "-m", "u:nobody:r", acl_file], capture_output=True).returncode == 0
+        plain = Command("preflight file /etc/passwd --type file --mode-max 0644 --readable",
+                        self.pf("file", "/etc/passwd", "--type", "file", "--mode-max", "0644",
+                                "--readable"))
+        cmds = [plain,
+                # A name to look up (glibc's name service), as the user check does.
+                Command("preflight file /etc/passwd --owner root:root",
+                        self.pf("file", "/etc/passwd", "--owner", "root:root")),
+                Command("preflight file / --mounted --free 1K --free-inodes 1",
+                        self.pf("file", "/", "--mounted", "--free", "1K", "--free-inodes", "1"))]
+        if os.geteuid() == 0:
+            cmds.append(Command("preflight file /etc/passwd --as nobody --readable",
+                                self.pf("file", "/etc/passwd", "--as", "nobody", "--readable")))
+        if has_acl:
+            cmds.append(Command("preflight file ACL-FILE --mode-max 0644 (loads libacl)",
+                                self.pf("file", acl_file, "--mode-max", "0644")))
+        cmds.append(Command("/bin/true", ["/bin/true"]))
+        for c in cmds:
+            self.verify(c)
+        n = self.rounds(400)
+        s = self.measure(cmds, n)
+        true = s["/bin/true"].median
+        ratio = s[plain.label].median / true
+        self.goal("`preflight file` start-up ≤ 1.5× `/bin/true`", f"{ratio:.2f}×", ratio <= 1.5)
+        self.table("Start-up: file",
+                   "Each attempt runs on a worker thread that the deadline may abandon (a hung "
+                   "filesystem blocks stat(2) in the kernel); `--as` adds a forked child; libacl "
+                   "is loaded only for a file that has an ACL.", s, "/bin/true", n)
+        self.remember_memory(s, plain.label)
 
     def port(self):
         loads = []
@@ -653,19 +696,24 @@ class Bench:
         self.sections += lines
 
     def run(self):
-        self.startup()
-        self.host_settings()
-        self.dns()
-        self.exec_check()
-        self.port()
-        self.redis()
-        self.mysql()
-        self.postgres()
-        _, words = self.children.start("http_server", ["python3", os.path.join(
-            PEERS, "http_server.py"), "--port", "0"])
-        self.http(words[0])
-        self.deadlines(words[0])
-        self.parallel()
+        sections = ["startup", "host_settings", "dns", "exec_check", "file_check", "port",
+                    "redis", "mysql", "postgres", "http", "deadlines", "parallel"]
+        unknown = [w for w in self.only if w not in sections]
+        if unknown:
+            raise BenchError(f"--only: no section {', '.join(unknown)} (sections: "
+                             f"{', '.join(sections)})")
+        http_port = None
+        for name in sections:
+            if self.only and name not in self.only:
+                continue
+            if name in ("http", "deadlines"):
+                if http_port is None:
+                    _, words = self.children.start("http_server", ["python3", os.path.join(
+                        PEERS, "http_server.py"), "--port", "0"])
+                    http_port = words[0]
+                getattr(self, name)(http_port)
+            else:
+                getattr(self, name)()
         self.memory_table()
 
     def report(self, started, load_before):
@@ -802,6 +850,7 @@ def main():
     parser.add_argument("--repeat", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--strict", action="store_true")
+    parser.add_argument("--only")
     args = parser.parse_args()
     if not 0 < args.repeat <= 100:
         parser.error("--repeat must be more than 0 and at most 100")
