@@ -8,7 +8,6 @@
  * the path), so an abandoned one touches nothing the caller frees; it frees its job itself.
  */
 #include <errno.h>
-#include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
@@ -66,45 +65,6 @@ static void file_init(void *config)
         cfg->mode_max = -1;
 }
 
-static int lookup_user(const char *option, const char *name, uid_t *uid, gid_t *gid,
-                       struct pf_error *err)
-{
-        char q[QUOTE_BUF];
-        unsigned long number;
-        errno = 0;
-        const struct passwd *pw = getpwnam(name);
-        if (pw) {
-                *uid = pw->pw_uid;
-                *gid = pw->pw_gid;
-                return PF_OK;
-        }
-        if (text_parse_ulong(name, 0, 4294967294UL, &number)) {
-                *uid = (uid_t)number;
-                pw = getpwuid(*uid);
-                *gid = pw ? pw->pw_gid : (gid_t)number;
-                return PF_OK;
-        }
-        return pf_error_set(err, "--%s: no user '%s' on this host (getent passwd lists them)",
-                            option, text_quote(name, q, sizeof(q)));
-}
-
-static int lookup_group(const char *option, const char *name, gid_t *gid, struct pf_error *err)
-{
-        char q[QUOTE_BUF];
-        unsigned long number;
-        const struct group *gr = getgrnam(name);
-        if (gr) {
-                *gid = gr->gr_gid;
-                return PF_OK;
-        }
-        if (text_parse_ulong(name, 0, 4294967294UL, &number)) {
-                *gid = (gid_t)number;
-                return PF_OK;
-        }
-        return pf_error_set(err, "--%s: no group '%s' on this host (getent group lists them)",
-                            option, text_quote(name, q, sizeof(q)));
-}
-
 static int parse_owner(struct file_config *cfg, const char *value, struct pf_error *err)
 {
         char buf[160];
@@ -116,24 +76,21 @@ static int parse_owner(struct file_config *cfg, const char *value, struct pf_err
                                     "numbers)",
                                     text_quote(value, q, sizeof(q)));
         }
+        /* Looked up when an attempt runs, as the user check looks its user up. */
         cfg->owner_set = user != NULL;
         cfg->group_set = group != NULL;
         if (user) {
-                gid_t ignored;
-                if (lookup_user("owner", user, &cfg->owner_uid, &ignored, err) != PF_OK)
-                        return PF_USAGE;
+                snprintf(cfg->owner_raw, sizeof(cfg->owner_raw), "%s", user);
                 text_quote(user, cfg->owner_name, sizeof(cfg->owner_name));
         }
         if (group) {
-                if (lookup_group("owner", group, &cfg->owner_gid, err) != PF_OK)
-                        return PF_USAGE;
+                snprintf(cfg->group_raw, sizeof(cfg->group_raw), "%s", group);
                 text_quote(group, cfg->group_name, sizeof(cfg->group_name));
         }
         return PF_OK;
 }
 
-/* --as USER: the uid, the primary gid and the supplementary groups the service would have
- * (initgroups' list, as systemd gives a unit's User=). */
+/* --as USER: looked up when an attempt runs (its uid, gid and supplementary groups). */
 static int parse_as(struct file_config *cfg, const char *value, struct pf_error *err)
 {
         char q[QUOTE_BUF];
@@ -142,24 +99,20 @@ static int parse_as(struct file_config *cfg, const char *value, struct pf_error 
                 return pf_error_set(err, "--as: '%s' is not a user name or uid",
                                     text_quote(value, q, sizeof(q)));
         memset(as, 0, sizeof(*as));
-        if (lookup_user("as", value, &as->uid, &as->gid, err) != PF_OK)
-                return PF_USAGE;
+        snprintf(as->raw, sizeof(as->raw), "%s", value);
         text_quote(value, as->name, sizeof(as->name));
-        const struct passwd *pw = getpwuid(as->uid);
-        int n = FILE_MAX_GROUPS;
-        if (pw) {
-                if (getgrouplist(pw->pw_name, as->gid, as->groups, &n) < 0)
-                        return pf_error_set(err,
-                                            "--as: user '%s' is in more than %d groups, more "
-                                            "than preflight keeps",
-                                            text_quote(value, q, sizeof(q)), FILE_MAX_GROUPS);
-                as->n_groups = (unsigned)n;
-        } else {
-                as->groups[0] = as->gid;
-                as->n_groups = 1;
-        }
         as->set = true;
         return PF_OK;
+}
+
+/* Whether USER (a name or a number) is the user this process runs as. */
+static bool is_self(const char *user)
+{
+        unsigned long number;
+        if (text_parse_ulong(user, 0, 4294967294UL, &number) && number == geteuid())
+                return true;
+        const struct passwd *pw = getpwuid(geteuid());
+        return pw && strcmp(pw->pw_name, user) == 0;
 }
 
 static int file_parse_option(void *config, unsigned option, const char *value, struct pf_error *err)
@@ -233,8 +186,7 @@ static int file_finish(void *config, unsigned targets, struct pf_error *err)
                 return pf_error_set(err, "--as: give --readable, --writable or --executable, "
                                          "what the user must be able to do");
         if (cfg->as.set) {
-                cfg->as_self = cfg->as.uid == geteuid();
-                if (!cfg->as_self && geteuid() != 0)
+                if (geteuid() != 0 && !is_self(cfg->as.raw))
                         return pf_error_set(err,
                                             "--as %s: only root can judge as another user (this "
                                             "process runs as uid %u); as the service's own user, "
@@ -295,6 +247,7 @@ static void *attempt_on_thread(void *arg)
         struct check_result res;
         memcpy(&res, &job->res, sizeof(res));
         mode_t st_mode;
+        /* job->cfg is the thread's own copy: the users it names are looked up into it. */
         bool passed =
             file_inspect(&job->cfg, job->target.path, job->inverted, job->verbose, &res, &st_mode);
         pthread_mutex_lock(&job->lock);
@@ -406,11 +359,12 @@ static void file_run(const void *config, const void *target, const struct attemp
         }
         bool as_user = false;
         mode_t st_mode = 0;
+        struct file_config resolved; /* with the --as user the thread looked up */
         if (job->done) {
                 memcpy(res, &job->res, sizeof(*res));
-                const struct file_config *cfg = config;
-                as_user = job->passed && !attempt->inverted && cfg->access && cfg->as.set &&
-                          !cfg->as_self;
+                memcpy(&resolved, &job->cfg, sizeof(resolved));
+                as_user = job->passed && !attempt->inverted && resolved.access && resolved.as.set &&
+                          !resolved.as_self;
                 st_mode = job->st_mode;
         } else {
                 /* The thread is left blocked in the kernel; it frees the job when it returns. */
@@ -426,7 +380,7 @@ static void file_run(const void *config, const void *target, const struct attemp
         }
         job_release_locked(job);
         if (as_user)
-                judge_as_user(config, target, st_mode, attempt->deadline_us, res);
+                judge_as_user(&resolved, target, st_mode, attempt->deadline_us, res);
 }
 
 const struct check check_file = {

@@ -40,7 +40,10 @@ enum { FILE_READ = 1, FILE_WRITE = 2, FILE_EXEC = 4 };
 
 struct file_user {
         bool set;
+        char raw[64];         /* as given (a valid name or number) */
         char name[QUOTE_BUF]; /* as given, quoted for messages */
+        /* The rest is looked up when an attempt runs (the user may be made after a chain was
+         * checked: sysusers.d at boot), on the attempt's worker thread. */
         uid_t uid;
         gid_t gid;
         unsigned n_groups;
@@ -52,13 +55,15 @@ struct file_config {
         bool owner_set, group_set;
         uid_t owner_uid;
         gid_t owner_gid;
+        char owner_raw[64], group_raw[64];                 /* as given */
         char owner_name[QUOTE_BUF], group_name[QUOTE_BUF]; /* as given, quoted */
         int mode;                                          /* -1: not checked */
         int mode_max;                                      /* -1: not checked */
         bool not_empty;
         unsigned access; /* FILE_READ | FILE_WRITE | FILE_EXEC */
         struct file_user as;
-        bool as_self; /* --as names the user this process runs as: no child needed */
+        bool as_self; /* --as names the user this process runs as: no child needed (set when
+                         the attempt has looked the user up) */
         bool mounted;
         struct file_free free;
         bool free_inodes_set;
@@ -96,7 +101,7 @@ void file_format_perms(unsigned perms, char out[4]);
 /* Everything an attempt looks at but the access as another user; fills res. Returns true when
  * every condition asked for held so far (the --as part is then up to as_user.c). type_out gets
  * the st_mode of what the path names (links followed unless --type symlink). */
-bool file_inspect(const struct file_config *cfg, const char *path, bool inverted, bool verbose,
+bool file_inspect(struct file_config *cfg, const char *path, bool inverted, bool verbose,
                   struct check_result *res, mode_t *type_out);
 
 /* Appends what was judged to a passing line: "; readable, writable by myapp". */

@@ -67,6 +67,103 @@ __attribute__((format(printf, 3, 4))) static void append(char *buf, size_t size,
         va_end(ap);
 }
 
+/* A user by name, else by number (a name that looks like a number is tried as a name first, as
+ * the user check does). The reentrant lookups: this runs on the worker thread. */
+static bool find_user(const char *name, uid_t *uid, gid_t *gid, char *pw_name, size_t size)
+{
+        char buf[4096];
+        struct passwd pw, *found = NULL;
+        unsigned long number;
+        if (getpwnam_r(name, &pw, buf, sizeof(buf), &found) != 0 || !found) {
+                if (!text_parse_ulong(name, 0, 4294967294UL, &number))
+                        return false;
+                *uid = (uid_t)number;
+                *gid = (gid_t)number; /* no entry: its own number as the group */
+                pw_name[0] = '\0';
+                if (getpwuid_r(*uid, &pw, buf, sizeof(buf), &found) == 0 && found) {
+                        *gid = found->pw_gid;
+                        snprintf(pw_name, size, "%s", found->pw_name);
+                }
+                return true;
+        }
+        *uid = found->pw_uid;
+        *gid = found->pw_gid;
+        snprintf(pw_name, size, "%s", found->pw_name);
+        return true;
+}
+
+static bool find_group(const char *name, gid_t *gid)
+{
+        char buf[4096];
+        struct group gr, *found = NULL;
+        unsigned long number;
+        if (getgrnam_r(name, &gr, buf, sizeof(buf), &found) == 0 && found) {
+                *gid = found->gr_gid;
+                return true;
+        }
+        if (!text_parse_ulong(name, 0, 4294967294UL, &number))
+                return false;
+        *gid = (gid_t)number;
+        return true;
+}
+
+/* --owner's user and group; false (101) when one does not exist. */
+static bool resolve_owner(struct file_config *cfg, struct check_result *res)
+{
+        char pw_name[256];
+        gid_t ignored;
+        if (cfg->owner_set &&
+            !find_user(cfg->owner_raw, &cfg->owner_uid, &ignored, pw_name, sizeof(pw_name))) {
+                result_set(res, PF_FILE_WRONG,
+                           "--owner names a user, '%s', that does not exist on "
+                           "this host",
+                           cfg->owner_name);
+                result_fix(res, "create the user (useradd, sysusers.d) or fix --owner");
+                return false;
+        }
+        if (cfg->group_set && !find_group(cfg->group_raw, &cfg->owner_gid)) {
+                result_set(res, PF_FILE_WRONG,
+                           "--owner names a group, '%s', that does not exist "
+                           "on this host",
+                           cfg->group_name);
+                result_fix(res, "create the group (groupadd, sysusers.d) or fix --owner");
+                return false;
+        }
+        return true;
+}
+
+/* --as USER: its uid, gid and supplementary groups (initgroups' list, as systemd gives a unit's
+ * User=); false (102) when it does not exist or has more groups than are kept. */
+static bool resolve_as(struct file_config *cfg, struct check_result *res)
+{
+        struct file_user *as = &cfg->as;
+        char pw_name[256];
+        if (!find_user(as->raw, &as->uid, &as->gid, pw_name, sizeof(pw_name))) {
+                result_set(res, PF_FILE_DENIED,
+                           "--as names a user, '%s', that does not exist on "
+                           "this host",
+                           as->name);
+                result_fix(res, "create the user (useradd, sysusers.d, DynamicUser= has none "
+                                "outside the unit) or fix --as");
+                return false;
+        }
+        as->groups[0] = as->gid;
+        as->n_groups = 1;
+        if (pw_name[0]) {
+                int n = FILE_MAX_GROUPS;
+                if (getgrouplist(pw_name, as->gid, as->groups, &n) < 0) {
+                        result_set(res, PF_INTERNAL,
+                                   "user '%s' is in more than %d groups, more than preflight "
+                                   "keeps",
+                                   as->name, FILE_MAX_GROUPS);
+                        return false;
+                }
+                as->n_groups = (unsigned)n;
+        }
+        cfg->as_self = as->uid == geteuid();
+        return true;
+}
+
 static void explain_missing(const struct file_config *cfg, const char *path, int error,
                             struct check_result *res)
 {
@@ -371,7 +468,7 @@ void file_access_summary(const struct file_config *cfg, bool dir, char *buf, siz
                 append(buf, size, " by %s", cfg->as.name);
 }
 
-bool file_inspect(const struct file_config *cfg, const char *path, bool inverted, bool verbose,
+bool file_inspect(struct file_config *cfg, const char *path, bool inverted, bool verbose,
                   struct check_result *res, mode_t *type_out)
 {
         struct stat st;
@@ -405,12 +502,14 @@ bool file_inspect(const struct file_config *cfg, const char *path, bool inverted
                 result_fix(res, "remove it if nothing uses it (a PID file whose process is gone)");
                 return true;
         }
-        if (!check_type(cfg, &st, res) || !check_owner(cfg, path, &st, res) ||
-            !check_mode(cfg, path, &st, res) ||
+        if (!check_type(cfg, &st, res) || !resolve_owner(cfg, res) ||
+            !check_owner(cfg, path, &st, res) || !check_mode(cfg, path, &st, res) ||
             (cfg->not_empty && !check_not_empty(path, &st, res)))
                 return false;
         /* Access as another user is asked last, by the caller: its child is forked from the
          * main thread, not from this one. */
+        if (cfg->access && cfg->as.set && !resolve_as(cfg, res))
+                return false;
         if (cfg->access && !(cfg->as.set && !cfg->as_self)) {
                 file_access_self(cfg, path, st.st_mode, res);
                 if (res->code != PF_OK)

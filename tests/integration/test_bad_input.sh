@@ -193,9 +193,6 @@ done <<'ROWS'
 2 | --owner: ':' is not USER | file /etc/passwd --owner :
 2 | --owner: 'a:b:c' is not USER | file /etc/passwd --owner a:b:c
 2 | --owner: 'r\x1b[31m' is not USER | file /etc/passwd --owner $'r\e[31m'
-2 | --owner: no user 'no-such-user' | file /etc/passwd --owner no-such-user
-2 | --owner: no group 'no-such-group' | file /etc/passwd --owner root:no-such-group
-2 | --as: no user 'no-such-user' | file /etc/passwd --as no-such-user --readable
 2 | --as: 'a/b' is not a user name or uid | file /etc/passwd --as a/b --readable
 2 | --as: give --readable, --writable or --executable | file /etc/passwd --as root
 2 | --free: '5X' is not a size | file / --free 5X
