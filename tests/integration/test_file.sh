@@ -167,6 +167,17 @@ if [ -c /dev/fuse ]; then
 	expect_code 103 "the same with --wait and --as"; expect_took 1000 "at -t 1s"
 	in_ns "$hang" "$PREFLIGHT" file "$D/vol/x" -t 1s --invert
 	expect_code 103 "--invert: a filesystem that does not answer is no missing file"
+	# A server that answers stat but takes access(2) and open(2) and never answers them
+	# (tests/peers/hung_fuse.py, a test double): the --as child is left in a wait no signal
+	# ends, and preflight, another process, ends at the deadline all the same. The server is
+	# killed before the namespace goes, which ends that wait.
+	run_cmd unshare --mount --propagation private -- /bin/bash -c '
+		python3 "$1" "$2" >"$2.out" 2>&1 & server=$!
+		for _ in $(seq 100); do grep -q ready "$2.out" 2>/dev/null && break; sleep 0.05; done
+		"$3" file "$2/x" -t 1s --as nobody --readable; rc=$?
+		kill $server; wait $server; exit $rc' ns "$PEERS/hung_fuse.py" "$D/vol" "$PREFLIGHT"
+	expect_code 103 "--as: a child blocked for good in the kernel ends at the deadline"; expect_took 1000 "at -t 1s"
+	expect_text ERR "no answer by the deadline while asking as user nobody" "says so"
 else
 	skip_case "no /dev/fuse: the filesystem that never answers is not tested"
 fi
