@@ -93,11 +93,12 @@ static int parse_owner(struct file_config *cfg, const char *value, struct pf_err
 /* --as USER: looked up when an attempt runs (its uid, gid and supplementary groups). */
 static int parse_as(struct file_config *cfg, const char *value, struct pf_error *err)
 {
-        char q[QUOTE_BUF];
         struct file_user *as = &cfg->as;
-        if (!file_valid_name(value))
+        if (!file_valid_name(value)) {
+                char q[QUOTE_BUF];
                 return pf_error_set(err, "--as: '%s' is not a user name or uid",
                                     text_quote(value, q, sizeof(q)));
+        }
         memset(as, 0, sizeof(*as));
         snprintf(as->raw, sizeof(as->raw), "%s", value);
         text_quote(value, as->name, sizeof(as->name));
