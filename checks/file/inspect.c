@@ -201,9 +201,15 @@ static void explain_stat_error(const struct file_config *cfg, const char *path, 
                 return;
         case EACCES:
                 file_blocked_dir(path, dir, sizeof(dir));
-                result_set(res, PF_FILE_DENIED,
-                           "this process (uid %u) cannot search '%s', a directory on the way",
-                           (unsigned)geteuid(), text_quote(dir[0] ? dir : path, q, sizeof(q)));
+                if (dir[0])
+                        result_set(res, PF_FILE_DENIED,
+                                   "this process (uid %u) cannot search '%s', a directory on the "
+                                   "way",
+                                   (unsigned)geteuid(), text_quote(dir, q, sizeof(q)));
+                else
+                        result_set(res, PF_FILE_DENIED,
+                                   "this process (uid %u) may not look it up (permission denied)",
+                                   (unsigned)geteuid());
                 result_fix(res, "chmod o+x or setfacl -m u:USER:x on that directory, or run the "
                                 "check as a user who may");
                 return;
