@@ -303,6 +303,8 @@ static bool check_not_empty(const char *path, const struct stat *st, struct chec
         DIR *d = opendir(path);
         if (!d) {
                 result_set(res, PF_FILE_DENIED, "cannot list the directory: %s", strerror(errno));
+                result_fix(res, "let the user preflight runs as read it (chmod, setfacl), or run "
+                                "the check as root");
                 return false;
         }
         const struct dirent *e;
@@ -420,6 +422,7 @@ void file_access_verdict(const struct file_config *cfg, const char *path, mode_t
         }
         if (a->error == ENOENT || a->error == ENOTDIR) {
                 result_set(res, PF_FILE_MISSING, "does not exist for %s", who);
+                result_fix(res, "create it, or fix the path; --wait waits for it");
                 return;
         }
         if (a->error != EACCES && a->error != EPERM) {

@@ -82,6 +82,12 @@ run_preflight file "$D/data" --mode-max 0640; expect_code 101 "an ACL entry lets
 expect_text ERR "its ACL entry user:nobody:r-- gives more than --mode-max 0640" "names the entry"
 expect_text ERR "fix: setfacl -x u:nobody $D/data" "the fix removes it"
 run_preflight file "$D/data" --mode-max 0644; expect_code 0 "an ACL read entry within 0644 (others may read)"
+# Without libacl: a file with an ACL cannot be judged (5, the package named); one without an ACL
+# never needs it.
+run_cmd without_libraries "libacl.so.1" "$PREFLIGHT" file "$D/data" --mode-max 0644
+expect_code 5 "--mode-max on a file with an ACL, libacl not installed"; expect_text ERR "apt-get install libacl1" "names the package"
+run_cmd without_libraries "libacl.so.1" "$PREFLIGHT" file /etc/passwd --mode-max 0644
+expect_code 0 "--mode-max on a file without an ACL needs no libacl"
 setfacl -m m::--- "$D/data"
 run_preflight file "$D/data" --mode-max 0600; expect_code 0 "the mask takes the entry's read away"
 setfacl -b "$D/data"; chmod 0640 "$D/data"
