@@ -28,7 +28,9 @@ endif
 
 CORE_SRCS := $(filter-out core/main.c,$(wildcard core/*.c))
 CHECK_SRCS := $(wildcard checks/*.c checks/*/*.c)
-LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
+# unit/: `preflight why` and --as-unit, which read and start systemd units through libsystemd.
+UNIT_SRCS := $(wildcard unit/*.c unit/*/*.c)
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS) $(UNIT_SRCS))
 TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
 CHECK_NAMES := user port cap redis http tcp postgres mysql file dns limit sysctl exec
@@ -111,9 +113,13 @@ DOCDIR ?= $(PREFIX)/share/doc/preflight
 COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 
 .PHONY: systemd package-check deb rpm
-# Boots systemd 252 in private namespaces (as root) and runs the units in tests/systemd/units/.
+# Boots systemd 252 in private namespaces (as root), once for each suite tests/systemd/test_systemd*.sh
+# (test_systemd.sh runs the units in tests/systemd/units/), and runs every suite even when one fails.
+SYSTEMD_SUITES := $(sort $(wildcard tests/systemd/test_systemd*.sh))
 systemd: $(BIN)
-	PREFLIGHT=$(abspath $(BIN)) tests/systemd/test_systemd.sh
+	@status=0; for suite in $(SYSTEMD_SUITES); do \
+		PREFLIGHT=$(abspath $(BIN)) $$suite || status=1; \
+	done; exit $$status
 
 # make install, the man page against the binary, completion, make deb (lintian, dpkg -i into an
 # overlay), make rpm.
@@ -177,7 +183,7 @@ FUZZ_SECONDS ?= 5
 FUZZ_SANITIZERS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_NAMES := $(sort $(notdir $(basename $(wildcard tests/fuzz/fuzz_*.c))))
 FUZZ_BINS := $(addprefix $(FUZZ_BUILD)/,$(FUZZ_NAMES))
-FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS))
+FUZZ_LIB_OBJS := $(patsubst %.c,$(FUZZ_BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS) $(UNIT_SRCS))
 # The sanitizer build (gcc, ASan + UBSan + LeakSanitizer) of the unit, integration and systemd
 # tests: tests/sanitize.sh.
 SAN_BUILD ?= $(BUILD)-san
@@ -214,12 +220,12 @@ valgrind: deps $(BIN) $(UNIT)
 # Lint: cppcheck over every C file (inline suppressions say why; tests/cppcheck.h stands in for
 # <check.h>), the whole tree built with clang -Werror into $(BUILD)-clang (gcc builds it everywhere
 # else), and clang-format --dry-run --Werror against .clang-format.
-LINT_C := $(wildcard core/*.[ch] checks/*.[ch] checks/*/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c)
+LINT_C := $(wildcard core/*.[ch] checks/*.[ch] checks/*/*.[ch] unit/*.[ch] unit/*/*.[ch] tests/*.[ch] tests/fuzz/*.[ch] tests/bench/*.c)
 CLANG_BUILD ?= $(BUILD)-clang
 lint: deps
 	cppcheck -q --std=c11 --enable=warning,style,performance,portability --inline-suppr \
 		--error-exitcode=1 --include=tests/cppcheck.h \
-		-I. -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"' core checks tests
+		-I. -D_GNU_SOURCE -DPREFLIGHT_VERSION='"$(VERSION)"' core checks unit tests
 	$(MAKE) --no-print-directory CC=clang BUILD=$(CLANG_BUILD) $(CLANG_BUILD)/preflight \
 		$(CLANG_BUILD)/check_runner $(addprefix $(CLANG_BUILD)/bench/,$(BENCH_NAMES))
 	@if command -v clang-format >/dev/null; then \

@@ -24,10 +24,9 @@
 #include "core/invocation.h"
 #include "core/options.h"
 #include "core/report.h"
+#include "core/span.h"
 #include "core/text.h"
 #include "core/wrapper.h"
-
-#define DEFAULT_CONFIG_DIR "/etc/preflight"
 
 struct run_options {
         const char *source; /* FILE, NAME or "-" */
@@ -111,6 +110,7 @@ static void print_run_help(FILE *out)
               "Options:\n",
               out);
         options_print(run_options, out);
+        invocation_print_as_unit(out);
         fputs("\nWith -- COMMAND, preflight runs COMMAND in its place (same PID) when every line "
               "passes.\n\n"
               "The file holds the same words as the command line, one check per line:\n"
@@ -246,7 +246,7 @@ static char *source_path(const char *source)
                 return strdup(source);
         const char *dir = getenv("PREFLIGHT_CONFIG_DIR");
         if (!dir || !*dir)
-                dir = DEFAULT_CONFIG_DIR;
+                dir = CHAIN_DEFAULT_CONFIG_DIR;
         size_t size = strlen(dir) + strlen(source) + sizeof("/.conf");
         char *path = malloc(size);
         if (path)
@@ -405,7 +405,13 @@ static int add_step(struct chain *chain, const struct chainfile_line *line)
                 return r;
         }
         if (r != PF_OK)
-                return chain_error(chain, line->number, "%s: %s", check->name, err.msg);
+                return chain_error(chain, line->number, "%s: %s%s", check->name, err.msg,
+                                   strstr(err.msg, "'--as-unit")
+                                       ? "; --as-unit goes on the command "
+                                         "line, for the whole chain "
+                                         "(preflight run FILE --as-unit "
+                                         "UNIT)"
+                                       : "");
         step->parsed = true;
         if (step->inv.warning[0])
                 report_warning("run", "%s:%u: %s: %s", chain->where, line->number, check->name,
@@ -776,4 +782,102 @@ int chain_main(int argc, char **argv)
         if (r == PF_OK && opt.command && !opt.dry_run)
                 return wrapper_exec(opt.command);
         return r;
+}
+
+int chain_parse_words(int argc, char **argv, struct chain_words *out)
+{
+        struct run_options opt = {0};
+        int r = parse_run_arguments(argc, argv, &opt);
+        *out = (struct chain_words){.source = opt.source,
+                                    .parallel = opt.parallel,
+                                    .help = opt.help,
+                                    .verbose = opt.style.verbose};
+        return r;
+}
+
+static const char *lookup_or_empty(const char *name, void *ctx)
+{
+        (void)ctx;
+        const char *value = getenv(name);
+        return value ? value : "";
+}
+
+/* a + b, SPAN_INFINITY when either is or the sum overflows. */
+static uint64_t add_span(uint64_t a, uint64_t b)
+{
+        if (a == SPAN_INFINITY || b == SPAN_INFINITY || a > SPAN_INFINITY - b)
+                return SPAN_INFINITY;
+        return a + b;
+}
+
+uint64_t chain_deadline_us(const char *path, bool parallel, int *timeout_code)
+{
+        *timeout_code = PF_INTERNAL;
+        int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0)
+                return SPAN_INFINITY;
+        struct stat st;
+        char *text = NULL;
+        size_t size = 0;
+        bool readable =
+            fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && read_capped(fd, &text, &size) == 0;
+        close(fd);
+        struct chainfile file;
+        struct chainfile_error err;
+        if (!readable || size > CHAINFILE_MAX_BYTES ||
+            chainfile_parse(text, size, lookup_or_empty, NULL, &file, &err) != PF_OK) {
+                free(text);
+                return SPAN_INFINITY;
+        }
+        free(text);
+        uint64_t total = 0;
+        char **defaults = NULL, **argv = NULL;
+        size_t n_defaults = 0;
+        bool first = true;
+        for (unsigned i = 0; i < file.n_lines && total != SPAN_INFINITY; i++) {
+                const struct chainfile_line *line = &file.lines[i];
+                size_t n = line->n_words - 1;
+                char **grown = realloc(argv, (n_defaults + n + 1) * sizeof(char *));
+                if (!grown) {
+                        total = SPAN_INFINITY;
+                        break;
+                }
+                argv = grown;
+                if (strcmp(line->words[0], "defaults") == 0) {
+                        grown = realloc(defaults, (n_defaults + n + 1) * sizeof(char *));
+                        if (!grown) {
+                                total = SPAN_INFINITY;
+                                break;
+                        }
+                        defaults = grown;
+                        memcpy(defaults + n_defaults, line->words + 1, n * sizeof(char *));
+                        n_defaults += n;
+                        continue;
+                }
+                const struct check *check = check_find(line->words[0]);
+                if (!check)
+                        continue; /* the unit's run refuses the file at once */
+                if (first)
+                        *timeout_code = check->timeout_code;
+                first = false;
+                if (n_defaults)
+                        memcpy(argv, defaults, n_defaults * sizeof(char *));
+                memcpy(argv + n_defaults, line->words + 1, n * sizeof(char *));
+                argv[n_defaults + n] = NULL;
+                struct invocation inv;
+                struct pf_error perr = {0};
+                uint64_t line_us = DEFAULT_WAIT_TIMEOUT_US;
+                if (invocation_parse(&inv, check, (int)(n_defaults + n), argv, &perr) == PF_OK) {
+                        line_us = inv.timeout_us;
+                        invocation_release(&inv);
+                }
+                if (parallel)
+                        total = line_us > total ? line_us : total;
+                else
+                        total = add_span(total, line_us);
+        }
+        free(argv);
+        free(defaults);
+        chainfile_release(&file);
+        return total;
 }

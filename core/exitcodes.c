@@ -1,6 +1,7 @@
 #include "core/exitcodes.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #define PERM PF_KIND_PERMANENT
@@ -15,11 +16,18 @@ static const struct pf_code_info codes[] = {
      ALWAYS_FAILS, "read the message before the code; run the check again with --verbose"},
     {2, "USAGE", "usage: unknown check, bad option or argument", PERM, ALWAYS_FAILS,
      "fix the command line; preflight CHECK --help shows what it takes"},
+    {4, "UNIT_UNAVAILABLE",
+     "why, --as-unit: no such unit, or the service manager cannot be reached", PF_KIND_NONE,
+     ALWAYS_FAILS,
+     "check the unit's name (systemctl list-units --all); the manager is reached on "
+     "/run/systemd/private as root, the system bus otherwise, and --user needs "
+     "XDG_RUNTIME_DIR"},
     {5, "NO_LIBRARY",
-     "a library this check needs (libcurl, hiredis, PCRE2, MariaDB Connector/C) is not installed",
+     "a library this check needs (libcurl, hiredis, PCRE2, MariaDB Connector/C; libsystemd for "
+     "why) is not installed",
      PERM, ALWAYS_FAILS,
      "install the package the message names (libcurl4, libhiredis0.14, libpcre2-8-0, "
-     "libmariadb3)"},
+     "libmariadb3, libsystemd0)"},
     {6, "CHAIN", "chain file: missing, unreadable, syntax error, unsafe owner or mode", PERM,
      ALWAYS_FAILS,
      "fix the file and line the message names; as root the file must be owned by root and "
@@ -375,4 +383,49 @@ bool pf_explain(FILE *out, long status)
                 "program's own.\nLook at its documentation and the unit's journal.\n",
                 s);
         return true;
+}
+
+void pf_explain_brief(int status, bool from_preflight, char *buf, size_t size)
+{
+        const struct pf_code_info *pf = pf_code_lookup(status);
+        if (size == 0)
+                return;
+        buf[0] = '\0';
+        if (status == 0) {
+                snprintf(buf, size, "success");
+        } else if (status >= 200 && status <= 245 && systemd_codes[status - 200][0]) {
+                /* systemd's own, whatever the program: it never ran. */
+                snprintf(buf, size, "systemd %s, %s", systemd_codes[status - 200][0],
+                         systemd_codes[status - 200][1]);
+        } else if (from_preflight && pf && status == 1) {
+                snprintf(buf, size, "preflight: internal error");
+        } else if (from_preflight && pf) {
+                snprintf(buf, size, "preflight %s%s", pf->meaning,
+                         pf->kind == PERM    ? ", permanent"
+                         : pf->kind == TRANS ? ", transient"
+                                             : "");
+        } else if (status >= 1 && status <= 7) {
+                snprintf(buf, size, "LSB %s, %s", lsb_names[status], lsb_meanings[status]);
+        } else if (status >= 64 && status <= 78) {
+                snprintf(buf, size, "EX_%s (sysexits.h), %s", sysexits[status - 64][0],
+                         sysexits[status - 64][1]);
+        } else if (status == 124 || status == 125) {
+                snprintf(buf, size, "%s",
+                         status == 124 ? "timeout(1): the command timed out"
+                                       : "timeout(1) itself failed");
+        } else if (status == 126 || status == 127) {
+                snprintf(buf, size, "%s",
+                         status == 126 ? "found but not executable (as shells say)"
+                                       : "command not found (as shells say)");
+        } else if (status == 255) {
+                snprintf(buf, size, "exit(-1) or an out-of-range status (EXCEPTION)");
+        } else if (status > 128 && status < 128 + 65) {
+                const char *abbrev = sigabbrev_np(status - 128);
+                if (abbrev)
+                        snprintf(buf, size, "128+%d, killed by SIG%s", status - 128, abbrev);
+                else
+                        snprintf(buf, size, "128+%d, no such signal here", status - 128);
+        } else {
+                snprintf(buf, size, "the program's own code");
+        }
 }

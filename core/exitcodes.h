@@ -9,6 +9,8 @@ enum pf_code {
         PF_OK = 0,
         PF_INTERNAL = 1,
         PF_USAGE = 2,
+        PF_UNIT_UNAVAILABLE =
+            4, /* why, --as-unit: no such unit, or the manager cannot be reached */
         PF_NO_LIBRARY = 5,
         PF_CHAIN = 6,
         PF_USER_WRONG = 10,
@@ -79,5 +81,11 @@ void pf_print_exit_codes(FILE *out);
 
 /* `preflight explain N`: what a unit's status N means. Returns false when N is out of 0..255. */
 bool pf_explain(FILE *out, long status);
+
+/* The same words in one line, without "N: " (`preflight why` prints it beside a command's
+ * status): "preflight redis: denied (...), permanent", "128+15, killed by SIGTERM", "systemd
+ * EXEC, could not execute ...". from_preflight false: the program is not preflight, so
+ * preflight's own codes are not assumed. */
+void pf_explain_brief(int status, bool from_preflight, char *buf, size_t size);
 
 #endif

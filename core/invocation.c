@@ -187,6 +187,22 @@ int invocation_parse(struct invocation *inv, const struct check *check, int argc
         return PF_OK;
 }
 
+void invocation_print_as_unit(FILE *out)
+{
+        /* Not an option options_parse() knows: core/main.c hands the words to unit/as_unit/
+         * before any parse, and a chain file's line refuses it. Listed with the others. */
+        static const struct check_option as_unit[] = {
+            {"as-unit", 0, "UNIT", "run as UNIT's ExecStartPre= would (a transient unit)"},
+            {NULL, 0, NULL, NULL},
+        };
+        options_print(as_unit, out);
+}
+
+const struct check_option *invocation_common_options(void)
+{
+        return common_options;
+}
+
 void invocation_release(struct invocation *inv)
 {
         const struct check *check = inv->check;
@@ -216,6 +232,7 @@ void invocation_print_help(const struct check *check, FILE *out)
         }
         fprintf(out, "\nOptions of every check:\n");
         options_print(common_options, out);
+        invocation_print_as_unit(out);
         fprintf(out, "\nWith -- COMMAND, preflight runs COMMAND in its place (same PID) when the "
                      "check passes.\nExit codes: preflight exit-codes; preflight explain N.\n");
 }

@@ -47,8 +47,14 @@ int invocation_parse(struct invocation *inv, const struct check *check, int argc
 
 void invocation_release(struct invocation *inv);
 
+/* The options every check takes (--timeout, --wait, ...), as options_parse() reads them. */
+const struct check_option *invocation_common_options(void);
+
 /* `preflight CHECK --help`. */
 void invocation_print_help(const struct check *check, FILE *out);
+
+/* The --help line of --as-unit UNIT, which checks and run take on the command line only. */
+void invocation_print_as_unit(FILE *out);
 
 /* Receives each target's outcome as it is decided. */
 typedef void (*outcome_sink)(const struct outcome *o, void *ctx);

@@ -9,6 +9,8 @@
 #include "core/report.h"
 #include "core/text.h"
 #include "core/wrapper.h"
+#include "unit/as_unit/as_unit.h"
+#include "unit/why/why.h"
 
 #ifndef PREFLIGHT_VERSION
 #define PREFLIGHT_VERSION "0.0.0"
@@ -51,6 +53,10 @@ static int run_explain(int argc, char **argv)
 
 static int run_check(const struct check *check, int argc, char **argv)
 {
+        /* --as-unit UNIT: the same words, run inside a transient unit that carries UNIT's
+         * settings (unit/as_unit/). */
+        if (as_unit_requested(check, argc, argv))
+                return as_unit_main(check, argc, argv);
         struct invocation inv;
         struct pf_error err = {0};
         int r = invocation_parse(&inv, check, argc, argv, &err);
@@ -116,11 +122,19 @@ static int run_version(int argc, char **argv)
         return PF_OK;
 }
 
+static int run_chain(int argc, char **argv)
+{
+        if (as_unit_requested(NULL, argc, argv))
+                return as_unit_main(NULL, argc, argv);
+        return chain_main(argc, argv);
+}
+
 static const struct command commands[] = {
-    {"run", "run the checks of a chain file, in order or in parallel", chain_main},
+    {"run", "run the checks of a chain file, in order or in parallel", run_chain},
     {"list", "the checks, one per line", run_list},
     {"exit-codes", "every exit code and its meaning", run_exit_codes},
     {"explain", "what a unit's exit status means (preflight explain 143)", run_explain},
+    {"why", "why a unit failed or did not start (preflight why nginx)", why_main},
     {"--help", NULL, run_help},
     {"-h", NULL, run_help},
     {"help", NULL, run_help},
@@ -134,6 +148,8 @@ static void print_usage(FILE *out)
         fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
               "[-- COMMAND [ARGS]]\n"
+              "       preflight CHECK|run ... --as-unit UNIT   (as UNIT's own commands would)\n"
+              "       preflight why [UNIT] [--user] [--json] [-t SPAN]\n"
               "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
               "Is this host ready for the service? Each check has a hard deadline and its own "
               "exit code.\n\nChecks:\n",

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/check.h"
 
@@ -183,4 +184,58 @@ void result_detail(struct check_result *res, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(res->detail, sizeof(res->detail), fmt, ap);
         va_end(ap);
+}
+
+bool text_has_prefix_nocase(const char *text, const char *prefix)
+{
+        return strncasecmp(text, prefix, strlen(prefix)) == 0;
+}
+
+bool text_has_control(const char *text)
+{
+        for (const unsigned char *c = (const unsigned char *)text; *c; c++)
+                if (*c < 0x20 || *c == 0x7f)
+                        return true;
+        return false;
+}
+
+bool text_is_url_scheme(const char *text, const char *end)
+{
+        if (text == end || !isalpha((unsigned char)*text))
+                return false;
+        for (const char *c = text; c < end; c++)
+                if (!isalnum((unsigned char)*c) && !strchr("+-.", *c))
+                        return false;
+        return true;
+}
+
+static int hex_value(char c)
+{
+        if (c >= '0' && c <= '9')
+                return c - '0';
+        c = (char)tolower((unsigned char)c);
+        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+bool text_percent_decode(const char *text, size_t len, char *out, size_t size, size_t *out_len)
+{
+        size_t n = 0;
+        for (size_t i = 0; i < len; i++) {
+                char c = text[i];
+                if (c == '%') {
+                        if (i + 2 >= len)
+                                return false;
+                        int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
+                        if (high < 0 || low < 0)
+                                return false;
+                        c = (char)(high * 16 + low);
+                        i += 2;
+                }
+                if (n + 1 >= size)
+                        return false;
+                out[n++] = c;
+        }
+        out[n] = '\0';
+        *out_len = n;
+        return true;
 }

@@ -32,6 +32,23 @@ void text_write_safe(FILE *f, const char *text);
 /* Case-insensitive ASCII comparison of a whole word. */
 bool text_equal_nocase(const char *a, const char *b);
 
+/* Whether text begins with prefix, ASCII case ignored. */
+bool text_has_prefix_nocase(const char *text, const char *prefix);
+
+/* Whether text holds a C0 control character or DEL: a value that would break a line of a
+ * message, a libpq keyword string or a protocol line. */
+bool text_has_control(const char *text);
+
+/* Whether text up to end is a URL scheme (RFC 3986: a letter, then letters, digits, '+', '-'
+ * and '.'), so that what precedes a "://" can be named in a message: anything else before it
+ * (':', '@', '/') is not a scheme but part of a mistyped target, and may be a password. */
+bool text_is_url_scheme(const char *text, const char *end);
+
+/* Decodes the %XX escapes of len bytes of text into out (size bytes, terminated) and sets
+ * *out_len; false when an escape is malformed or out is too small. A decoded NUL byte is kept
+ * (a caller that hands the text to a C string API refuses it). */
+bool text_percent_decode(const char *text, size_t len, char *out, size_t size, size_t *out_len);
+
 /* Parses a whole decimal number in [min, max]; no sign, space or trailing junk. */
 bool text_parse_ulong(const char *text, unsigned long min, unsigned long max, unsigned long *value);
 

@@ -7,7 +7,8 @@
 # mariadb-server and mariadb-client are the servers and client test_mysql.sh starts and uses,
 # libmariadb-dev the header the mysql check's types come from (libmariadb3 it loads).
 # postgresql-15 (initdb, pg_ctl, pg_basebackup) the servers test_postgres.sh starts, libpq-dev
-# libpq-fe.h for the postgres check (libpq5 itself is loaded with dlopen()).
+# libpq-fe.h for the postgres check (libpq5 itself is loaded with dlopen()). libsystemd-dev:
+# sd-bus.h and sd-journal.h for `preflight why` and --as-unit (libsystemd0 is loaded with dlopen()).
 # acl (setfacl) for test_file.sh; libacl1-dev the header the file check's ACL types come from
 # (libacl1 itself, which every Debian has, is loaded with dlopen()).
 set -eu
@@ -16,7 +17,7 @@ redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl sy
 lintian rpm bash-completion man-db groff-base dpkg-dev fakeroot time strace clang libclang-rt-dev \
 clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
 mariadb-server mariadb-client libmariadb-dev libmariadb3 postgresql-15 postgresql-client-15 \
-libpq-dev acl libacl1-dev"
+libpq-dev libsystemd-dev acl libacl1-dev"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -101,20 +101,20 @@ START_TEST(test_code_table)
                 enum pf_code_kind kind;
         } expected[] = {
             {0, PF_KIND_NONE},        {1, PF_KIND_NONE},        {2, PF_KIND_PERMANENT},
-            {5, PF_KIND_PERMANENT},   {6, PF_KIND_PERMANENT},   {10, PF_KIND_PERMANENT},
-            {11, PF_KIND_PERMANENT},  {20, PF_KIND_TRANSIENT},  {21, PF_KIND_PERMANENT},
-            {30, PF_KIND_PERMANENT},  {31, PF_KIND_PERMANENT},  {32, PF_KIND_PERMANENT},
-            {40, PF_KIND_TRANSIENT},  {41, PF_KIND_TRANSIENT},  {42, PF_KIND_TRANSIENT},
-            {43, PF_KIND_PERMANENT},  {50, PF_KIND_TRANSIENT},  {51, PF_KIND_TRANSIENT},
-            {52, PF_KIND_TRANSIENT},  {53, PF_KIND_TRANSIENT},  {54, PF_KIND_PERMANENT},
-            {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},  {80, PF_KIND_TRANSIENT},
-            {81, PF_KIND_TRANSIENT},  {82, PF_KIND_TRANSIENT},  {83, PF_KIND_PERMANENT},
-            {90, PF_KIND_TRANSIENT},  {91, PF_KIND_TRANSIENT},  {92, PF_KIND_TRANSIENT},
-            {93, PF_KIND_PERMANENT},  {100, PF_KIND_TRANSIENT}, {101, PF_KIND_PERMANENT},
-            {102, PF_KIND_PERMANENT}, {103, PF_KIND_TRANSIENT}, {110, PF_KIND_TRANSIENT},
-            {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT}, {120, PF_KIND_TRANSIENT},
-            {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT}, {123, PF_KIND_PERMANENT},
-            {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
+            {4, PF_KIND_NONE},        {5, PF_KIND_PERMANENT},   {6, PF_KIND_PERMANENT},
+            {10, PF_KIND_PERMANENT},  {11, PF_KIND_PERMANENT},  {20, PF_KIND_TRANSIENT},
+            {21, PF_KIND_PERMANENT},  {30, PF_KIND_PERMANENT},  {31, PF_KIND_PERMANENT},
+            {32, PF_KIND_PERMANENT},  {40, PF_KIND_TRANSIENT},  {41, PF_KIND_TRANSIENT},
+            {42, PF_KIND_TRANSIENT},  {43, PF_KIND_PERMANENT},  {50, PF_KIND_TRANSIENT},
+            {51, PF_KIND_TRANSIENT},  {52, PF_KIND_TRANSIENT},  {53, PF_KIND_TRANSIENT},
+            {54, PF_KIND_PERMANENT},  {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},
+            {80, PF_KIND_TRANSIENT},  {81, PF_KIND_TRANSIENT},  {82, PF_KIND_TRANSIENT},
+            {83, PF_KIND_PERMANENT},  {90, PF_KIND_TRANSIENT},  {91, PF_KIND_TRANSIENT},
+            {92, PF_KIND_TRANSIENT},  {93, PF_KIND_PERMANENT},  {100, PF_KIND_TRANSIENT},
+            {101, PF_KIND_PERMANENT}, {102, PF_KIND_PERMANENT}, {103, PF_KIND_TRANSIENT},
+            {110, PF_KIND_TRANSIENT}, {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT},
+            {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT},
+            {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -153,6 +153,8 @@ static const struct {
     {2, "USAGE"},
     {2, "INVALIDARGUMENT"},
     {3, "NOTIMPLEMENTED"},
+    {4, "UNIT_UNAVAILABLE"},
+    {4, "NOPERMISSION"},
     {6, "NOTCONFIGURED"},
     {7, "NOTRUNNING"},
     {20, "PORT_IN_USE"},
@@ -260,6 +262,44 @@ START_TEST(test_quote)
         char tiny[6];
         text_quote("\x01\x02", tiny, sizeof(tiny));
         ck_assert_uint_lt(strlen(tiny), sizeof(tiny));
+}
+END_TEST
+
+START_TEST(test_text_percent_decode)
+{
+        char out[8];
+        size_t len = 99;
+        ck_assert(text_percent_decode("a%41%7a", 7, out, sizeof(out), &len));
+        ck_assert_str_eq(out, "aAz");
+        ck_assert_uint_eq(len, 3);
+        ck_assert(text_percent_decode("x%00y", 5, out, sizeof(out), &len));
+        ck_assert_uint_eq(len, 3);
+        ck_assert_int_eq(out[1], 0);
+        ck_assert(text_percent_decode("", 0, out, sizeof(out), &len));
+        ck_assert_uint_eq(len, 0);
+        ck_assert(!text_percent_decode("%4", 2, out, sizeof(out), &len));
+        ck_assert(!text_percent_decode("%", 1, out, sizeof(out), &len));
+        ck_assert(!text_percent_decode("%g0", 3, out, sizeof(out), &len));
+        ck_assert(!text_percent_decode("12345678", 8, out, sizeof(out), &len)); /* no room */
+        ck_assert(text_percent_decode("1234567", 7, out, sizeof(out), &len));
+        /* Only len bytes are read: a "%" just past them does not count. */
+        ck_assert(text_percent_decode("ab%41", 2, out, sizeof(out), &len));
+        ck_assert_str_eq(out, "ab");
+}
+END_TEST
+
+START_TEST(test_text_url_helpers)
+{
+        const char *url = "redis+tls://h";
+        ck_assert(text_is_url_scheme(url, strstr(url, "://")));
+        const char *pass = "user:pass://h";
+        ck_assert(!text_is_url_scheme(pass, strstr(pass, "://")));
+        ck_assert(!text_is_url_scheme(url, url));
+        ck_assert(text_has_prefix_nocase("UNIX:/run", "unix:"));
+        ck_assert(!text_has_prefix_nocase("uni", "unix:"));
+        ck_assert(text_has_control("a\tb"));
+        ck_assert(text_has_control("\x7f"));
+        ck_assert(!text_has_control("caf\xc3\xa9 /path"));
 }
 END_TEST
 
@@ -451,6 +491,8 @@ Suite *suite_core(void)
         tc = tcase_create("text");
         tcase_add_test(tc, test_quote);
         tcase_add_test(tc, test_quote_hiding_userinfo);
+        tcase_add_test(tc, test_text_percent_decode);
+        tcase_add_test(tc, test_text_url_helpers);
         tcase_add_test(tc, test_parse_ulong);
         tcase_add_test(tc, test_json_string);
         suite_add_tcase(s, tc);

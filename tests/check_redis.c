@@ -155,29 +155,6 @@ START_TEST(test_long_password)
 }
 END_TEST
 
-START_TEST(test_percent_decode)
-{
-        char out[8];
-        size_t len = 99;
-        ck_assert(redis_percent_decode("a%41%7a", 7, out, sizeof(out), &len));
-        ck_assert_str_eq(out, "aAz");
-        ck_assert_uint_eq(len, 3);
-        ck_assert(redis_percent_decode("x%00y", 5, out, sizeof(out), &len));
-        ck_assert_uint_eq(len, 3);
-        ck_assert_int_eq(out[1], 0);
-        ck_assert(redis_percent_decode("", 0, out, sizeof(out), &len));
-        ck_assert_uint_eq(len, 0);
-        ck_assert(!redis_percent_decode("%4", 2, out, sizeof(out), &len));
-        ck_assert(!redis_percent_decode("%", 1, out, sizeof(out), &len));
-        ck_assert(!redis_percent_decode("%g0", 3, out, sizeof(out), &len));
-        ck_assert(!redis_percent_decode("12345678", 8, out, sizeof(out), &len)); /* no room */
-        ck_assert(redis_percent_decode("1234567", 7, out, sizeof(out), &len));
-        /* Only len bytes are read: a "%" just past them does not count. */
-        ck_assert(redis_percent_decode("ab%41", 2, out, sizeof(out), &len));
-        ck_assert_str_eq(out, "ab");
-}
-END_TEST
-
 /* ---- replies ---- */
 
 static redisReply status_reply(int type, const char *text)
@@ -814,7 +791,6 @@ Suite *suite_redis(void)
                             sizeof(good_targets) / sizeof(good_targets[0]));
         tcase_add_loop_test(tc, test_target_bad, 0, sizeof(bad_targets) / sizeof(bad_targets[0]));
         tcase_add_test(tc, test_long_password);
-        tcase_add_test(tc, test_percent_decode);
         suite_add_tcase(s, tc);
         tc = tcase_create("replies");
         tcase_add_loop_test(tc, test_reply, 0, sizeof(replies) / sizeof(replies[0]));

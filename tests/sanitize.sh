@@ -55,7 +55,9 @@ stage() {
 # CK_FORK stays on: each test runs in a child, and LeakSanitizer checks each child as it exits.
 stage unit "$build/check_runner"
 stage integration env PREFLIGHT="$build/preflight" "$here/integration/run.sh"
-stage systemd env PREFLIGHT="$build/preflight" "$here/systemd/test_systemd.sh"
+for suite in "$here"/systemd/test_systemd*.sh; do
+	stage "systemd $(basename "$suite" .sh)" env PREFLIGHT="$build/preflight" "$suite"
+done
 
 n=$(find "$reports" -type f | wc -l)
 if [ "$n" -gt 0 ]; then

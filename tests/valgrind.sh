@@ -1,7 +1,7 @@
 #!/bin/bash
 # preflight under valgrind (memcheck): the unit-test runner, and real invocations of every check,
 # passing and failing, against real peers on loopback (a listener, redis-server, MariaDB, the HTTP server
-# of tests/peers), chains with run, --parallel, --json, -v, explain, exit-codes and the wrapper.
+# of tests/peers), chains with run, --parallel, --json, -v, explain, exit-codes, why and the wrapper.
 #
 # Usage: PREFLIGHT=BIN UNIT=RUNNER tests/valgrind.sh     (make valgrind sets both)
 #        VALGRIND_ONLY=WORD runs only the invocations whose name contains WORD.
@@ -291,11 +291,23 @@ vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
 vg explain 0 explain 20
 vg explain-signal 0 explain 143
 vg exit-codes 0 exit-codes
+# why: no service manager runs here (the systemd suites' test systems have one: test_systemd_why.sh
+# runs why on its failed units under valgrind there), so this is libsystemd's dlopen and the
+# connection that fails, both ways (4), and a usage error (2).
+vg why-no-manager 4 why pf-valgrind-nosuch.service
+vg why-no-user-manager 4 why --user --json
+vg why-usage 2 why one two
 vg list 0 list
 vg help 0 --help
 vg check-help 0 http --help
 vg usage-error 2 port
 vg version 0 --version
+# --as-unit: the usage errors need no manager; a unit that exists nowhere is 4 whether the manager
+# answers (no unit) or not (this machine has none), with libsystemd loaded either way.
+vg as-unit-usage-error 2 port 8080 --bogus --as-unit pf-valgrind
+vg as-unit-wrapper 2 run "$WORK/pass.conf" --as-unit pf-valgrind -- /bin/true
+vg as-unit-not-a-service 2 user root --as-unit=pf-valgrind.socket
+vg as-unit-no-unit 4 user root --as-unit pf-valgrind-no-such-unit
 
 # ---- the wrapper: preflight execs the command, or exits with the check's code ----------------
 vg wrapper-true 0 user root -- /bin/true

@@ -193,7 +193,7 @@ static void explain_missing(const struct file_config *cfg, const char *path, int
 static void explain_stat_error(const struct file_config *cfg, const char *path, int error,
                                struct check_result *res)
 {
-        char dir[512], q[QUOTE_BUF];
+        char dir[512];
         switch (error) {
         case ENOENT:
         case ENOTDIR:
@@ -201,15 +201,17 @@ static void explain_stat_error(const struct file_config *cfg, const char *path, 
                 return;
         case EACCES:
                 file_blocked_dir(path, dir, sizeof(dir));
-                if (dir[0])
+                if (dir[0]) {
+                        char q[QUOTE_BUF];
                         result_set(res, PF_FILE_DENIED,
                                    "this process (uid %u) cannot search '%s', a directory on the "
                                    "way",
                                    (unsigned)geteuid(), text_quote(dir, q, sizeof(q)));
-                else
+                } else {
                         result_set(res, PF_FILE_DENIED,
                                    "this process (uid %u) may not look it up (permission denied)",
                                    (unsigned)geteuid());
+                }
                 result_fix(res, "chmod o+x or setfacl -m u:USER:x on that directory, or run the "
                                 "check as a user who may");
                 return;

@@ -119,8 +119,7 @@ static int read_password_file(struct mysql_config *cfg, const char *path, struct
 
 static bool bad_name(const char *value)
 {
-        return !*value || strlen(value) > MYSQL_CHECK_NAME_MAX ||
-               mysql_has_control_characters(value);
+        return !*value || strlen(value) > MYSQL_CHECK_NAME_MAX || text_has_control(value);
 }
 
 static int mysql_parse_option(void *config, unsigned option, const char *value,

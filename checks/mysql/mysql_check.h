@@ -47,8 +47,6 @@ struct mysql_target {
  */
 int mysql_parse_target(const char *text, struct mysql_target *out, struct pf_error *err);
 void mysql_target_wipe(struct mysql_target *target);
-/* Whether text has a byte below 0x20 or DEL: never part of a path or a name. */
-bool mysql_has_control_characters(const char *text);
 
 /* ---- errors (errors.c) ---- */
 

@@ -10,61 +10,11 @@
 #include "checks/mysql/mysql_check.h"
 #include "core/text.h"
 
-static bool has_prefix_nocase(const char *text, const char *prefix)
-{
-        return strncasecmp(text, prefix, strlen(prefix)) == 0;
-}
-
-bool mysql_has_control_characters(const char *text)
-{
-        for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-                if (*c < 0x20 || *c == 0x7f)
-                        return true;
-        return false;
-}
-
-/* Whether text up to end is a URL scheme (a letter, then letters, digits, '+', '-', '.'):
- * anything else before "://" is part of a mistyped target, and may be a password. */
-static bool is_scheme(const char *text, const char *end)
-{
-        if (text == end || !isalpha((unsigned char)*text))
-                return false;
-        for (const char *c = text; c < end; c++)
-                if (!isalnum((unsigned char)*c) && !strchr("+-.", *c))
-                        return false;
-        return true;
-}
-
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        c = (char)tolower((unsigned char)c);
-        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/* Decodes %XX escapes of len bytes into out (size bytes): false when malformed, too long or
- * holding a NUL byte (Connector/C takes C strings). */
+/* A URL part decoded for Connector/C, which takes C strings: a %00 is refused. */
 static bool percent_decode(const char *text, size_t len, char *out, size_t size)
 {
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++) {
-                char c = text[i];
-                if (c == '%') {
-                        if (i + 2 >= len)
-                                return false;
-                        int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
-                        if (high < 0 || low < 0)
-                                return false;
-                        c = (char)(high * 16 + low);
-                        i += 2;
-                }
-                if (c == '\0' || n + 1 >= size)
-                        return false;
-                out[n++] = c;
-        }
-        out[n] = '\0';
-        return true;
+        size_t n;
+        return text_percent_decode(text, len, out, size, &n) && !memchr(out, '\0', n);
 }
 
 static int parse_unix(const char *text, struct mysql_target *out, struct pf_error *err)
@@ -87,7 +37,7 @@ static int parse_unix(const char *text, struct mysql_target *out, struct pf_erro
                                     "'%s': the socket path must be absolute "
                                     "(unix:/run/mysqld/mysqld.sock)",
                                     text_quote(text, q, sizeof(q)));
-        if (mysql_has_control_characters(path))
+        if (text_has_control(path))
                 return pf_error_set(err, "'%s': control characters in the socket path",
                                     text_quote(text, q, sizeof(q)));
         if (strlen(path) >= sizeof(out->socket_path))
@@ -118,7 +68,7 @@ static int parse_userinfo(const char *rest, const char *at, struct mysql_target 
         const char *colon = memchr(rest, ':', (size_t)(at - rest));
         size_t user_len = (size_t)((colon ? colon : at) - rest);
         if (!percent_decode(rest, user_len, out->user, sizeof(out->user)) ||
-            mysql_has_control_characters(out->user))
+            text_has_control(out->user))
                 return pf_error_set(err, "'%s': the user name is malformed or too long",
                                     text_quote(out->display, q, sizeof(q)));
         out->has_user = out->user[0] != '\0';
@@ -172,7 +122,7 @@ static int parse_url(const char *text, const char *scheme_end, struct mysql_targ
         if (!slash || !slash[1])
                 return PF_OK;
         if (!percent_decode(slash + 1, strlen(slash + 1), out->db, sizeof(out->db)) ||
-            mysql_has_control_characters(out->db) || strchr(out->db, '/'))
+            text_has_control(out->db) || strchr(out->db, '/'))
                 return pf_error_set(err, "'%s': the database name is malformed or too long",
                                     text_quote(out->display, q, sizeof(q)));
         out->has_db = true;
@@ -186,14 +136,14 @@ int mysql_parse_target(const char *text, struct mysql_target *out, struct pf_err
         if (!text || !*text)
                 return pf_error_set(err, "an empty target: give HOST[:PORT], unix:/PATH or a "
                                          "mysql:// URL");
-        if (has_prefix_nocase(text, "unix:"))
+        if (text_has_prefix_nocase(text, "unix:"))
                 return parse_unix(text, out, err);
-        if (has_prefix_nocase(text, "mysql://"))
+        if (text_has_prefix_nocase(text, "mysql://"))
                 return parse_url(text, text + strlen("mysql://"), out, err);
-        if (has_prefix_nocase(text, "mariadb://"))
+        if (text_has_prefix_nocase(text, "mariadb://"))
                 return parse_url(text, text + strlen("mariadb://"), out, err);
         const char *scheme = strstr(text, "://");
-        if (scheme && is_scheme(text, scheme)) {
+        if (scheme && text_is_url_scheme(text, scheme)) {
                 char name[32], q[QUOTE_BUF];
                 size_t len = (size_t)(scheme - text) < sizeof(name) - 1 ? (size_t)(scheme - text)
                                                                         : sizeof(name) - 1;

@@ -37,14 +37,6 @@ struct postgres_config {
         bool ping;
 };
 
-static bool has_control_characters(const char *text)
-{
-        for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-                if (*c < 0x20 || *c == 0x7f)
-                        return true;
-        return false;
-}
-
 /* The first line of path, without its end of line. The file is never quoted back. */
 static int read_password_file(struct postgres_config *cfg, const char *path, struct pf_error *err)
 {
@@ -86,7 +78,7 @@ static int read_password_file(struct postgres_config *cfg, const char *path, str
 static int name_option(const char *option, const char *value, const char **out,
                        struct pf_error *err)
 {
-        if (!*value || has_control_characters(value) || strlen(value) > 255) {
+        if (!*value || text_has_control(value) || strlen(value) > 255) {
                 char q[QUOTE_BUF];
                 return pf_error_set(err, "--%s: '%s' is not a name", option,
                                     text_quote_hiding_userinfo(value, q, sizeof(q)));

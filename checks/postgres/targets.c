@@ -29,14 +29,6 @@ __attribute__((format(printf, 2, 3))) static void show(char *shown, const char *
         shown[at] = '\0';
 }
 
-static bool has_control_characters(const char *text)
-{
-        for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-                if (*c < 0x20 || *c == 0x7f)
-                        return true;
-        return false;
-}
-
 void pg_redact(char *text, const char *secret, size_t len)
 {
         if (!text || len == 0)
@@ -93,7 +85,7 @@ static int parse_unix(const char *text, struct pg_target *out, char *shown, stru
                                     "'%s': give the socket's directory, absolute "
                                     "(unix:/var/run/postgresql)",
                                     shown);
-        if (has_control_characters(dir))
+        if (text_has_control(dir))
                 return pf_error_set(err, "'%s': control characters in the socket directory", shown);
         if (strlen(dir) > PG_SOCKET_DIR_MAX)
                 return pf_error_set(err, "'%s': a socket directory has at most %d bytes", shown,
@@ -175,7 +167,7 @@ static int uri_host(const char *host, const char *hostaddr, struct pg_target *ou
         if (strchr(host, ','))
                 return pf_error_set(err, "one host per target: give each host as a target "
                                          "of its own");
-        if (has_control_characters(host))
+        if (text_has_control(host))
                 return pf_error_set(err, "control characters in the host");
         /* libpq ends the user part at the first '@': a second one is a password's, unescaped. */
         if (strchr(host, '@'))

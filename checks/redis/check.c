@@ -125,7 +125,7 @@ static int redis_parse_option(void *config, unsigned option, const char *value,
         switch (option) {
         case OPT_USER:
                 cfg->user = value;
-                if (!*value || strlen(value) > 255 || redis_has_control_characters(value) ||
+                if (!*value || strlen(value) > 255 || text_has_control(value) ||
                     strpbrk(value, " \t"))
                         return pf_error_set(err, "--user: '%s' is not an ACL user name",
                                             text_quote_hiding_userinfo(value, q, sizeof(q)));

@@ -54,12 +54,6 @@ int redis_parse_target(const char *text, struct redis_target *out, struct pf_err
 
 void redis_target_wipe(struct redis_target *target);
 
-/* Decodes %XX escapes of a URL part into out (size bytes); false when malformed or too long. */
-bool redis_percent_decode(const char *text, size_t len, char *out, size_t size, size_t *out_len);
-
-/* Whether text has a byte below 0x20 or DEL: never part of a path or a name. */
-bool redis_has_control_characters(const char *text);
-
 /* ---- replies (replies.c) ---- */
 
 /* The command a reply answers: each has its own idea of success and of what an error means. */

@@ -10,63 +10,6 @@
 #include "checks/redis/redis.h"
 #include "core/text.h"
 
-static bool has_prefix_nocase(const char *text, const char *prefix)
-{
-        return strncasecmp(text, prefix, strlen(prefix)) == 0;
-}
-
-bool redis_has_control_characters(const char *text)
-{
-        for (const unsigned char *c = (const unsigned char *)text; *c; c++)
-                if (*c < 0x20 || *c == 0x7f)
-                        return true;
-        return false;
-}
-
-/* Whether text up to end is a URL scheme (RFC 3986: a letter, then letters, digits, '+', '-'
- * and '.'), so that what precedes a "://" can be named in a message: anything else before it
- * (':', '@', '/') is not a scheme but part of a mistyped target, and may be a password. */
-static bool is_scheme(const char *text, const char *end)
-{
-        if (text == end || !isalpha((unsigned char)*text))
-                return false;
-        for (const char *c = text; c < end; c++)
-                if (!isalnum((unsigned char)*c) && !strchr("+-.", *c))
-                        return false;
-        return true;
-}
-
-static int hex_value(char c)
-{
-        if (c >= '0' && c <= '9')
-                return c - '0';
-        c = (char)tolower((unsigned char)c);
-        return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-bool redis_percent_decode(const char *text, size_t len, char *out, size_t size, size_t *out_len)
-{
-        size_t n = 0;
-        for (size_t i = 0; i < len; i++) {
-                char c = text[i];
-                if (c == '%') {
-                        if (i + 2 >= len)
-                                return false;
-                        int high = hex_value(text[i + 1]), low = hex_value(text[i + 2]);
-                        if (high < 0 || low < 0)
-                                return false;
-                        c = (char)(high * 16 + low);
-                        i += 2;
-                }
-                if (n + 1 >= size)
-                        return false;
-                out[n++] = c;
-        }
-        out[n] = '\0';
-        *out_len = n;
-        return true;
-}
-
 static int parse_unix(const char *text, struct redis_target *out, struct pf_error *err)
 {
         char q[QUOTE_BUF];
@@ -92,7 +35,7 @@ static int parse_unix(const char *text, struct redis_target *out, struct pf_erro
                                     "supported: give unix:/PATH, and the password with "
                                     "REDISCLI_AUTH or --password-file",
                                     text_quote(out->display, q, sizeof(q)));
-        if (redis_has_control_characters(path))
+        if (text_has_control(path))
                 return pf_error_set(err, "'%s': control characters in the socket path",
                                     text_quote(text, q, sizeof(q)));
         if (strlen(path) >= sizeof(out->socket_path))
@@ -141,16 +84,14 @@ static int parse_url(const char *text, struct redis_target *out, struct pf_error
                 const char *colon = memchr(rest, ':', (size_t)(at - rest));
                 url_display(rest, colon, at, out->display, sizeof(out->display));
                 size_t user_len = (size_t)((colon ? colon : at) - rest);
-                if (!redis_percent_decode(rest, user_len, out->user, sizeof(out->user),
-                                          &user_len) ||
-                    strlen(out->user) != user_len || redis_has_control_characters(out->user))
+                if (!text_percent_decode(rest, user_len, out->user, sizeof(out->user), &user_len) ||
+                    strlen(out->user) != user_len || text_has_control(out->user))
                         return pf_error_set(err, "'%s': the user name is malformed or too long",
                                             text_quote(out->display, q, sizeof(q)));
                 out->has_user = user_len > 0;
                 if (colon) {
-                        if (!redis_percent_decode(colon + 1, (size_t)(at - colon - 1),
-                                                  out->password, sizeof(out->password),
-                                                  &out->password_len))
+                        if (!text_percent_decode(colon + 1, (size_t)(at - colon - 1), out->password,
+                                                 sizeof(out->password), &out->password_len))
                                 return pf_error_set(err,
                                                     "'%s': the password is malformed (a bad "
                                                     "%%-escape) or longer than %d bytes",
@@ -190,15 +131,15 @@ int redis_parse_target(const char *text, struct redis_target *out, struct pf_err
         if (!text || !*text)
                 return pf_error_set(err, "an empty target: give HOST[:PORT], unix:/path or a "
                                          "redis:// URL");
-        if (has_prefix_nocase(text, "unix:"))
+        if (text_has_prefix_nocase(text, "unix:"))
                 return parse_unix(text, out, err);
-        if (has_prefix_nocase(text, "rediss://"))
+        if (text_has_prefix_nocase(text, "rediss://"))
                 return pf_error_set(err, "rediss:// (TLS) is not supported: this preflight talks "
                                          "to Redis through hiredis 0.14, which has no TLS");
-        if (has_prefix_nocase(text, "redis://"))
+        if (text_has_prefix_nocase(text, "redis://"))
                 return parse_url(text, out, err);
         const char *scheme = strstr(text, "://");
-        if (scheme && is_scheme(text, scheme)) {
+        if (scheme && text_is_url_scheme(text, scheme)) {
                 char name[32], q[QUOTE_BUF];
                 size_t len = (size_t)(scheme - text) < sizeof(name) - 1 ? (size_t)(scheme - text)
                                                                         : sizeof(name) - 1;

@@ -14,7 +14,7 @@ Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--repeat F] [--q
   --quick     a fifth of the repetitions (--repeat 0.2), for trying the benchmark itself out
   --strict    exit 3 when a goal is missed (by default only the table says so)
   --only A,B  only these sections (startup, host_settings, dns, exec_check, file_check, port,
-              redis, mysql, postgres, http, deadlines, parallel), to measure one check alone
+              redis, mysql, postgres, http, deadlines, parallel, why), to measure one check alone
 Exit status: 0, 3 (a goal missed, with --strict), 1 (the benchmark could not run: a server did
 not start, a command gave an unexpected answer).
 """
@@ -684,6 +684,36 @@ class Bench:
         lines += ["", f"{n} runs of each, alternating.", ""]
         self.sections += lines
 
+    def why(self):
+        """preflight why against systemctl status, on the same failed unit of a test systemd
+        (tests/bench/why.sh boots it, as the why suite does, and runs spawn_timer inside)."""
+        if os.geteuid() != 0:
+            raise BenchError("the why benchmark boots a test systemd in namespaces: run as root")
+        if not os.path.exists("/lib/systemd/systemd"):
+            raise BenchError("systemd is missing (apt-get install systemd)")
+        unit = "pf-why-bench.service"
+        inside = "/run/preflight-test/bin/preflight"  # the copy the test system runs
+        cmds = [Command(f"preflight why {unit}", [inside, "why", unit]),
+                Command(f"systemctl status {unit}", ["systemctl", "status", "--no-pager", unit],
+                        (3,)),
+                Command(f"systemctl status -n 0 {unit}",
+                        ["systemctl", "status", "--no-pager", "-n", "0", unit], (3,))]
+        n = self.rounds(200)
+        s = self.measure(cmds, n, prefix=(os.path.join(ROOT, "tests", "bench", "why.sh"),))
+        ratio = s[cmds[0].label].median / s[cmds[1].label].median
+        self.goal("`preflight why UNIT` ≤ 1.0× `systemctl status UNIT`", f"{ratio:.2f}×",
+                  ratio <= 1.0)
+        self.table("why: a failed unit, against systemctl status",
+                   "A test systemd 252 in namespaces, root on /run/systemd/private (no D-Bus "
+                   "daemon), the unit failed in ExecStartPre= with one FAIL line in the journal. "
+                   "Both read the unit over sd-bus and the journal: `preflight why` two GetAll "
+                   "calls and the warning and error lines of the last invocation "
+                   "(_SYSTEMD_INVOCATION_ID, and the manager's INVOCATION_ID lines); "
+                   "`systemctl status` its properties and the unit's last 10 lines "
+                   "(journalctl -u's matches). `-n 0`: systemctl status without the journal.",
+                   s, cmds[1].label, n, base_name="systemctl status")
+        self.remember_memory(s, cmds[0].label, cmds[1].label)
+
     def memory_table(self):
         lines = ["### Peak memory (max RSS)", "",
                  "Median of getrusage()'s ru_maxrss over the runs above. Counted from the "
@@ -697,7 +727,7 @@ class Bench:
 
     def run(self):
         sections = ["startup", "host_settings", "dns", "exec_check", "file_check", "port",
-                    "redis", "mysql", "postgres", "http", "deadlines", "parallel"]
+                    "redis", "mysql", "postgres", "http", "deadlines", "parallel", "why"]
         unknown = [w for w in self.only if w not in sections]
         if unknown:
             raise BenchError(f"--only: no section {', '.join(unknown)} (sections: "

@@ -10,6 +10,7 @@
 
 #include "checks/redis/redis.h"
 #include "core/net.h"
+#include "core/text.h"
 #include "checks/port/port.h"
 
 static void check_host_port(const char *text, int default_port)
@@ -90,7 +91,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 char *out = malloc(out_size);
                 size_t out_len = 0;
                 FUZZ_REQUIRE(out != NULL, "malloc");
-                if (redis_percent_decode(text, strlen(text), out, out_size, &out_len))
+                if (text_percent_decode(text, strlen(text), out, out_size, &out_len))
                         FUZZ_REQUIRE(out_len < out_size && out[out_len] == '\0', "decode");
                 free(out);
         }

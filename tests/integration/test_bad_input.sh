@@ -352,6 +352,23 @@ done <<'ROWS'
 2 | got '-t' | list -t 1s
 2 | got '--json' | list --json
 2 | got '\x1b[31m' | list $'\e[31m'
+# ---- --as-unit on run (the checks' rows are among the shared options' below) ----
+2 | run: --as-unit needs a UNIT | run x.conf --as-unit
+2 | run: --as-unit: -- COMMAND has no place here | run x.conf --as-unit a -- /bin/true
+2 | run: unknown option '--bogus' | run x.conf --bogus --as-unit a
+2 | run: --as-unit: 'a.timer' is not a service | run x.conf --as-unit=a.timer
+# ---- why (usage is decided before any manager is asked: none runs here) ----
+2 | why: unknown option '--bogus' | why --bogus
+2 | unknown option '--json=1' | why x --json=1
+2 | why: takes one unit, got 'b' too | why a b
+2 | 'a/b' cannot be a unit's name | why a/b
+2 | '' cannot be a unit's name | why ''
+2 | '\x1b[31m' cannot be a unit's name | why $'\e[31m'
+2 | 'a\x0ab' cannot be a unit's name | why $'a\nb'
+2 | 'aaaaaaaaaaaaaaaaaaaa | why "$LONG"
+2 | --timeout: '1x' is not a time span | why x -t 1x
+2 | --timeout: '0' is not a time span of at least 1ms | why x --timeout=0
+2 | -t needs a time span | why x -t
 ROWS
 
 # ---- the shared options, on every check ----------------------------------------------------------
@@ -392,6 +409,14 @@ OPTION_ROWS=$(
 2 | unknown option '--bog | $'--bog\e[31mus'
 2 | '--' must be followed by a COMMAND | --
 2 | the COMMAND after '--' is empty | -- ''
+2 | --as-unit needs a UNIT | --as-unit
+2 | --as-unit: an empty UNIT name | --as-unit=
+2 | --as-unit: 'a b' is not a unit name | --as-unit 'a b'
+2 | --as-unit: '\x1b[31mx' is not a unit name | --as-unit $'\e[31mx'
+2 | --as-unit: 'x.socket' is not a service | --as-unit x.socket
+2 | --as-unit: 'aaaaaaaaaaaaaaaaaaaa | --as-unit "$LONG"
+2 | --as-unit given twice | --as-unit a --as-unit=b
+2 | --as-unit: -- COMMAND has no place here | --as-unit a -- /bin/true
 ROWS
 )
 for base in "${BASES[@]}"; do

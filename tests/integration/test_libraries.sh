@@ -1,6 +1,6 @@
 #!/bin/bash
 # The libraries preflight loads with dlopen() only when a check needs them: libcurl for http,
-# hiredis for redis. Not installed (the library's file absent) is 5, with the package to install;
+# hiredis for redis, libsystemd for why. Not installed (the library's file absent) is 5, with the package to install;
 # installed but not loadable (out of address space under ulimit -v or LimitAS=, a dependency
 # broken or absent) is 1, with the loader's own words, and no package to install: installing it
 # again would fix nothing. Every other check runs either way. Real loads by the real loader: the
@@ -148,5 +148,16 @@ expect_code 5 "no hiredis under --wait: 5"
 expect_attempts -eq 1 "... answered at once: a missing library is not retried"
 run_cmd without_libraries "${HIREDIS_SONAMES[*]}" "$PREFLIGHT" user root
 expect_code 0 "without hiredis, the user check still runs"
+
+# libsystemd, which `preflight why` alone loads.
+run_cmd ldd "$PREFLIGHT"
+expect_no_text OUT libsystemd "the binary is not linked with libsystemd"
+run_cmd without_libraries libsystemd.so.0 "$PREFLIGHT" why some.service
+expect_code 5 "no libsystemd installed: why exits 5"
+expect_text ERR "libsystemd (libsystemd.so.0) is not installed: libsystemd.so.0: cannot open shared object file" \
+	"... says so in the loader's words"
+expect_text ERR "apt-get install libsystemd0" "... and names the package"
+run_cmd without_libraries libsystemd.so.0 "$PREFLIGHT" user root
+expect_code 0 "without libsystemd, the user check still runs"
 
 finish

@@ -2,6 +2,7 @@
 # Becomes the systemd of a private test system. Run by test_systemd.sh as the first process of new
 # PID, mount, UTS and cgroup namespaces (unshare --pid --fork --mount --mount-proc --uts --cgroup),
 # as README.md's "What the systemd tests prove" says:  boot.sh STAGING_DIR TARGET_UNIT
+# (PREFLIGHT_SYSTEMD_ARGS in the environment: more arguments for systemd)
 # STAGING_DIR holds units/ (copied to /run/systemd/system) and files/ (copied to /run/preflight-test).
 set -eu
 staging=$1
@@ -45,4 +46,8 @@ elif grep -q ' /sys/fs/cgroup cgroup2 ' /proc/self/mounts; then
 	mount -t cgroup2 cgroup2 /sys/fs/cgroup
 fi
 
-exec env container=preflight-test /lib/systemd/systemd --system --unit="$target"
+# PREFLIGHT_SYSTEMD_ARGS: more arguments for systemd, split on spaces (the why suite gives
+# --log-target=journal-or-kmsg, so that PID 1's own lines about units are in the journal).
+# shellcheck disable=SC2086
+exec env container=preflight-test /lib/systemd/systemd --system --unit="$target" \
+	${PREFLIGHT_SYSTEMD_ARGS:-}

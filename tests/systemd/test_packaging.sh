@@ -167,6 +167,9 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	for c in $("$PREFLIGHT" list | awk '{print $1}'); do expect_completion "preflight " "$c"; done
 	expect_completion "preflight " run
 	expect_completion "preflight ex" exit-codes
+	expect_completion "preflight w" why
+	expect_completion "preflight why --j" --json
+	expect_completion "preflight why --u" --user
 	expect_completion "preflight port 8080 --ti" --timeout
 	expect_completion "preflight http --expect-st" --expect-status
 	expect_completion "preflight user --not" --not-root
@@ -183,6 +186,10 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	expect_completion "preflight dns local" localhost
 	expect_completion "preflight run my" myapp
 	expect_completion "preflight run myapp --keep" --keep-going
+	expect_completion "preflight run myapp --as" --as-unit
+	expect_completion "preflight port 8080 --as" --as-unit
+	expect_completion "preflight port 8080 --as-unit systemd-journ" systemd-journald.service
+	expect_completion "preflight run myapp --as-unit systemd-journ" systemd-journald.service
 	expect_completion "preflight run myapp --dry" --dry-run
 	expect_completion "preflight explain 2" 20
 	expect_completion "preflight user root -- slee" sleep
