@@ -31,7 +31,7 @@ CHECK_SRCS := $(wildcard checks/*.c checks/*/*.c)
 # unit/: `preflight why` and --as-unit, which read and start systemd units through libsystemd.
 UNIT_SRCS := $(wildcard unit/*.c unit/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS) $(UNIT_SRCS))
-TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c
+TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c tests/find_socket.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
 CHECK_NAMES := user port cap redis http tcp postgres mysql file dns limit sysctl exec
 
@@ -156,9 +156,11 @@ rpm:
 # ---- benchmarks (tests/bench/): preflight against ss, redis-cli, curl and /bin/true ------------
 # Installs what it lacks (the deps target: packaging/deps.sh has ss, redis-server, redis-cli and
 # curl too), starts its own load, prints the table of medians and ratios (also written to
-# $(BUILD)/bench/results.md). About three minutes; BENCH_REPEAT=3 runs three times as many
+# $(BUILD)/bench/results.md). About 3-5 minutes; BENCH_REPEAT=3 runs three times as many
 # rounds of each comparison (BENCH_REPEAT=0.2 a fifth, to try the benchmark itself out).
+# BENCH_ONLY=postgres,deadlines.postgres runs those sections alone (run.py --help lists them).
 BENCH_REPEAT ?= 1
+BENCH_ONLY ?=
 BENCH_NAMES := spawn_timer socket_load no_netlink
 BENCH_HELPERS := $(addprefix $(BUILD)/bench/,$(BENCH_NAMES))
 
@@ -171,6 +173,7 @@ $(BUILD)/bench/%: tests/bench/%.c
 bench: deps
 	$(MAKE) --no-print-directory BUILD=$(BUILD) $(BIN) $(BENCH_HELPERS)
 	python3 tests/bench/run.py --preflight $(abspath $(BIN)) --repeat $(BENCH_REPEAT) \
+		$(if $(BENCH_ONLY),--only $(BENCH_ONLY)) \
 		--helpers $(abspath $(BUILD)/bench) --markdown $(BUILD)/bench/results.md
 
 # ---- hardening: fuzzers, the sanitizer build of the suite, valgrind (tests/fuzz/, tests/valgrind.sh)

@@ -2,7 +2,8 @@
  * Unit tests of the port check's parts above the socket tables: SPECs (checks/port/spec.c), the
  * bind-conflict rules and the search that applies them (conflict.c), and the listing that takes
  * sockets from sock_diag or else from the /proc tables, with the failure when neither answers
- * (sockets.c). The tables themselves are tests/check_procnet.c's.
+ * (sockets.c), and the trial bind that decides when /proc/sys is hidden (trial.c). The tables
+ * themselves are tests/check_procnet.c's.
  *
  * Netlink is refused in a child process by a seccomp filter, as RestrictAddressFamilies= without
  * AF_NETLINK refuses it (EAFNOSUPPORT): the kernel's own refusal, not a stand-in. The child runs
@@ -23,6 +24,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/capability.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +32,7 @@
 #include "checks/port/port.h"
 #include "core/check.h"
 #include "core/clock.h"
+#include "tests/find_socket.h"
 #include "tests/slack.h"
 
 Suite *suite_port(void);
@@ -316,22 +319,6 @@ static int udp_socket(bool connected, uint16_t *port, unsigned long *inode)
         return fd;
 }
 
-struct find {
-        unsigned long inode;
-        struct procnet_socket found;
-        unsigned seen;
-};
-
-static bool find_inode(const struct procnet_socket *sock, void *ctx)
-{
-        struct find *f = ctx;
-        if (sock->inode == f->inode) {
-                f->found = *sock;
-                f->seen++;
-        }
-        return true;
-}
-
 START_TEST(test_list_udp_from_diag)
 {
         /* Both an unconnected and a connected UDP socket stand in a bind's way, as their entries
@@ -339,11 +326,11 @@ START_TEST(test_list_udp_from_diag)
         uint16_t port;
         unsigned long inode;
         int fd = udp_socket(_i == 1, &port, &inode);
-        struct find find = {.inode = inode};
+        struct find_socket find = {.inode = inode};
         struct port_listing how;
         ck_assert_int_eq(port_list_sockets(PROCNET_DIR, PROCNET_UDP, AF_INET,
-                                           deadline_after(slack_us(5000000)), find_inode, &find,
-                                           &how),
+                                           deadline_after(slack_us(5000000)), find_socket_visit,
+                                           &find, &how),
                          0);
         ck_assert(how.from_diag);
         ck_assert_int_eq(how.diag_error, 0);
@@ -356,12 +343,13 @@ START_TEST(test_list_udp_from_diag)
         ck_assert_str_eq(how.path, "/proc/self/net/udp");
 
         /* The same socket is where /proc says it is. */
-        struct find by_proc = {.inode = inode};
+        struct find_socket by_proc = {.inode = inode};
         struct procnet_stats stats;
         int pfd = open("/proc/self/net/udp", O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(pfd, 0);
         ck_assert_int_eq(
-            procnet_read(pfd, PROCNET_UDP, AF_INET, false, 0, find_inode, &by_proc, &stats), 0);
+            procnet_read(pfd, PROCNET_UDP, AF_INET, false, 0, find_socket_visit, &by_proc, &stats),
+            0);
         close(pfd);
         ck_assert_uint_eq(by_proc.seen, 1);
         ck_assert_uint_eq(by_proc.found.state, find.found.state);
@@ -378,17 +366,128 @@ START_TEST(test_list_tcp_bound_not_listening)
         ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
         struct stat st;
         ck_assert_int_eq(fstat(fd, &st), 0);
-        struct find find = {.inode = (unsigned long)st.st_ino};
+        struct find_socket find = {.inode = (unsigned long)st.st_ino};
         struct port_listing how;
         ck_assert_int_eq(
-            port_list_sockets(PROCNET_DIR, PROCNET_TCP, AF_INET, 0, find_inode, &find, &how), 0);
+            port_list_sockets(PROCNET_DIR, PROCNET_TCP, AF_INET, 0, find_socket_visit, &find, &how),
+            0);
         ck_assert(how.from_diag);
         ck_assert_uint_eq(find.seen, 0);
         ck_assert_int_eq(listen(fd, 1), 0);
         ck_assert_int_eq(
-            port_list_sockets(PROCNET_DIR, PROCNET_TCP, AF_INET, 0, find_inode, &find, &how), 0);
+            port_list_sockets(PROCNET_DIR, PROCNET_TCP, AF_INET, 0, find_socket_visit, &find, &how),
+            0);
         ck_assert_uint_eq(find.seen, 1);
         close(fd);
+}
+END_TEST
+
+/* ---- the trial bind, when ip_unprivileged_port_start cannot be read ---- */
+
+/* A loopback TCP port nothing holds right now (the kernel's pick, released). */
+static uint16_t released_port(void)
+{
+        struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        socklen_t len = sizeof(sin);
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(bind(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+        ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+        close(fd);
+        return ntohs(sin.sin_port);
+}
+
+static struct port_spec spec_of(const char *text)
+{
+        struct port_spec spec;
+        struct pf_error err;
+        ck_assert_int_eq(port_spec_parse(text, &spec, NULL, 0, &err), PF_OK);
+        return spec;
+}
+
+START_TEST(test_trial_binds_and_closes)
+{
+        char text[64], where[64], want[64];
+        uint16_t port = released_port();
+        int error = -1;
+        snprintf(text, sizeof(text), "127.0.0.1:%u", (unsigned)port);
+        struct port_spec spec = spec_of(text);
+        ck_assert_int_eq(port_trial_bind(&spec, where, sizeof(where), &error), PORT_TRIAL_BINDS);
+        ck_assert_int_eq(error, 0);
+        ck_assert_str_eq(where, text);
+        /* Closed at once: a bind of the same port without SO_REUSEADDR succeeds again. */
+        ck_assert_int_eq(port_trial_bind(&spec, where, sizeof(where), &error), PORT_TRIAL_BINDS);
+        /* A bare port is tried on the IPv4 wildcard. */
+        snprintf(text, sizeof(text), "%u/udp", (unsigned)port);
+        spec = spec_of(text);
+        ck_assert_int_eq(port_trial_bind(&spec, where, sizeof(where), &error), PORT_TRIAL_BINDS);
+        snprintf(want, sizeof(want), "0.0.0.0:%u", (unsigned)port);
+        ck_assert_str_eq(where, want);
+}
+END_TEST
+
+START_TEST(test_trial_in_use_is_past_permission)
+{
+        /* EADDRINUSE comes after the kernel's permission check: it means the bind was allowed. */
+        uint16_t port;
+        unsigned long inode;
+        char text[64], where[64];
+        int error = 0;
+        int fd = udp_socket(false, &port, &inode);
+        snprintf(text, sizeof(text), "127.0.0.1:%u/udp", (unsigned)port);
+        struct port_spec spec = spec_of(text);
+        ck_assert_int_eq(port_trial_bind(&spec, where, sizeof(where), &error),
+                         PORT_TRIAL_PAST_PERMISSION);
+        ck_assert_int_eq(error, EADDRINUSE);
+        close(fd);
+}
+END_TEST
+
+START_TEST(test_trial_foreign_address_is_unsure)
+{
+        /* 192.0.2.1 (TEST-NET-1) is no address of this host: the kernel cannot say. */
+        char where[64];
+        int error = 0;
+        struct port_spec spec = spec_of("192.0.2.1:8080");
+        ck_assert_int_eq(port_trial_bind(&spec, where, sizeof(where), &error), PORT_TRIAL_UNSURE);
+        ck_assert_int_eq(error, EADDRNOTAVAIL);
+        ck_assert_str_eq(where, "192.0.2.1:8080");
+}
+END_TEST
+
+START_TEST(test_trial_refused_without_capability)
+{
+        /* Port 1 is below any ip_unprivileged_port_start but 0 and 1: in a child without
+         * CAP_NET_BIND_SERVICE in its effective set, the kernel refuses it with EACCES (before
+         * it looks for a socket in the way, so whether port 1 is taken does not matter). */
+        FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "r");
+        unsigned start = 1024;
+        if (f) {
+                if (fscanf(f, "%u", &start) != 1)
+                        start = 1024;
+                fclose(f);
+        }
+        if (start <= 1)
+                return; /* every port is unprivileged here: nothing to refuse */
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                cap_t caps = cap_get_proc();
+                if (!caps || cap_clear_flag(caps, CAP_EFFECTIVE) != 0 || cap_set_proc(caps) != 0)
+                        _exit(100);
+                cap_free(caps);
+                char where[64];
+                int error = 0;
+                struct port_spec spec = spec_of("1");
+                enum port_trial r = port_trial_bind(&spec, where, sizeof(where), &error);
+                _exit(r == PORT_TRIAL_REFUSED && error == EACCES && strcmp(where, "0.0.0.0:1") == 0
+                          ? 0
+                          : 10 + (int)r);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
 }
 END_TEST
 
@@ -416,6 +515,55 @@ static int refuse_netlink(void)
                 return -1;
         return 0;
 }
+
+/*
+ * A stand-in for a cgroup bind filter (SocketBindDeny=), which could not be applied in the test
+ * system: a seccomp filter that makes bind() fail with EPERM, as such a filter makes it fail.
+ */
+static int refuse_bind(void)
+{
+        if (THIS_AUDIT_ARCH == 0)
+                return -1;
+        const unsigned arch = THIS_AUDIT_ARCH;
+        struct sock_filter program[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 0, 2),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_bind, 1, 0),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+        };
+        struct sock_fprog fprog = {.len = ARRAY_SIZE(program), .filter = program};
+        if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fprog, 0, 0) != 0)
+                return -1;
+        return 0;
+}
+
+START_TEST(test_trial_filtered)
+{
+        /* EPERM from bind() is a filter's refusal, not the port's permission: its own answer. */
+        if (THIS_AUDIT_ARCH == 0)
+                return;
+        uint16_t port = released_port();
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+                if (refuse_bind() != 0)
+                        _exit(100);
+                char text[32], where[64];
+                int error = 0;
+                snprintf(text, sizeof(text), "127.0.0.1:%u", (unsigned)port);
+                struct port_spec spec = spec_of(text);
+                enum port_trial r = port_trial_bind(&spec, where, sizeof(where), &error);
+                _exit(r == PORT_TRIAL_FILTERED && error == EPERM ? 0 : 10 + (int)r);
+        }
+        int status;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFEXITED(status));
+        ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
 
 /* What a listing in a child without netlink found. */
 struct refused_listing {
@@ -597,12 +745,17 @@ Suite *suite_port(void)
         tcase_set_timeout(tc, 10);
         tcase_add_loop_test(tc, test_list_udp_from_diag, 0, 2);
         tcase_add_test(tc, test_list_tcp_bound_not_listening);
+        tcase_add_test(tc, test_trial_binds_and_closes);
+        tcase_add_test(tc, test_trial_in_use_is_past_permission);
+        tcase_add_test(tc, test_trial_foreign_address_is_unsure);
+        tcase_add_test(tc, test_trial_refused_without_capability);
         suite_add_tcase(s, tc);
 
         tc = tcase_create("without netlink");
         tcase_set_timeout(tc, 10);
         tcase_add_checked_fixture(tc, fixtures_setup, fixtures_teardown);
         tcase_add_test(tc, test_refused_reads_proc);
+        tcase_add_test(tc, test_trial_filtered);
         tcase_add_test(tc, test_refused_no_ipv6_table);
         tcase_add_test(tc, test_refused_no_proc);
         tcase_add_loop_test(tc, test_unlisted_message, 0, ARRAY_SIZE(unlisted));

@@ -28,6 +28,7 @@
 #include "core/check.h"
 #include "core/clock.h"
 #include "checks/port/port.h"
+#include "tests/find_socket.h"
 #include "tests/slack.h"
 
 Suite *suite_procnet(void);
@@ -403,22 +404,6 @@ static int listen_on(int family, const char *addr, uint16_t *port, unsigned long
         return fd;
 }
 
-struct find_inode {
-        unsigned long inode;
-        struct procnet_socket found;
-        bool seen;
-};
-
-static bool find_inode(const struct procnet_socket *sock, void *ctx)
-{
-        struct find_inode *f = ctx;
-        if (sock->inode == f->inode) {
-                f->found = *sock;
-                f->seen = true;
-        }
-        return true;
-}
-
 static void assert_live_listener(int family, const char *addr, const char *proc_file)
 {
         uint16_t port;
@@ -426,12 +411,12 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         int fd = listen_on(family, addr, &port, &inode);
         struct procnet_stats stats = {0};
 
-        struct find_inode by_proc = {.inode = inode};
+        struct find_socket by_proc = {.inode = inode};
         int pfd = open(proc_file, O_RDONLY | O_CLOEXEC);
         ck_assert_int_ge(pfd, 0);
         ck_assert_int_eq(procnet_read(pfd, PROCNET_TCP, family, true,
-                                      deadline_after(slack_us(5000000)), find_inode, &by_proc,
-                                      &stats),
+                                      deadline_after(slack_us(5000000)), find_socket_visit,
+                                      &by_proc, &stats),
                          0);
         close(pfd);
         ck_assert_msg(by_proc.seen, "%s:%u not found in %s", addr, port, proc_file);
@@ -439,9 +424,9 @@ static void assert_live_listener(int family, const char *addr, const char *proc_
         ck_assert_uint_eq(by_proc.found.uid, geteuid());
         assert_addr(&by_proc.found.local, addr);
 
-        struct find_inode by_diag = {.inode = inode};
+        struct find_socket by_diag = {.inode = inode};
         ck_assert_int_eq(procnet_diag_sockets(PROCNET_TCP, family,
-                                              deadline_after(slack_us(5000000)), find_inode,
+                                              deadline_after(slack_us(5000000)), find_socket_visit,
                                               &by_diag, &stats),
                          0);
         ck_assert_msg(by_diag.seen, "%s:%u not listed by sock_diag", addr, port);
@@ -472,9 +457,9 @@ START_TEST(test_live_v4_mapped)
         unsigned long inode;
         int fd = listen_on(AF_INET6, "::ffff:127.0.0.1", &port, &inode);
         struct procnet_stats stats = {0};
-        struct find_inode by_diag = {.inode = inode};
+        struct find_socket by_diag = {.inode = inode};
         ck_assert_int_eq(
-            procnet_diag_sockets(PROCNET_TCP, AF_INET6, 0, find_inode, &by_diag, &stats), 0);
+            procnet_diag_sockets(PROCNET_TCP, AF_INET6, 0, find_socket_visit, &by_diag, &stats), 0);
         ck_assert(by_diag.seen);
         ck_assert_int_eq(by_diag.found.local.family, AF_INET);
         assert_addr(&by_diag.found.local, "127.0.0.1");
@@ -489,9 +474,9 @@ START_TEST(test_live_closed_listener_is_gone)
         int fd = listen_on(AF_INET, "127.0.0.1", &port, &inode);
         close(fd);
         struct procnet_stats stats = {0};
-        struct find_inode by_diag = {.inode = inode};
+        struct find_socket by_diag = {.inode = inode};
         ck_assert_int_eq(
-            procnet_diag_sockets(PROCNET_TCP, AF_INET, 0, find_inode, &by_diag, &stats), 0);
+            procnet_diag_sockets(PROCNET_TCP, AF_INET, 0, find_socket_visit, &by_diag, &stats), 0);
         ck_assert(!by_diag.seen);
 }
 END_TEST

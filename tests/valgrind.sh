@@ -190,6 +190,10 @@ vg cap-pass 0 cap net_bind_service
 PREFIX=(setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all --)
 vg cap-missing 30 cap net_bind_service
 vg user-as-nobody 0 user nobody --not-root
+# A pid-only /proc (what ProcSubset=pid mounts) hides /proc/sys: as nobody, trial binds decide.
+PREFIX=(unshare --mount sh -c 'mount -t proc -o subset=pid proc /proc && exec setpriv --reuid=nobody \
+	--regid=nogroup --clear-groups --inh-caps=-all -- "$@"' sh)
+vg port-trial-bind 21 port 1 "127.0.0.1:$REFUSED" -v
 PREFIX=()
 vg cap-file 30 cap net_raw --file /bin/true
 vg limit-pass 0 limit 'nofile>=1' 'LimitCORE<=infinity' 'RLIMIT_STACK>=1K' 'cpu<=infinity'
@@ -318,7 +322,8 @@ vg wrapper-parallel 0 run "$WORK/pass.conf" --parallel -- /bin/true
 vg wrapper-not-found 127 user root -- /nonexistent/command
 
 # mysql: a MariaDB of its own (lib.sh's start_mariadb, as the mysql user): logins that pass and
-# fail, the roles, --ping, TLS required; scripted peers that never answer, drip and send garbage.
+# fail, the roles, --ping, TLS required; scripted peers that never answer, drip and send garbage,
+# and the test double of a server shutting down (1053).
 if start_mariadb valgrind; then
 	sql "$MDB_SOCK" "CREATE DATABASE appdb; CREATE USER app@'%' IDENTIFIED BY 'vg-Pw7';
 		GRANT ALL ON appdb.* TO app@'%'"
@@ -338,9 +343,9 @@ else
 	fail "mysql: MariaDB did not start"
 fi
 vg mysql-refused-wait 90 mysql "127.0.0.1:$REFUSED" -t 1s --wait -i 200ms
-for mode in silent drip garbage flood; do
+for mode in silent drip garbage flood shutdown; do
 	start_peer "$PY" "$PEERS/mysql_peer.py" "$mode" || exit 1
-	case $mode in silent | drip) want=91 ;; *) want=90 ;; esac
+	case $mode in silent | drip) want=91 ;; shutdown) want=92 ;; *) want=90 ;; esac
 	vg "mysql-peer-$mode" "$want" mysql "127.0.0.1:${PEER_OUT#ready }" -t 2s
 	stop_peer "$PEER_PID"
 done

@@ -162,14 +162,84 @@ static int has_net_bind_service(void)
         return value == CAP_SET;
 }
 
+static void deny(struct check_result *res, const char *why, const char *lower)
+{
+        result_set(res, PF_PORT_DENIED, "free, but %s", why);
+        result_fix(res,
+                   "add AmbientCapabilities=CAP_NET_BIND_SERVICE to the unit, or run setcap "
+                   "cap_net_bind_service=+ep on the service's binary, or use %s",
+                   lower);
+}
+
+/*
+ * ip_unprivileged_port_start cannot be read (ProcSubset=pid hides /proc/sys) and this process
+ * has no CAP_NET_BIND_SERVICE: the answer depends on a value preflight cannot see (an
+ * administrator may have lowered it, or raised it), so the kernel is asked with a trial bind.
+ * Only when that cannot tell either is the kernel's default, 1024, assumed.
+ */
+static bool may_bind_unknown_start(const struct port_spec *spec, struct check_result *res,
+                                   char *note, size_t note_size)
+{
+        static const char unread[] = "net.ipv4.ip_unprivileged_port_start cannot be read "
+                                     "(/proc/sys is hidden: ProcSubset=pid?)";
+        char where[INET6_ADDRSTRLEN + 16], why[400];
+        int error = 0;
+        switch (port_trial_bind(spec, where, sizeof(where), &error)) {
+        case PORT_TRIAL_BINDS:
+                snprintf(note, note_size,
+                         "; %s, so a trial bind of %s decided (closed at once): this process may "
+                         "bind it",
+                         unread, where);
+                return true;
+        case PORT_TRIAL_PAST_PERMISSION:
+                snprintf(note, note_size,
+                         "; %s, so a trial bind of %s decided (closed at once): the kernel let "
+                         "this process past its permission check (then: %s, from a socket the "
+                         "tables do not count)",
+                         unread, where, strerror(error));
+                return true;
+        case PORT_TRIAL_REFUSED:
+                snprintf(why, sizeof(why),
+                         "this process may not bind it: a trial bind of %s was refused (%s; %s, "
+                         "and this process lacks CAP_NET_BIND_SERVICE)",
+                         where, strerror(error), unread);
+                deny(res, why, "a port the kernel lets unprivileged processes bind");
+                return false;
+        case PORT_TRIAL_FILTERED:
+                snprintf(why, sizeof(why),
+                         "this process may not bind it: a trial bind of %s was refused (%s: a "
+                         "bind filter such as the unit's SocketBindDeny=, or a security module)",
+                         where, strerror(error));
+                result_set(res, PF_PORT_DENIED, "free, but %s", why);
+                result_fix(res, "allow the port in the unit's SocketBindAllow=, or look at the "
+                                "security policy that refuses it");
+                return false;
+        case PORT_TRIAL_UNSURE:
+                break;
+        }
+        if (spec->port >= DEFAULT_UNPRIVILEGED_PORT_START) {
+                snprintf(note, note_size,
+                         "; %s, and a trial bind of %s could not tell (%s): taken as the "
+                         "kernel's default, %d",
+                         unread, where, strerror(error), DEFAULT_UNPRIVILEGED_PORT_START);
+                return true;
+        }
+        snprintf(why, sizeof(why),
+                 "ports below %d need CAP_NET_BIND_SERVICE, which this process lacks (%s, and a "
+                 "trial bind of %s could not tell: %s; %d is the kernel's default)",
+                 DEFAULT_UNPRIVILEGED_PORT_START, unread, where, strerror(error),
+                 DEFAULT_UNPRIVILEGED_PORT_START);
+        deny(res, why, "a port of 1024 or above");
+        return false;
+}
+
 /* Code 21 when this process may not bind a port this low; false with res set then. */
 static bool may_bind(const struct port_spec *spec, struct check_result *res, char *note,
                      size_t note_size)
 {
         unsigned long start;
-        if (!read_sysctl(SYSCTL_UNPRIVILEGED_PORT_START, &start))
-                start = DEFAULT_UNPRIVILEGED_PORT_START;
-        if (spec->port >= start)
+        bool known = read_sysctl(SYSCTL_UNPRIVILEGED_PORT_START, &start);
+        if (known && spec->port >= start)
                 return true;
         int cap = has_net_bind_service();
         if (cap < 0) {
@@ -177,23 +247,26 @@ static bool may_bind(const struct port_spec *spec, struct check_result *res, cha
                            strerror(errno));
                 return false;
         }
-        if (cap == 0) {
-                result_set(res, PF_PORT_DENIED,
-                           "free, but ports below %lu need CAP_NET_BIND_SERVICE, which this "
-                           "process lacks",
-                           start);
-                result_fix(res,
-                           "add AmbientCapabilities=CAP_NET_BIND_SERVICE to the unit, or run "
-                           "setcap cap_net_bind_service=+ep on the service's binary, or use a "
-                           "port of %lu or above",
-                           start);
-                return false;
+        if (cap == 1) {
+                if (known)
+                        snprintf(note, note_size,
+                                 "; ports below %lu need CAP_NET_BIND_SERVICE, which this "
+                                 "process has",
+                                 start);
+                else if (spec->port < DEFAULT_UNPRIVILEGED_PORT_START)
+                        snprintf(note, note_size,
+                                 "; this process has CAP_NET_BIND_SERVICE, so it may bind any "
+                                 "port");
+                return true;
         }
-        snprintf(note, note_size,
-                 "; ports below %lu need CAP_NET_BIND_SERVICE, which this "
-                 "process has",
-                 start);
-        return true;
+        if (!known)
+                return may_bind_unknown_start(spec, res, note, note_size);
+        char why[160], lower[64];
+        snprintf(why, sizeof(why),
+                 "ports below %lu need CAP_NET_BIND_SERVICE, which this process lacks", start);
+        snprintf(lower, sizeof(lower), "a port of %lu or above", start);
+        deny(res, why, lower);
+        return false;
 }
 
 /*
@@ -315,8 +388,10 @@ const struct check check_port = {
             "unless\nit is IPv6-only, which preflight tells with a bind it closes at once; "
             "a [::] SPEC takes\nIPv4 too unless net.ipv6.bindv6only=1. A free port below "
             "net.ipv4.ip_unprivileged_port_start\nthat this process may not bind (no "
-            "CAP_NET_BIND_SERVICE) fails with 21.\n--invert passes when the port is in use "
-            "(--invert --wait waits for a listener); a port\nstill free then fails with 20.",
+            "CAP_NET_BIND_SERVICE) fails with 21. Where /proc/sys is hidden\n(ProcSubset=pid), a "
+            "trial bind of the SPEC, closed at once, tells whether it may.\n--invert passes when "
+            "the port is in use (--invert --wait waits for a listener); a port\nstill free then "
+            "fails with 20.",
     .options = NULL,
     .min_targets = 1,
     .max_targets = 128,

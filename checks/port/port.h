@@ -4,7 +4,8 @@
  * - conflict.c: the rules that decide whether a held socket makes the service's bind fail;
  * - procnet.c, diag.c, sockets.c: the kernel's socket tables, from /proc/self/net/{tcp,tcp6,udp,
  *   udp6} or the sock_diag netlink interface (what ss uses), and which of the two answered;
- * - holder.c: the process that holds a socket, from /proc/PID/fd.
+ * - holder.c: the process that holds a socket, from /proc/PID/fd;
+ * - trial.c: a bind of the SPEC closed at once, when the permission to bind cannot be read.
  * Everything but the sock_diag listing and the holder search is a pure function of its arguments
  * and a file descriptor, so the unit tests feed it captured files.
  */
@@ -169,6 +170,26 @@ struct port_search {
 };
 
 bool port_search_visit(const struct procnet_socket *sock, void *search);
+
+/* ---- the trial bind (trial.c) ---- */
+
+enum port_trial {
+        PORT_TRIAL_BINDS,           /* bound (and closed): this process may bind it */
+        PORT_TRIAL_PAST_PERMISSION, /* EADDRINUSE: the permission check, which comes first,
+                                     * passed */
+        PORT_TRIAL_REFUSED,         /* EACCES: below ip_unprivileged_port_start, no
+                                     * CAP_NET_BIND_SERVICE */
+        PORT_TRIAL_FILTERED,        /* EPERM: a cgroup bind filter or a security module */
+        PORT_TRIAL_UNSURE,          /* anything else (EADDRNOTAVAIL, no socket): cannot tell */
+};
+
+/*
+ * Binds spec's address and port once, without SO_REUSEADDR, and closes the socket at once; a
+ * bare port binds 0.0.0.0 (or [::] when the kernel has no IPv4). where gets the address bound
+ * ("0.0.0.0:443"), error the errno (0 when it bound).
+ */
+enum port_trial port_trial_bind(const struct port_spec *spec, char *where, size_t where_size,
+                                int *error);
 
 /* ---- the holder (holder.c) ---- */
 

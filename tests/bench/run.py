@@ -7,14 +7,16 @@ single absolute time means little. The load (about 100,000 loopback TCP sockets,
 an HTTP server, peers that hang) is started here and stopped at the end, whatever happens.
 
 Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--repeat F] [--quick] [--strict]
+              [--only SECTION,...]
   --helpers   where spawn_timer, socket_load and no_netlink were built (make bench builds them)
   --markdown  also write the tables there (the README's Performance section is that file)
   --repeat F  F times the default repetitions of each comparison (make bench BENCH_REPEAT=F);
               3 for steadier medians on a busy machine
   --quick     a fifth of the repetitions (--repeat 0.2), for trying the benchmark itself out
   --strict    exit 3 when a goal is missed (by default only the table says so)
-  --only A,B  only these sections (startup, host_settings, dns, exec_check, file_check, port,
-              redis, mysql, postgres, http, deadlines, parallel, why), to measure one check alone
+  --only      run these sections alone (make bench BENCH_ONLY=...): startup, host, dns, exec,
+              file, port, redis, mysql, postgres, http, deadlines, parallel; deadlines.CHECK runs only
+              CHECK's rows of the deadline table (deadlines.postgres,deadlines.mysql)
 Exit status: 0, 3 (a goal missed, with --strict), 1 (the benchmark could not run: a server did
 not start, a command gave an unexpected answer).
 """
@@ -132,13 +134,13 @@ class Bench:
         self.preflight = os.path.abspath(args.preflight)
         self.helpers = os.path.abspath(args.helpers)
         self.scale = 0.2 if args.quick else args.repeat
-        self.only = [w for w in (args.only or "").split(",") if w]
         self.work = tempfile.mkdtemp(prefix="preflight-bench.")
         os.chmod(self.work, 0o755)
         self.children = Children(self.work)
         self.sections = []  # markdown lines, in order
         self.goals = []  # (goal, measured text, met)
         self.memory = {}  # label -> Samples, for the max RSS table
+        self.only, self.deadline_checks = parse_only(args.only)
 
     def cleanup(self):
         self.children.stop_all()
@@ -623,6 +625,8 @@ class Bench:
             ("silent server", "postgres", ["postgres", pg_silent], 81),
             ("dripping server", "postgres", ["postgres", pg_drip], 81),
         ]
+        if self.deadline_checks:
+            cases = [case for case in cases if case[1] in self.deadline_checks]
         cmds = [Command(f"{server}: {check}", self.pf(*argv, "-t", "1s"), (code,))
                 for server, check, argv, code in cases]
         n = self.rounds(8)
@@ -726,25 +730,29 @@ class Bench:
         self.sections += lines
 
     def run(self):
-        sections = ["startup", "host_settings", "dns", "exec_check", "file_check", "port",
-                    "redis", "mysql", "postgres", "http", "deadlines", "parallel", "why"]
-        unknown = [w for w in self.only if w not in sections]
-        if unknown:
-            raise BenchError(f"--only: no section {', '.join(unknown)} (sections: "
-                             f"{', '.join(sections)})")
-        http_port = None
-        for name in sections:
-            if self.only and name not in self.only:
-                continue
-            if name in ("http", "deadlines"):
-                if http_port is None:
-                    _, words = self.children.start("http_server", ["python3", os.path.join(
-                        PEERS, "http_server.py"), "--port", "0"])
-                    http_port = words[0]
-                getattr(self, name)(http_port)
-            else:
-                getattr(self, name)()
-        self.memory_table()
+        for name, section in (("startup", self.startup), ("host", self.host_settings),
+                              ("dns", self.dns), ("exec", self.exec_check),
+                              ("file", self.file_check), ("port", self.port),
+                              ("redis", self.redis), ("mysql", self.mysql),
+                              ("postgres", self.postgres)):
+            if self.selected(name):
+                section()
+        if self.selected("http") or self.selected("deadlines"):
+            _, words = self.children.start("http_server", ["python3", os.path.join(
+                PEERS, "http_server.py"), "--port", "0"])
+            if self.selected("http"):
+                self.http(words[0])
+            if self.selected("deadlines"):
+                self.deadlines(words[0])
+        if self.selected("parallel"):
+            self.parallel()
+        if self.selected("why"):
+            self.why()
+        if self.memory:
+            self.memory_table()
+
+    def selected(self, section):
+        return self.only is None or section in self.only
 
     def report(self, started, load_before):
         version = subprocess.run(self.pf("--version"), capture_output=True,
@@ -759,6 +767,33 @@ class Bench:
             header.append(f"| {text} | {measured} | {'yes' if met else '**MISSED**'} |")
         header.append("")
         return "\n".join(header + self.sections)
+
+
+SECTIONS = ("startup", "host", "dns", "exec", "file", "port", "redis", "mysql", "postgres",
+            "http", "deadlines", "parallel", "why")
+DEADLINE_CHECKS = ("tcp", "redis", "http", "mysql", "postgres")
+
+
+def parse_only(text):
+    """--only's list: (the sections to run, or None for all; the checks whose deadline rows to
+    run, or None for all). A word it does not know is an error that names it."""
+    if text is None:
+        return None, None
+    only, checks, every_row = set(), set(), False
+    for word in text.split(","):
+        word = word.strip()
+        section, _, check = word.partition(".")
+        if section not in SECTIONS or (check and (section != "deadlines"
+                                                  or check not in DEADLINE_CHECKS)):
+            raise ValueError(f"--only: unknown section {word!r} (sections: "
+                             f"{', '.join(SECTIONS)}; deadlines.CHECK for CHECK in "
+                             f"{', '.join(DEADLINE_CHECKS)})")
+        only.add(section)
+        if check:
+            checks.add(check)
+        elif section == "deadlines":
+            every_row = True
+    return only, (None if every_row or not checks else checks)
 
 
 def die_with_parent():
@@ -880,10 +915,16 @@ def main():
     parser.add_argument("--repeat", type=float, default=1.0)
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--strict", action="store_true")
-    parser.add_argument("--only")
+    parser.add_argument("--only", metavar="SECTION,...",
+                        help="run these sections alone: " + ", ".join(SECTIONS) +
+                        "; deadlines.CHECK runs only CHECK's deadline rows")
     args = parser.parse_args()
     if not 0 < args.repeat <= 100:
         parser.error("--repeat must be more than 0 and at most 100")
+    try:
+        parse_only(args.only)
+    except ValueError as e:
+        parser.error(str(e))
     for tool in ("ss", "redis-server", "redis-cli", "curl"):
         if not shutil.which(tool):
             sys.exit(f"bench: {tool} is missing (make deps, packaging/deps.sh, installs it)")

@@ -3,7 +3,8 @@
 # mariadbd as the mysql system user, in a temporary directory, on free loopback ports, stopped
 # by their PIDs at the end): a primary with users and grants, and a real replica of it that
 # loses its primary. tests/peers/mysql_peer.py is the scripted peer for what a real server
-# cannot be made to do on demand (never answer, drip, garbage). Every code the check gives:
+# cannot be made to do on demand (never answer, drip, garbage, and as a test double a server
+# shutting down, which answers 1053). Every code the check gives:
 # 0, 2, 90, 91, 92, 93 (5 and 1: test_libraries.sh); --ping, --role, --ssl-ca, passwords from
 # every source never in any output, the wrapper and a chain.
 . "$(dirname "$0")/lib.sh"
@@ -315,6 +316,32 @@ if start_mariadb replica --server-id=2 --read-only; then
 else
 	fail "the replica did not start"
 fi
+
+# ---- 92: 1053, a server shutting down (a TEST DOUBLE: mysql_peer.py shutdown) ----------------
+# A real MariaDB 10.11 cannot be made to answer 1053 on demand: a login held open by
+# init_connect and a query running while it shuts down both see the connection closed (2013).
+# The double gives a real greeting, then 1053 where the login's OK would come.
+
+start_peer python3 "$MYSQL_PEER" shutdown || fail "the shutdown double did not start"
+SHUTDOWN_PORT=${PEER_OUT#ready }
+run_cmd env MYSQL_PWD="$SECRET" "$PREFLIGHT" mysql "127.0.0.1:$SHUTDOWN_PORT" --user app
+expect_code 92 "double: a server shutting down (1053) is not ready: 92"
+expect_text ERR "Server shutdown in progress (error 1053)" "double: the server's words and 1053 are said"
+expect_text ERR "fix: the server is shutting down: wait for it to start again (--wait)" "double: the fix says to wait"
+expect_secret_hidden "double: 1053"
+run_preflight mysql "127.0.0.1:$SHUTDOWN_PORT" --user app --ping
+expect_code 92 "double: --ping on 1053: 92 (shutting down is no answer to a ping)"
+run_preflight mysql "127.0.0.1:$SHUTDOWN_PORT" --user app --wait -t 1s -i 100ms --json
+expect_code 92 "double: 1053 until the deadline: 92"; expect_attempts -gt 3 "double: 1053 is retried under --wait"
+expect_took 1000 "double: --wait -t 1s on 1053 ends at the deadline"
+stop_peer "$PEER_PID"
+# The first three logins get 1053, the fourth an OK and an answer to SELECT 1.
+start_peer python3 "$MYSQL_PEER" shutdown 3 || fail "the shutdown double did not start"
+run_preflight mysql "127.0.0.1:${PEER_OUT#ready }" --user app --wait -t 10s -i 100ms --json
+expect_code 0 "double: --wait passes once the server answers again"
+expect_attempts -eq 4 "double: three 1053s retried, the fourth login passes"
+expect_text OUT "accepts app" "double: the pass says who logged in"
+stop_peer "$PEER_PID"
 
 # ---- Hostile peers: the deadline is hard, memory bounded -----------------------------------
 

@@ -213,6 +213,36 @@ run_cmd as_nobody "$PREFLIGHT" port "$UNPRIVILEGED_START"
 [ "$RC" = 0 ] || [ "$RC" = 20 ] && pass "port $UNPRIVILEGED_START itself needs no privilege (exit $RC)" ||
 	fail "port $UNPRIVILEGED_START as nobody: exit $RC: $ERR"
 
+# /proc/sys hidden (ProcSubset=pid) and no CAP_NET_BIND_SERVICE: ip_unprivileged_port_start
+# cannot be read, so a trial bind decides. In a network namespace of this test's own (unshare
+# --net), whose net.ipv4.ip_unprivileged_port_start is lowered to 80: the machine's stays.
+# lowered_start CMD...: CMD as nobody, without capabilities, there, under a pid-only /proc.
+lowered_start() {
+	unshare --net --mount sh -c 'ip link set lo up && echo 80 >/proc/sys/net/ipv4/ip_unprivileged_port_start &&
+		mount -t proc -o subset=pid proc /proc && exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		--inh-caps=-all --bounding-set=-all -- "$@"' sh "$@"
+}
+run_cmd lowered_start test -e /proc/sys; expect_code 1 "control: the pid-only /proc has no /proc/sys"
+run_cmd lowered_start "$PREFLIGHT" port 443 443/udp 127.0.0.1:443 '[::1]:443' -v
+expect_code 0 "sysctl lowered to 80 and hidden: 443 is free for nobody (not a wrong 21)"
+expect_text ERR "net.ipv4.ip_unprivileged_port_start cannot be read (/proc/sys is hidden: ProcSubset=pid?), so a trial bind of 0.0.0.0:443 decided (closed at once): this process may bind it" \
+	"-v says a trial bind decided"
+expect_text ERR "a trial bind of [::1]:443 decided" "the trial binds the address asked, IPv6 too"
+run_cmd lowered_start "$PREFLIGHT" port 79 '[::1]:79/udp'
+expect_code 21 "sysctl lowered to 80 and hidden: 79 is still 21 for nobody"
+expect_text ERR "FAIL port 79/tcp free, but this process may not bind it: a trial bind of 0.0.0.0:79 was refused (Permission denied;" \
+	"21 says the trial bind was refused"
+expect_text ERR "FAIL port [::1]:79/udp free, but this process may not bind it: a trial bind of [::1]:79 was refused" "21 for UDP on IPv6 too"
+expect_text ERR "fix: add AmbientCapabilities=CAP_NET_BIND_SERVICE to the unit" "21 gives the fix"
+run_cmd lowered_start "$PREFLIGHT" port 79 --invert; expect_code 20 "--invert: no trial bind, free is still 20"
+run_cmd unshare --mount sh -c 'mount -t proc -o subset=pid proc /proc && exec setpriv --reuid=nobody --regid=nogroup \
+	--clear-groups --inh-caps=-all --bounding-set=-all -- "$@"' sh "$PREFLIGHT" port "$UNPRIVILEGED_START" -v
+[ "$RC" = 0 ] || [ "$RC" = 20 ] && pass "the machine's own start ($UNPRIVILEGED_START), hidden: as the machine says (exit $RC)" ||
+	fail "port $UNPRIVILEGED_START under a pid-only /proc as nobody: exit $RC: $ERR"
+[ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$UNPRIVILEGED_START" ] &&
+	pass "the machine's net.ipv4.ip_unprivileged_port_start is still $UNPRIVILEGED_START" ||
+	fail "the machine's net.ipv4.ip_unprivileged_port_start changed"
+
 # Bad specs: code 2, naming the argument.
 for spec in 0 65536 abc 1.2.3.4: '[::1' 80/sctp '::1:80' 'localhost:80' '[::1]:99999'; do
 	run_preflight port "$spec"; expect_code 2 "bad spec '$spec'"

@@ -19,9 +19,13 @@ BUSY_PORT=$(free_port)
 WAIT_PORT=$(free_port)
 UDP_FREE_PORT=$(python3 "$TESTS_DIR/peers/freeport.py" udp)
 UDP_BUSY_PORT=$(python3 "$TESTS_DIR/peers/freeport.py" udp)
+# The machine's network namespace: pf-port-netns.service writes a sysctl only outside it.
+HOST_NETNS=$(readlink /proc/self/ns/net)
+HOST_UNPRIVILEGED_START=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)
 stage_files "$HERE/units" "$HERE/files" -e "s|@FREE_PORT@|$FREE_PORT|g" \
 	-e "s|@BUSY_PORT@|$BUSY_PORT|g" -e "s|@WAIT_PORT@|$WAIT_PORT|g" \
-	-e "s|@UDP_FREE_PORT@|$UDP_FREE_PORT|g" -e "s|@UDP_BUSY_PORT@|$UDP_BUSY_PORT|g"
+	-e "s|@UDP_FREE_PORT@|$UDP_FREE_PORT|g" -e "s|@UDP_BUSY_PORT@|$UDP_BUSY_PORT|g" \
+	-e "s|@HOST_NETNS@|$HOST_NETNS|g"
 boot_test_system pf-test.target
 
 # ---- wrapper mode and RestartPreventExitStatus= ------------------------------------------------
@@ -211,6 +215,43 @@ expect_contains "$out" "$udp_busy_line" "ProcSubset=pid without AF_NETLINK: the 
 expect_contains "$out" "$tcp_busy_line" "ProcSubset=pid without AF_NETLINK: the TCP holder is named"
 expect_contains "$out" "of /proc/self/net/udp (read to the end; sock_diag: Address family not supported by protocol)" \
 	"ProcSubset=pid without AF_NETLINK: read from /proc/self/net, sock_diag refused"
+
+# ip_unprivileged_port_start hidden by ProcSubset=pid, as nobody: a trial bind decides, in a
+# network namespace whose value is lowered to 80 (pf-port-netns.service) and in one with 1024.
+if sctl start pf-port-netns.service; then
+	pass "a network namespace of the test's own with ip_unprivileged_port_start=80"
+else
+	fail "pf-port-netns.service did not start: $(journal pf-port-netns.service | tail -3)"
+fi
+netns_out=$(wait_journal pf-port-netns.service "unprivileged-port-start:")
+expect_contains "$netns_out" "unprivileged-port-start: 80" "the namespace's ip_unprivileged_port_start is 80"
+netns=$(sed -n 's/^netns: //p' <<<"$netns_out" | head -1)
+if sctl start pf-port-procsubset-lowered.service; then
+	pass "ProcSubset=pid, start lowered to 80: port 443 as nobody passes, the service starts"
+else
+	fail "ProcSubset=pid, start lowered to 80: the unit did not start (a wrong 21 for 443?)"
+fi
+out=$(wait_journal pf-port-procsubset-lowered.service "port 79/tcp")
+expect_contains "$out" "netns: $netns" "ProcSubset=pid, start lowered: the unit joined that namespace ($netns)"
+expect_contains "$out" "proc-sys: absent" "ProcSubset=pid, start lowered: the unit's /proc has no /proc/sys"
+expect_contains "$out" "ok   port 443/tcp free" "ProcSubset=pid, start lowered: 443/tcp is free for nobody"
+expect_contains "$out" "ok   port 443/udp free" "ProcSubset=pid, start lowered: 443/udp too"
+expect_contains "$out" "net.ipv4.ip_unprivileged_port_start cannot be read (/proc/sys is hidden: ProcSubset=pid?), so a trial bind of 0.0.0.0:443 decided (closed at once): this process may bind it" \
+	"ProcSubset=pid, start lowered: -v says a trial bind decided"
+expect_contains "$out" "FAIL port 79/tcp free, but this process may not bind it: a trial bind of 0.0.0.0:79 was refused (Permission denied;" \
+	"ProcSubset=pid, start lowered: 79 is still 21, from the trial bind"
+sctl stop pf-port-procsubset-lowered.service pf-port-netns.service
+sctl start pf-port-procsubset-default.service 2>/dev/null &&
+	fail "ProcSubset=pid, start 1024: systemctl start on port 443 as nobody succeeded"
+status=$(start_pre_status pf-port-procsubset-default.service)
+[ "$status" = status=21 ] && pass "ProcSubset=pid, start 1024: port 443 as nobody gives status=21" ||
+	fail "ProcSubset=pid, start 1024: ExecStartPre shows '$status', expected status=21"
+out=$(wait_journal pf-port-procsubset-default.service "port 443")
+expect_contains "$out" "FAIL port 443/tcp free, but this process may not bind it: a trial bind of 0.0.0.0:443 was refused" \
+	"ProcSubset=pid, start 1024: the journal says the trial bind was refused"
+[ "$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)" = "$HOST_UNPRIVILEGED_START" ] &&
+	pass "the machine's ip_unprivileged_port_start is still $HOST_UNPRIVILEGED_START" ||
+	fail "the machine's ip_unprivileged_port_start changed to $(cat /proc/sys/net/ipv4/ip_unprivileged_port_start)"
 
 sctl start pf-port-no-sockets.service 2>/dev/null && fail "no AF_NETLINK, no /proc/self/net: systemctl start succeeded"
 status=$(last_start_pre_status pf-port-no-sockets.service)
