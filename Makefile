@@ -33,7 +33,7 @@ UNIT_SRCS := $(wildcard unit/*.c unit/*/*.c)
 LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CORE_SRCS) $(CHECK_SRCS) $(UNIT_SRCS))
 TEST_SRCS := $(wildcard tests/check_*.c) tests/main.c tests/find_socket.c
 TEST_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(TEST_SRCS))
-CHECK_NAMES := user port cap redis http tcp postgres mysql dns limit sysctl exec
+CHECK_NAMES := user port cap redis http tcp postgres mysql file dns limit sysctl exec
 
 BIN := $(BUILD)/preflight
 UNIT := $(BUILD)/check_runner

@@ -97,6 +97,22 @@ static const struct pf_code_info codes[] = {
     {93, "MYSQL_DENIED", "mysql: denied (1045, 1044, 1049, 1130, 1227, TLS)", PERM, INVERTIBLE,
      "give the right user, password (MYSQL_PWD, --password-file) and database, or GRANT what "
      "the message names"},
+    {100, "FILE_MISSING", "file: missing (or empty, with --not-empty)", TRANS, INVERTIBLE,
+     "create the file or directory, or start what creates it (a socket appears when its "
+     "server listens); --wait waits for it"},
+    {101, "FILE_WRONG", "file: wrong type, owner or mode (ACL entries counted)", PERM, ALWAYS_FAILS,
+     "chown, chmod or setfacl -x as the message says (or tmpfiles.d, "
+     "StateDirectory= in the unit)"},
+    {102, "FILE_DENIED", "file: not usable by the user (read, write, execute, search)", PERM,
+     ALWAYS_FAILS,
+     "chmod, chown or setfacl -m u:USER:... on the path or the directory on the way the "
+     "message names"},
+    {103, "FILE_FILESYSTEM",
+     "file: its filesystem is not mounted there, read-only, short of space or inodes, or does "
+     "not answer",
+     TRANS, ALWAYS_FAILS,
+     "mount the filesystem (a mount unit, RequiresMountsFor=), ReadWritePaths= under "
+     "ProtectSystem=strict, or free space"},
     {110, "DNS_UNRESOLVED", "dns: does not resolve", TRANS, INVERTIBLE,
      "add the name to DNS or /etc/hosts, or fix the name; getent ahosts NAME shows what this "
      "host resolves, resolvectl status which servers it asks; --wait waits for it"},

@@ -4,12 +4,12 @@
 #include "core/check.h"
 
 extern const struct check check_user, check_port, check_cap, check_redis, check_http, check_tcp,
-    check_postgres, check_mysql, check_dns, check_limit, check_sysctl, check_exec;
+    check_postgres, check_mysql, check_file, check_dns, check_limit, check_sysctl, check_exec;
 
 const struct check *const pf_checks[] = {
-    &check_user,   &check_port,     &check_cap,   &check_redis, &check_http,
-    &check_tcp,    &check_postgres, &check_mysql, &check_dns,   &check_limit,
-    &check_sysctl, &check_exec,     NULL,
+    &check_user,  &check_port,     &check_cap,   &check_redis, &check_http,
+    &check_tcp,   &check_postgres, &check_mysql, &check_file,  &check_dns,
+    &check_limit, &check_sysctl,   &check_exec,  NULL,
 };
 
 const struct check *check_find(const char *name)

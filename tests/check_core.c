@@ -110,10 +110,11 @@ START_TEST(test_code_table)
             {54, PF_KIND_PERMANENT},  {60, PF_KIND_TRANSIENT},  {61, PF_KIND_TRANSIENT},
             {80, PF_KIND_TRANSIENT},  {81, PF_KIND_TRANSIENT},  {82, PF_KIND_TRANSIENT},
             {83, PF_KIND_PERMANENT},  {90, PF_KIND_TRANSIENT},  {91, PF_KIND_TRANSIENT},
-            {92, PF_KIND_TRANSIENT},  {93, PF_KIND_PERMANENT},  {110, PF_KIND_TRANSIENT},
-            {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT}, {120, PF_KIND_TRANSIENT},
-            {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT}, {123, PF_KIND_PERMANENT},
-            {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
+            {92, PF_KIND_TRANSIENT},  {93, PF_KIND_PERMANENT},  {100, PF_KIND_TRANSIENT},
+            {101, PF_KIND_PERMANENT}, {102, PF_KIND_PERMANENT}, {103, PF_KIND_TRANSIENT},
+            {110, PF_KIND_TRANSIENT}, {111, PF_KIND_TRANSIENT}, {112, PF_KIND_TRANSIENT},
+            {120, PF_KIND_TRANSIENT}, {121, PF_KIND_TRANSIENT}, {122, PF_KIND_TRANSIENT},
+            {123, PF_KIND_PERMANENT}, {126, PF_KIND_NONE},      {127, PF_KIND_NONE},
         };
         size_t n;
         pf_code_table(&n);
@@ -181,7 +182,10 @@ static const struct {
     {243, "CREDENTIALS"},
     {245, "BPF"},
     {255, "EXCEPTION"},
-    {100, "not a code preflight"},
+    {100, "FILE_MISSING"},
+    {101, "permanent"},
+    {103, "ReadWritePaths="},
+    {104, "not a code preflight"},
     {223, "not a code preflight"},
 };
 
@@ -215,8 +219,8 @@ START_TEST(test_exit_codes_listing)
         FILE *f = open_memstream(&text, &size);
         pf_print_exit_codes(f);
         fclose(f);
-        ck_assert_ptr_nonnull(
-            strstr(text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 123\n"));
+        ck_assert_ptr_nonnull(strstr(
+            text, "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 101 102 123\n"));
         ck_assert_ptr_nonnull(strstr(text, "PORT_IN_USE"));
         free(text);
 }

@@ -242,6 +242,23 @@ vg exec-wait 120 exec /bin/false --wait -t 1s -i 200ms
 vg exec-regex 0 exec "printf 'a\\nready 42\\n'" --expect-output-regex '^ready [0-9]+$'
 vg exec-regex-refused 2 exec /bin/true --expect-output-regex '('
 vg exec-wrapper 0 exec /bin/true -- /bin/true
+# ---- file: stat, ACLs through libacl, access as nobody in a forked child, mounts, space ----
+FILE_DIR=$WORK/file
+mkdir -p "$FILE_DIR/state" && chmod 755 "$FILE_DIR" && chown nobody:nogroup "$FILE_DIR/state"
+echo secret >"$FILE_DIR/secret" && chmod 0600 "$FILE_DIR/secret"
+echo shared >"$FILE_DIR/shared" && chmod 0640 "$FILE_DIR/shared"
+command -v setfacl >/dev/null && setfacl -m u:nobody:r "$FILE_DIR/shared"
+vg file-pass 0 file /etc/passwd --type file --owner root:root --mode-max 0644 --readable --not-empty -v
+vg file-missing 100 file "$FILE_DIR/none" --json
+vg file-wait-missing 100 file "$FILE_DIR/none" -t 1s --wait -i 200ms
+vg file-wrong-mode 101 file "$FILE_DIR/secret" --mode 0640
+vg file-acl 101 file "$FILE_DIR/shared" --mode-max 0640
+vg file-as-nobody 0 file "$FILE_DIR/state" --type dir --as nobody --writable --readable --executable
+vg file-as-nobody-denied 102 file "$FILE_DIR/secret" --as nobody --readable
+vg file-not-mounted 103 file "$FILE_DIR" --mounted
+vg file-space 0 file / --free 1K --free-inodes 1 --mounted
+vg file-invert 0 file "$FILE_DIR/none.pid" --invert
+vg file-usage 2 file /etc/passwd --free 5X
 
 # ---- postgres against a real PostgreSQL 15 (started once, only when these cases run) ----------
 if [ -z "${VALGRIND_ONLY:-}" ] || [[ postgres == *"$VALGRIND_ONLY"* ]]; then

@@ -15,7 +15,7 @@ Usage: run.py --preflight PATH --helpers DIR [--markdown FILE] [--repeat F] [--q
   --quick     a fifth of the repetitions (--repeat 0.2), for trying the benchmark itself out
   --strict    exit 3 when a goal is missed (by default only the table says so)
   --only      run these sections alone (make bench BENCH_ONLY=...): startup, host, dns, exec,
-              port, redis, mysql, postgres, http, deadlines, parallel; deadlines.CHECK runs only
+              file, port, redis, mysql, postgres, http, deadlines, parallel; deadlines.CHECK runs only
               CHECK's rows of the deadline table (deadlines.postgres,deadlines.mysql)
 Exit status: 0, 3 (a goal missed, with --strict), 1 (the benchmark could not run: a server did
 not start, a command gave an unexpected answer).
@@ -312,6 +312,46 @@ class Bench:
                    "preflight starts /bin/true from vfork in its own process group with its "
                    "output on a pipe, waits on a pidfd, and looks for anything left behind in "
                    "/proc/self/task/*/children.", s, "/bin/true", n)
+
+    def file_check(self):
+        """The file check: one stat, owner and mode, and access(2) plus an open for reading, all
+        on the attempt's worker thread; then mountinfo and statvfs; then --as, a forked child
+        that takes nobody's ids (root only); then --mode-max on a file with an ACL, which loads
+        libacl."""
+        acl_file = os.path.join(self.work, "acl-file")
+        with open(acl_file, "w") as f:
+            f.write("x\n")
+        os.chmod(acl_file, 0o640)
+        has_acl = shutil.which("setfacl") and subprocess.run(
+            ["setfacl", "-m", "u:nobody:r", acl_file], capture_output=True).returncode == 0
+        plain = Command("preflight file /etc/passwd --type file --mode-max 0644 --readable",
+                        self.pf("file", "/etc/passwd", "--type", "file", "--mode-max", "0644",
+                                "--readable"))
+        cmds = [plain,
+                # A name to look up (glibc's name service), as the user check does.
+                Command("preflight file /etc/passwd --owner root:root",
+                        self.pf("file", "/etc/passwd", "--owner", "root:root")),
+                Command("preflight file / --mounted --free 1K --free-inodes 1",
+                        self.pf("file", "/", "--mounted", "--free", "1K", "--free-inodes", "1"))]
+        if os.geteuid() == 0:
+            cmds.append(Command("preflight file /etc/passwd --as nobody --readable",
+                                self.pf("file", "/etc/passwd", "--as", "nobody", "--readable")))
+        if has_acl:
+            cmds.append(Command("preflight file ACL-FILE --mode-max 0644 (loads libacl)",
+                                self.pf("file", acl_file, "--mode-max", "0644")))
+        cmds.append(Command("/bin/true", ["/bin/true"]))
+        for c in cmds:
+            self.verify(c)
+        n = self.rounds(400)
+        s = self.measure(cmds, n)
+        true = s["/bin/true"].median
+        ratio = s[plain.label].median / true
+        self.goal("`preflight file` start-up ≤ 1.5× `/bin/true`", f"{ratio:.2f}×", ratio <= 1.5)
+        self.table("Start-up: file",
+                   "Each attempt runs on a worker thread that the deadline may abandon (a hung "
+                   "filesystem blocks stat(2) in the kernel); `--as` adds a forked child; libacl "
+                   "is loaded only for a file that has an ACL.", s, "/bin/true", n)
+        self.remember_memory(s, plain.label)
 
     def port(self):
         loads = []
@@ -691,7 +731,8 @@ class Bench:
 
     def run(self):
         for name, section in (("startup", self.startup), ("host", self.host_settings),
-                              ("dns", self.dns), ("exec", self.exec_check), ("port", self.port),
+                              ("dns", self.dns), ("exec", self.exec_check),
+                              ("file", self.file_check), ("port", self.port),
                               ("redis", self.redis), ("mysql", self.mysql),
                               ("postgres", self.postgres)):
             if self.selected(name):
@@ -728,8 +769,8 @@ class Bench:
         return "\n".join(header + self.sections)
 
 
-SECTIONS = ("startup", "host", "dns", "exec", "port", "redis", "mysql", "postgres", "http",
-            "deadlines", "parallel", "why")
+SECTIONS = ("startup", "host", "dns", "exec", "file", "port", "redis", "mysql", "postgres",
+            "http", "deadlines", "parallel", "why")
 DEADLINE_CHECKS = ("tcp", "redis", "http", "mysql", "postgres")
 
 

@@ -66,7 +66,7 @@ while IFS= read -r row; do
 	ROWS=$((ROWS + 1))
 	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | dns | limit | sysctl | exec | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
+	user | port | cap | tcp | dns | limit | sysctl | exec | file | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -175,6 +175,37 @@ done <<'ROWS'
 2 | --expect-exit: '\x1b[31m' | exec /bin/true --expect-exit $'\e[31m'
 2 | --expect-output: an empty TEXT | exec /bin/true --expect-output ''
 2 | --expect-output-regex: '(' is refused | exec /bin/true --expect-output-regex '('
+# ---- file (nothing here is looked at: each line fails before its run) ----
+2 | needs at least 1 argument | file
+2 | an empty argument | file ''
+2 | PATH '/aaaaaaaaaaaaaaaaaaa | file "/$LONG"
+2 | --type: 'pipe' is not file, dir, socket | file /etc/passwd --type pipe
+2 | --type: '' is not file | file /etc/passwd --type ''
+2 | --type: '\x1b[31m' | file /etc/passwd --type $'\e[31m'
+2 | --mode: 'u=rw' is not an octal mode | file /etc/passwd --mode u=rw
+2 | --mode: '08' is not an octal mode | file /etc/passwd --mode 08
+2 | --mode: '17777' is not an octal mode | file /etc/passwd --mode 17777
+2 | --mode-max: '-640' is not an octal mode | file /etc/passwd --mode-max -640
+2 | --mode-max: 'aaaaaaaaaaaaaaaa | file /etc/passwd --mode-max "$LONG"
+2 | option --mode needs a value | file /etc/passwd --mode
+2 | --mode 0644 has bits --mode-max 0640 refuses | file /etc/passwd --mode 0644 --mode-max 0640
+2 | --owner: 'root:' is not USER, USER:GROUP or :GROUP | file /etc/passwd --owner root:
+2 | --owner: ':' is not USER | file /etc/passwd --owner :
+2 | --owner: 'a:b:c' is not USER | file /etc/passwd --owner a:b:c
+2 | --owner: 'r\x1b[31m' is not USER | file /etc/passwd --owner $'r\e[31m'
+2 | --as: 'a/b' is not a user name or uid | file /etc/passwd --as a/b --readable
+2 | --as: give --readable, --writable or --executable | file /etc/passwd --as root
+2 | --free: '5X' is not a size | file / --free 5X
+2 | --free: '1.5G' is not a size | file / --free 1.5G
+2 | --free: '0%' is not a size | file / --free 0%
+2 | --free: '101%' is not a size | file / --free 101%
+2 | --free: '99999999999T' is not a size | file / --free 99999999999T
+2 | --free: '' is not a size | file / --free ''
+2 | --free-inodes: '10k' is not a whole number | file / --free-inodes 10k
+2 | --free-inodes: '-1' is not a whole number | file / --free-inodes -1
+2 | --readable | file /etc/passwd --readable=yes
+2 | unknown option '--bogus' | file /etc/passwd --bogus
+2 | takes at most 16 arguments | file $(yes /etc/passwd | head -17)
 # ---- dns (nothing here is resolved: each line fails before its run) ----
 2 | needs at least 1 argument | dns
 2 | an empty argument | dns ''

@@ -24,7 +24,7 @@ run_preflight user root extra; expect_code 2 "too many arguments"
 
 # Exit codes and explain.
 run_preflight exit-codes; expect_code 0 "exit-codes"
-expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 123" "exit-codes gives the RestartPreventExitStatus= line"
+expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 101 102 123" "exit-codes gives the RestartPreventExitStatus= line"
 run_preflight explain 143; expect_code 0 "explain 143"; expect_text OUT "SIGTERM" "143 is SIGTERM"
 expect_text OUT "SuccessExitStatus=143" "143 suggests SuccessExitStatus=143"
 run_preflight explain 203; expect_text OUT "EXEC" "203 is EXEC"

@@ -283,7 +283,7 @@ for code in 80 81 82 83; do
 	expect_text OUT "POSTGRES_" "explain $code names the postgres code"
 done
 run_preflight exit-codes
-expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 123" "83 is permanent: in RestartPreventExitStatus="
+expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 101 102 123" "83 is permanent: in RestartPreventExitStatus="
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	COMPLETED=$(bash -c '. /usr/share/bash-completion/bash_completion
 		. "$1/../packaging/bash-completion/preflight"

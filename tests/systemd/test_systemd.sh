@@ -323,6 +323,39 @@ expect_contains "$out" "/proc/sys is hidden from this process (ProcSubset=pid in
 	"sysctl: the journal says /proc/sys is hidden"
 expect_contains "$out" "remove ProcSubset=pid" "sysctl: the fix names ProcSubset=pid"
 
+# ---- file under ProtectSystem=strict and User= ---------------------------------------------
+sctl start pf-file-protect-strict.service 2>/dev/null && fail "file: systemctl start under ProtectSystem=strict succeeded"
+status=$(last_start_pre_status pf-file-protect-strict.service)
+[ "$status" = status=103 ] && pass "file: ProtectSystem=strict, /var/tmp not in ReadWritePaths=: status=103" ||
+	fail "file: ProtectSystem=strict: ExecStartPre shows '$status', expected status=103"
+out=$(wait_journal pf-file-protect-strict.service "ReadWritePaths=" -p err)
+expect_contains "$out" "FAIL file /var/tmp not writable by this process (uid 0): it is on a read-only mount" \
+	"file: the journal says the mount is read-only"
+expect_contains "$out" "fix: add /var/tmp to ReadWritePaths= in the unit" "file: the fix in the journal names ReadWritePaths="
+
+if sctl start pf-file-read-write-paths.service; then
+	pass "file: ReadWritePaths=/var/tmp: writable and mounted, the service starts"
+else
+	fail "file: the unit with ReadWritePaths=/var/tmp did not start"
+	journal pf-file-read-write-paths.service | tail -5 | sed 's/^/#     /'
+fi
+sctl stop pf-file-read-write-paths.service
+
+sctl start pf-file-data-dir-bind.service 2>/dev/null && fail "file: --mounted passed a ReadWritePaths= bind of a mere directory"
+status=$(last_start_pre_status pf-file-data-dir-bind.service)
+[ "$status" = status=103 ] && pass "file: ReadWritePaths= of a mere directory is not --mounted: status=103" ||
+	fail "file: ReadWritePaths= of a directory: ExecStartPre shows '$status', expected status=103"
+out=$(wait_journal pf-file-data-dir-bind.service "bind mount" -p err)
+expect_contains "$out" "is a bind mount of the directory '/pf-data'" "file: the journal says it is a bind of a directory"
+
+sctl start pf-file-user-secret.service 2>/dev/null && fail "file: User=nobody read a 0600 root file"
+status=$(last_start_pre_status pf-file-user-secret.service)
+[ "$status" = status=102 ] && pass "file: User=nobody and a 0600 root file: status=102" ||
+	fail "file: User=nobody: ExecStartPre shows '$status', expected status=102"
+out=$(wait_journal pf-file-user-secret.service "not readable" -p err)
+expect_contains "$out" "FAIL file /run/pf-file-secret not readable by this process (uid 65534) [102]" \
+	"file: the journal names the unit's user"
+
 # ---- chains through EnvironmentFile= -----------------------------------------------------------
 if sctl start pf-chain.service; then
 	pass "chain: a unit runs a chain named by EnvironmentFile="
