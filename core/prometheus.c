@@ -209,8 +209,8 @@ static int temp_names(const char *path, char **dir, char **temp)
 }
 
 /* The steps of the atomic replacement; what failed is named in *step. */
-static int replace_file(const char *path, const char *dir, char *temp, const char *data,
-                        size_t len, const char **step)
+static int replace_file(const char *path, const char *dir, char *temp, const char *data, size_t len,
+                        const char **step)
 {
         *step = "cannot create a temporary file in its directory";
         int fd = mkstemp(temp);
@@ -325,7 +325,8 @@ int prom_write(const struct prom_run *run, int chain_code)
         free(data);
         if (e != 0) {
                 report_error("run", "--prometheus %s: %s: %s%s", where, step, strerror(e),
-                             strncmp(step, "written", 7) == 0 ? "" : "; the file is left as it was");
+                             strncmp(step, "written", 7) == 0 ? ""
+                                                              : "; the file is left as it was");
                 return PF_INTERNAL;
         }
         return PF_OK;

@@ -20,11 +20,11 @@ struct prom_row {
 };
 
 struct prom_run {
-        const char *path;   /* FILE as given; not owned */
-        char chain[256];    /* the chain label: NAME, FILE's base name without .conf, "stdin" */
+        const char *path; /* FILE as given; not owned */
+        char chain[256];  /* the chain label: NAME, FILE's base name without .conf, "stdin" */
         struct prom_row *rows;
         size_t n_rows, cap_rows;
-        bool out_of_memory; /* a row could not be kept: the file is not written */
+        bool out_of_memory;  /* a row could not be kept: the file is not written */
         uint64_t started_us; /* CLOCK_MONOTONIC, when the chain began */
 };
 

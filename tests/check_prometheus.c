@@ -22,10 +22,10 @@ static const struct {
     {"say \"hi\"", "say \\\"hi\\\""},
     {"two\nlines", "two\\nlines"},
     {"tab\tstays", "tab\tstays"},
-    {"caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac"},      /* UTF-8 kept */
-    {"bad \xff byte", "bad \xef\xbf\xbd byte"},                    /* not UTF-8: U+FFFD */
-    {"cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd"},              /* a cut sequence */
-    {"overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd"},    /* no overlong forms */
+    {"caf\xc3\xa9 \xe2\x82\xac", "caf\xc3\xa9 \xe2\x82\xac"},     /* UTF-8 kept */
+    {"bad \xff byte", "bad \xef\xbf\xbd byte"},                   /* not UTF-8: U+FFFD */
+    {"cut \xe2\x82", "cut \xef\xbf\xbd\xef\xbf\xbd"},             /* a cut sequence */
+    {"overlong \xc0\xaf", "overlong \xef\xbf\xbd\xef\xbf\xbd"},   /* no overlong forms */
     {"http://app:***@h/a\"b\\c", "http://app:***@h/a\\\"b\\\\c"}, /* a shown URL */
 };
 
@@ -120,7 +120,8 @@ START_TEST(test_format_lines)
                                            "preflight_check_duration_seconds{chain=\"my\\\"app\","
                                            "line=\"3\",check=\"redis\","
                                            "target=\"127.0.0.1:6379\"} 0.002\n"));
-        ck_assert_ptr_nonnull(strstr(text, "line=\"4\",check=\"port\",target=\"8080/tcp\"} 1.234\n"));
+        ck_assert_ptr_nonnull(
+            strstr(text, "line=\"4\",check=\"port\",target=\"8080/tcp\"} 1.234\n"));
         ck_assert_ptr_nonnull(strstr(text, "# TYPE preflight_chain_exit_code gauge\n"
                                            "preflight_chain_exit_code{chain=\"my\\\"app\"} 20\n"));
         ck_assert_ptr_nonnull(strstr(text, "preflight_chain_duration_seconds{chain=\"my\\\"app\"} "
