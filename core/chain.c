@@ -102,8 +102,8 @@ static const struct check_option run_options[] = {
     [RUN_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts, for every line"},
     [RUN_JSON] = {"json", 0, NULL, "one JSON object per check on stdout, for every line"},
     [RUN_PROMETHEUS] = {"prometheus", 0, "FILE",
-                        "also write the results to FILE for node_exporter's textfile "
-                        "collector, atomically; runs every line (--keep-going)"},
+                        "write the results to FILE for node_exporter's textfile collector; "
+                        "implies --keep-going"},
     [RUN_HELP] = {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
