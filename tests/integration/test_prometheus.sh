@@ -213,7 +213,10 @@ only_file "after SIGTERM mid-write"
 # ---- a real node_exporter reads it ----
 run_preflight run "$WORK/myapp.conf" --prometheus "$PROM"
 port=$(free_port)
-as_nobody prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
+# setpriv itself in the background (not lib.sh's as_nobody, a function: $! would be a subshell,
+# and killing it would leave node_exporter running); setpriv execs node_exporter, same PID.
+setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-caps=-all -- \
+	prometheus-node-exporter --web.listen-address="127.0.0.1:$port" \
 	--collector.disable-defaults --collector.textfile \
 	--collector.textfile.directory="$TEXTFILES" >"$WORK/node_exporter.log" 2>&1 &
 exporter=$!
@@ -240,6 +243,7 @@ expect_in_file "$WORK/scrape" "node_textfile_scrape_error 0" "node_textfile_scra
 expect_in_file "$WORK/scrape" "# TYPE preflight_check_ok gauge" "scrape: the family is a gauge"
 kill "$exporter" 2>/dev/null
 wait "$exporter" 2>/dev/null
+kill -0 "$exporter" 2>/dev/null && fail "node_exporter still runs" || pass "node_exporter is stopped"
 
 stop_peer "$PEER_PID"
 finish
