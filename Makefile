@@ -168,7 +168,8 @@ install: $(BIN) $(CHECK_MANS)
 	done
 	install -m 644 $(UNIT_FILES) $(DESTDIR)$(DOCDIR)/examples/units/
 
-# A .deb of this tree, built with dpkg-deb (no debian/ source package): packaging/build-deb.sh.
+# The Debian package, built by dpkg-buildpackage -us -uc -b from a copy of this tree with
+# packaging/debian/ as debian/ (packaging/build-deb.sh); DEB_BUILD_OPTIONS=nocheck skips make unit.
 deb:
 	packaging/build-deb.sh $(VERSION) $(BUILD)
 
