@@ -112,7 +112,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/preflight
 COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: systemd package-check deb rpm
+.PHONY: systemd package-check deb deb-source rpm
 # Boots systemd 252 in private namespaces (as root), once for each suite tests/systemd/test_systemd*.sh
 # (test_systemd.sh runs the units in tests/systemd/units/), and runs every suite even when one fails.
 SYSTEMD_SUITES := $(sort $(wildcard tests/systemd/test_systemd*.sh))
@@ -172,6 +172,10 @@ install: $(BIN) $(CHECK_MANS)
 # packaging/debian/ as debian/ (packaging/build-deb.sh); DEB_BUILD_OPTIONS=nocheck skips make unit.
 deb:
 	packaging/build-deb.sh $(VERSION) $(BUILD)
+
+# The source package (.dsc, .tar.xz) of the same copy, in $(BUILD)/.
+deb-source:
+	packaging/build-deb.sh $(VERSION) $(BUILD) -S
 
 # The RPM from packaging/preflight.spec, with rpmbuild (Debian's rpm package has it).
 rpm:

@@ -1,15 +1,18 @@
 #!/bin/sh
 # Builds the Debian package from this tree's source package: `make deb` runs
-#   packaging/build-deb.sh VERSION BUILD_DIR [DPKG_BUILDPACKAGE_ARGS...]
+#   packaging/build-deb.sh VERSION BUILD_DIR [-S]
 # The files git tracks (as they are now, with uncommitted changes; untracked files that are not
 # ignored too) are copied to BUILD_DIR/deb-src/preflight-VERSION with packaging/debian/ as
 # debian/ at the top, so the working tree stays clean; dpkg-buildpackage -us -uc -b builds it
 # there (debian/rules: dh, the unit tests unless DEB_BUILD_OPTIONS=nocheck). The .deb (and the
 # .buildinfo and .changes) are moved to BUILD_DIR/; the last line printed is the .deb's path.
+# With -S (`make deb-source`) it builds the source package instead (dpkg-buildpackage -S -us -uc
+# -d: the .dsc and .tar.xz, for a builder or a chroot) and prints the .dsc's path.
 set -eu
 version=${1:?usage: build-deb.sh VERSION BUILD_DIR}
 build=${2:?usage: build-deb.sh VERSION BUILD_DIR}
-shift 2
+mode=${3:--b}
+case "$mode" in -b | -S) ;; *) echo "usage: build-deb.sh VERSION BUILD_DIR [-S]" >&2; exit 2 ;; esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 
@@ -44,14 +47,23 @@ fi
 mv "$src/packaging/debian" "$src/debian"
 
 arch=$(dpkg --print-architecture)
-(cd "$src" && dpkg-buildpackage -us -uc -b "$@") >"$build/dpkg-buildpackage.log" 2>&1 || {
+# -d with -S: the source package needs no build dependency installed to be made.
+flags="-us -uc $mode"
+[ "$mode" = -S ] && flags="$flags -d"
+# shellcheck disable=SC2086 # one flag a word
+(cd "$src" && dpkg-buildpackage $flags) >"$build/dpkg-buildpackage.log" 2>&1 || {
 	tail -30 "$build/dpkg-buildpackage.log" >&2
 	echo "build-deb.sh: dpkg-buildpackage failed; the whole log: $build/dpkg-buildpackage.log" >&2
 	exit 1
 }
-for f in "$src_top"/preflight*_"$version"_*; do
+for f in "$src_top"/preflight*_"$version"[._]*; do
 	[ -e "$f" ] && mv "$f" "$build/"
 done
+if [ "$mode" = -S ]; then
+	[ -f "$build/preflight_$version.dsc" ] || { echo "build-deb.sh: no .dsc made" >&2; exit 1; }
+	echo "$build/preflight_$version.dsc"
+	exit 0
+fi
 deb="$build/preflight_${version}_$arch.deb"
 [ -f "$deb" ] || { echo "build-deb.sh: dpkg-buildpackage made no $deb" >&2; exit 1; }
 echo "$deb"
