@@ -73,7 +73,20 @@ state == "desc" || state == "opts" || state == "tail" {
 		sub(/^ +/, "", line)
 		# "-t, --timeout SPAN      text": the option and its argument, then two spaces or more.
 		n = match(line, /  +/)
-		if (n == 0) { name = line; text = "" } else {
+		if (n == 0) {
+			# A name too long for the column leaves one space before the text: the name is
+			# the option words and the upper-case argument after them.
+			cnt = split(line, all, " ")
+			name = ""
+			for (k = 1; k <= cnt; k++) {
+				if (all[k] ~ /^-/ || (k > 1 && all[k] ~ /^[A-Z][][A-Z0-9_|:.]*$/))
+					name = name (name == "" ? "" : " ") all[k]
+				else break
+			}
+			text = ""
+			for (; k <= cnt; k++) text = text (text == "" ? "" : " ") all[k]
+			delete all
+		} else {
 			name = substr(line, 1, n - 1); text = substr(line, n + RLENGTH)
 		}
 		split(name, w, " ")
