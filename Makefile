@@ -112,7 +112,7 @@ MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/preflight
 COMPLETIONSDIR ?= $(PREFIX)/share/bash-completion/completions
 
-.PHONY: systemd package-check deb rpm
+.PHONY: systemd package-check deb deb-source rpm
 # Boots systemd 252 in private namespaces (as root), once for each suite tests/systemd/test_systemd*.sh
 # (test_systemd.sh runs the units in tests/systemd/units/), and runs every suite even when one fails.
 SYSTEMD_SUITES := $(sort $(wildcard tests/systemd/test_systemd*.sh))
@@ -126,28 +126,56 @@ systemd: $(BIN)
 package-check: $(BIN)
 	PREFLIGHT=$(abspath $(BIN)) BUILD=$(BUILD) tests/systemd/test_packaging.sh
 
-# The binary, a preflight-CHECK symlink and man page link per check, the man page, bash
-# completion (also under each preflight-CHECK name), the example chains and units.
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(COMPLETIONSDIR) \
+# A man page per check, preflight-CHECK(1), made from the binary's own tables (its help, `list`
+# and `exit-codes`: packaging/check-man.sh), dated as preflight(1) is.
+MAN_DATE = $(shell sed -n '1s/^\.TH PREFLIGHT 1 "\([^"]*\)".*/\1/p' packaging/preflight.1)
+CHECK_MANS := $(patsubst %,$(BUILD)/man/preflight-%.1,$(CHECK_NAMES))
+$(BUILD)/man/preflight-%.1: $(BIN) packaging/check-man.sh packaging/preflight.1
+	@mkdir -p $(dir $@)
+	packaging/check-man.sh $(BIN) $* "$(MAN_DATE)" >$@.tmp && mv $@.tmp $@
+.PHONY: man
+man: $(CHECK_MANS)
+
+# Completion files: SOURCE:DIR pairs, each file installed into DIR under its own name, plus a
+# preflight-CHECK link beside the one named preflight (bash completes a command by its name). The
+# one place that lists them: add zsh's and fish's here.
+COMPLETION_FILES := packaging/bash-completion/preflight:$(COMPLETIONSDIR)
+# Example units and timers (not installed live: a unit is the administrator's to enable).
+UNIT_FILES := $(wildcard packaging/units/*.service packaging/units/*.socket packaging/units/*.timer)
+
+# The binary and a preflight-CHECK symlink per check; the man pages preflight(1), preflight-CHECK(1)
+# and preflight.conf(5); completion; README, the example chains and units under DOCDIR/examples.
+install: $(BIN) $(CHECK_MANS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DOCDIR)/examples/units
 	install -m 755 $(BIN) $(DESTDIR)$(BINDIR)/preflight
 	install -m 644 packaging/preflight.1 $(DESTDIR)$(MANDIR)/man1/preflight.1
-	install -m 644 packaging/bash-completion/preflight $(DESTDIR)$(COMPLETIONSDIR)/preflight
+	install -m 644 $(CHECK_MANS) $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 packaging/preflight.conf.5 $(DESTDIR)$(MANDIR)/man5/preflight.conf.5
 	for c in $(CHECK_NAMES); do \
-		ln -sf preflight $(DESTDIR)$(BINDIR)/preflight-$$c && \
-		ln -sf preflight.1 $(DESTDIR)$(MANDIR)/man1/preflight-$$c.1 && \
-		ln -sf preflight $(DESTDIR)$(COMPLETIONSDIR)/preflight-$$c || exit 1; \
+		ln -sf preflight $(DESTDIR)$(BINDIR)/preflight-$$c || exit 1; \
+	done
+	for pair in $(COMPLETION_FILES); do \
+		src=$${pair%%:*} dir=$(DESTDIR)$${pair#*:} name=$${pair%%:*}; name=$${name##*/}; \
+		install -d $$dir && install -m 644 $$src $$dir/$$name || exit 1; \
+		if [ "$$name" = preflight ]; then \
+			for c in $(CHECK_NAMES); do ln -sf preflight $$dir/preflight-$$c || exit 1; done; \
+		fi; \
 	done
 	install -m 644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	for f in $(wildcard configs/*.conf); do \
 		install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/examples/chains/$${f#configs/} || exit 1; \
 	done
-	install -m 644 packaging/units/*.service $(DESTDIR)$(DOCDIR)/examples/units/
+	install -m 644 $(UNIT_FILES) $(DESTDIR)$(DOCDIR)/examples/units/
 
-# A .deb of this tree, built with dpkg-deb (no debian/ source package): packaging/build-deb.sh.
+# The Debian package, built by dpkg-buildpackage -us -uc -b from a copy of this tree with
+# packaging/debian/ as debian/ (packaging/build-deb.sh); DEB_BUILD_OPTIONS=nocheck skips make unit.
 deb:
 	packaging/build-deb.sh $(VERSION) $(BUILD)
+
+# The source package (.dsc, .tar.xz) of the same copy, in $(BUILD)/.
+deb-source:
+	packaging/build-deb.sh $(VERSION) $(BUILD) -S
 
 # The RPM from packaging/preflight.spec, with rpmbuild (Debian's rpm package has it).
 rpm:

@@ -5,6 +5,7 @@
 # uncommitted changes) and runs rpmbuild with its top directory in BUILD_DIR/rpm. On Debian
 # (apt-get install rpm) the build dependencies are not in the RPM database, so --nodeps, and there
 # is no debuginfo tooling, so no debuginfo package; on Fedora or RHEL run rpmbuild on the spec.
+# The source RPM is built too: the last lines are the .src.rpm's path, then the binary RPM's.
 set -eu
 version=${1:?usage: build-rpm.sh VERSION BUILD_DIR}
 build=${2:?usage: build-rpm.sh VERSION BUILD_DIR}
@@ -36,9 +37,13 @@ fi
 tar --create --gzip --file "$topdir/SOURCES/preflight-$version.tar.gz" \
 	--transform "s|^|preflight-$version/|" --owner=0 --group=0 $files
 cp "$here/preflight.spec" "$topdir/SPECS/"
-rpmbuild -bb --nodeps --define "_topdir $topdir" --define "debug_package %{nil}" \
+# Debian's brp-compress (the step that gzips man pages, as on Fedora) uses bash's read -d under
+# #!/bin/sh, which is dash on Debian, and so compresses nothing: it is run with bash.
+rpmbuild -ba --nodeps --define "_topdir $topdir" --define "debug_package %{nil}" \
+	--define "__brp_compress bash %{_rpmconfigdir}/brp-compress %{?_prefix}" \
 	"$topdir/SPECS/preflight.spec" >"$topdir/rpmbuild.log" 2>&1 || {
 	tail -30 "$topdir/rpmbuild.log" >&2
 	exit 1
 }
-find "$topdir/RPMS" -name '*.rpm' -print
+find "$topdir/SRPMS" -name "*.rpm" -print
+find "$topdir/RPMS" -name "*.rpm" -print

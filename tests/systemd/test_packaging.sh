@@ -1,8 +1,11 @@
 #!/bin/bash
-# Install and packages, end to end: `make install` with DESTDIR and PREFIX, the man page (renders
-# without warnings, and documents every check, option and exit code the binary has), bash
-# completion (driven as bash would), `make deb` (lintian, then dpkg -i into overlays of /usr, /var
-# and /etc in a private mount namespace, so the machine itself is not changed) and `make rpm`.
+# Install and packages, end to end: `make install` with DESTDIR and PREFIX (the binary, links, man
+# pages, example units), the man pages (every installed page renders without warnings; preflight(1)
+# documents every check, option and exit code the binary has, each preflight-CHECK(1) its own),
+# bash completion (driven as bash would), `make deb` (the source package built by dpkg-buildpackage
+# from a copy of the tree, lintian --pedantic on it and its .dsc, then dpkg -i, apt-get remove and
+# purge, dpkg -r and -P into overlays of /usr, /var and /etc in a private mount namespace, so the
+# machine itself is not changed) and `make rpm` (rpmlint on the binary and source RPMs).
 # Prints "ok - ..." / "not ok - ..." lines and a final "packaging: N passed, N failed" line.
 #
 # PREFLIGHT names the binary under test (make package-check sets it and BUILD).
@@ -42,6 +45,8 @@ VERSION=$(sed -n 's/^VERSION := //p' Makefile)
 missing=""
 command -v lintian >/dev/null || missing="$missing lintian"
 command -v rpmbuild >/dev/null || missing="$missing rpm"
+command -v rpmlint >/dev/null || missing="$missing rpmlint"
+command -v dh >/dev/null || missing="$missing debhelper"
 command -v man >/dev/null || missing="$missing man-db"
 [ -f /usr/share/bash-completion/bash_completion ] || missing="$missing bash-completion"
 if [ -n "$missing" ]; then
@@ -68,11 +73,12 @@ out=$("$p/bin/preflight" --version 2>&1)
 [ "$out" = "preflight $VERSION" ] && pass "the installed binary says 'preflight $VERSION'" ||
 	fail "the installed binary says '$out', expected 'preflight $VERSION'"
 for c in $("$PREFLIGHT" list | awk '{print $1}'); do
-	if [ "$(readlink "$p/bin/preflight-$c")" = preflight ] && [ -L "$p/share/man/man1/preflight-$c.1" ] &&
+	if [ "$(readlink "$p/bin/preflight-$c")" = preflight ] && [ -f "$p/share/man/man1/preflight-$c.1" ] &&
+		[ ! -L "$p/share/man/man1/preflight-$c.1" ] &&
 		[ -L "$p/share/bash-completion/completions/preflight-$c" ]; then
-		pass "preflight-$c: command, man page and completion links"
+		pass "preflight-$c: command link, a man page of its own, completion link"
 	else
-		fail "preflight-$c: a link is missing"
+		fail "preflight-$c: the link, its man page or its completion link is missing"
 	fi
 done
 "$p/bin/preflight-user" root >/dev/null 2>&1
@@ -86,8 +92,21 @@ rc=$?
 check "man page installed" test -f "$p/share/man/man1/preflight.1"
 check "bash completion installed" test -f "$p/share/bash-completion/completions/preflight"
 check "README installed under share/doc" test -f "$p/share/doc/preflight/README.md"
-n_units=$(ls "$p"/share/doc/preflight/examples/units/*.service 2>/dev/null | wc -l)
-[ "$n_units" -ge 4 ] && pass "example units installed ($n_units)" || fail "example units: $n_units installed"
+check "preflight.conf(5) installed" test -f "$p/share/man/man5/preflight.conf.5"
+# Every example unit, socket and timer in packaging/units/, whatever other parts add there.
+n_units=0 n_src=0
+for u in packaging/units/*.service packaging/units/*.socket packaging/units/*.timer; do
+	[ -e "$u" ] || continue
+	n_src=$((n_src + 1))
+	if cmp -s "$u" "$p/share/doc/preflight/examples/units/${u##*/}"; then
+		n_units=$((n_units + 1))
+	else
+		fail "example unit ${u##*/} is not installed under share/doc/preflight/examples/units"
+	fi
+done
+[ "$n_units" -ge 5 ] && [ "$n_units" -eq "$n_src" ] &&
+	pass "example units, sockets and timers installed ($n_units of $n_src)" ||
+	fail "example units: $n_units of $n_src installed"
 n_confs=$(ls configs/*.conf 2>/dev/null | wc -l)
 n_inst=$(ls "$p"/share/doc/preflight/examples/chains/*.conf 2>/dev/null | wc -l)
 [ "$n_inst" -eq "$n_confs" ] && pass "example chains installed ($n_inst of $n_confs)" ||
@@ -135,6 +154,40 @@ done < <("$PREFLIGHT" exit-codes | tr -s ' ')
 rpe=$("$PREFLIGHT" exit-codes | grep '^RestartPreventExitStatus=')
 grep -qF -- "$rpe" "$WORK/man.txt" && pass "man page gives the same $rpe" ||
 	fail "man page: '$rpe' is missing"
+
+# Every page make install installs renders without a warning.
+n_pages=0
+while IFS= read -r page; do
+	n_pages=$((n_pages + 1))
+	w=$(man --warnings -l "$page" 2>&1 >/dev/null)
+	[ -z "$w" ] || fail "man --warnings ${page#"$p"/}: $w"
+done < <(find "$p/share/man" -type f -name '*.[0-9]' | sort)
+n_checks=$("$PREFLIGHT" list | wc -l)
+[ "$n_pages" -eq $((n_checks + 2)) ] &&
+	pass "man --warnings is silent on all $n_pages installed pages (preflight.1, preflight.conf.5, one per check)" ||
+	fail "installed man pages: $n_pages, expected $((n_checks + 2))"
+# Each check's own page has its summary, every option of its --help and its own exit codes.
+for c in $("$PREFLIGHT" list | awk '{print $1}'); do
+	page="$p/share/man/man1/preflight-$c.1"
+	[ -f "$page" ] || continue
+	MANWIDTH=200 man -l -P cat "$page" 2>/dev/null | tr -s ' ' >"$WORK/page.txt"
+	missing_here=""
+	grep -q "^ preflight-$c - " "$WORK/page.txt" || missing_here="$missing_here NAME"
+	for opt in $("$PREFLIGHT" "$c" --help | sed -n 's/^ \{2,\}\(-[[:alnum:]], \)\{0,1\}\(--[[:alnum:]][[:alnum:]-]*\).*/\2/p'); do
+		grep -q -- "$opt\b" "$WORK/page.txt" || missing_here="$missing_here $opt"
+	done
+	for code in $("$PREFLIGHT" exit-codes | awk -v c="$c: " 'NR == 1 { at = index($0, "MEANING") } $1 ~ /^[0-9]+$/ && index(substr($0, at), c) == 1 { print $1 }'); do
+		grep -q "^ $code " "$WORK/page.txt" || missing_here="$missing_here code-$code"
+	done
+	[ -z "$missing_here" ] && pass "preflight-$c(1): its summary, every option of --help and its own codes" ||
+		fail "preflight-$c(1) lacks:$missing_here"
+done
+MANWIDTH=200 man -l -P cat "$p/share/man/man5/preflight.conf.5" 2>/dev/null | tr -s ' ' >"$WORK/conf5.txt"
+for want in 'PREFLIGHT_CONFIG_DIR' '${NAME:-DEFAULT}' 'defaults' 'chown root FILE' 'chmod go-w FILE' \
+	'/etc/preflight/NAME.conf' 'byte order mark' '--dry-run'; do
+	grep -qF -- "$want" "$WORK/conf5.txt" || fail "preflight.conf(5) does not mention $want"
+done
+pass "preflight.conf(5) covers lookup, expansion, defaults, validation and root's safety rules"
 
 # ---- bash completion ---------------------------------------------------------------------------
 # complete LINE: what bash completion offers at the end of LINE, one per line.
@@ -207,38 +260,97 @@ else
 	fail "completion: bash-completion is not installed, completion cannot be tested"
 fi
 
-# ---- make deb ----------------------------------------------------------------------------------
+# ---- make deb: the source package built by dpkg-buildpackage ------------------------------------
+# The unit tests run inside the build (debian/rules' override_dh_auto_test): ~10 s of a ~30 s build,
+# and the one proof that the packaged tree passes them; nocheck is asserted from the rules alone.
 deb_build="$WORK/debbuild"
+# What make install installs (PREFIX=/usr), as the packages should hold it: man pages and README
+# compressed in the .deb; man pages in the RPM too.
+make --no-print-directory BUILD="$BUILD" DESTDIR="$WORK/staged" PREFIX=/usr install >/dev/null 2>&1
+(cd "$WORK/staged" && find . ! -type d | sed 's|^\.||' | sort) >"$WORK/installed.txt"
+tree_before=$(git status --porcelain 2>/dev/null)
 deb=$(make --no-print-directory BUILD="$deb_build" deb 2>"$WORK/deb.err" | tail -1)
 if [ -f "$deb" ]; then
-	pass "make deb builds $(basename "$deb")"
+	pass "make deb builds $(basename "$deb") with dpkg-buildpackage -us -uc -b"
 else
 	fail "make deb: $(tail -5 "$WORK/deb.err")"
 fi
+[ "$(git status --porcelain 2>/dev/null)" = "$tree_before" ] &&
+	pass "make deb leaves the working tree as it was (it builds in a copy)" ||
+	fail "make deb changed the working tree: $(git status --porcelain | head -5)"
 if [ -f "$deb" ]; then
+	log="$deb_build/dpkg-buildpackage.log"
+	grep -q '^100%: Checks: [0-9]*, Failures: 0, Errors: 0' "$log" &&
+		pass "dh_auto_test ran the unit tests in the build: $(grep -o '^100%: Checks: [0-9]*' "$log")" ||
+		fail "the unit tests did not run (or failed) in the build"
+	rules="$deb_build/deb-src/preflight-$VERSION/debian/rules"
+	(cd "$(dirname "$(dirname "$rules")")" && DEB_BUILD_OPTIONS=nocheck make -s -n -f debian/rules override_dh_auto_test) >"$WORK/nocheck.txt" 2>&1
+	(cd "$(dirname "$(dirname "$rules")")" && make -s -n -f debian/rules override_dh_auto_test) >"$WORK/check.txt" 2>&1
+	! grep -q unit "$WORK/nocheck.txt" && grep -q 'unit' "$WORK/check.txt" &&
+		pass "DEB_BUILD_OPTIONS=nocheck skips make unit (debian/rules)" ||
+		fail "nocheck: '$(cat "$WORK/nocheck.txt")', without: '$(cat "$WORK/check.txt")'"
+	grep -q 'debhelper-compat (= 13)' packaging/debian/control && grep -q "^$(printf '\t')dh \\\$@\$" packaging/debian/rules &&
+		[ "$(cat packaging/debian/source/format)" = "3.0 (native)" ] &&
+		pass "debian/: debhelper compat 13, dh, 3.0 (native)" || fail "debian/: compat, dh or format is not as documented"
 	depends=$(dpkg-deb -f "$deb" Depends)
 	[[ "$depends" == *libc6* && "$depends" == *libcap2* ]] &&
 		pass "the .deb depends on the libraries it links: $depends" || fail "Depends: $depends"
+	# Every soname a check loads with dlopen() (the sources' "lib*.so.N" strings), by the package
+	# that ships it on this machine, must be recommended.
 	recommends=$(dpkg-deb -f "$deb" Recommends)
-	[[ "$recommends" == *libcurl4* && "$recommends" == *libhiredis* ]] &&
-		pass "the .deb recommends the libraries it loads: $recommends" || fail "Recommends: $recommends"
-	[ "$(dpkg-deb -f "$deb" Version)" = "$VERSION-1" ] && pass "the .deb's version is $VERSION-1" ||
+	for soname in $(grep -rhoE '"lib[a-z0-9_+-]+\.so\.[0-9.]+"' core checks unit | tr -d '"' | sort -u); do
+		owner=$(dpkg -S "*/$soname" 2>/dev/null | head -1 | cut -d: -f1)
+		if [ -z "$owner" ]; then
+			fail "no package on this machine ships $soname (packaging/deps.sh installs them)"
+		elif [[ ", $recommends," == *[\ \|]"$owner"[\ ,]* ]]; then
+			pass "the .deb recommends $owner ($soname, loaded with dlopen())"
+		else
+			fail "Recommends: lacks $owner for $soname: $recommends"
+		fi
+	done
+	[ "$(dpkg-deb -f "$deb" Version)" = "$VERSION" ] && pass "the .deb's version is $VERSION (native)" ||
 		fail "the .deb's version is $(dpkg-deb -f "$deb" Version)"
+	# Every file make install installs is in the .deb (man pages and README as .gz), and the .deb
+	# holds nothing else but Debian's copyright and changelog.
+	dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\.||; s| ->.*||' | sort >"$WORK/deb-files.txt"
+	sed -E 's#^(/usr/share/man/.*|/usr/share/doc/preflight/README\.md)$#\1.gz#' "$WORK/installed.txt" | sort >"$WORK/want-deb.txt"
+	extra=$(comm -13 "$WORK/want-deb.txt" "$WORK/deb-files.txt" | grep -v '^/usr/share/doc/preflight/\(copyright\|changelog\.gz\)$')
+	lacking=$(comm -23 "$WORK/want-deb.txt" "$WORK/deb-files.txt")
+	[ -z "$lacking" ] && [ -z "$extra" ] &&
+		pass "the .deb holds every file make install installs ($(wc -l <"$WORK/want-deb.txt")), and only those" ||
+		fail "the .deb lacks: $(echo $lacking) / has more: $(echo $extra)"
 	if command -v lintian >/dev/null; then
-		lintian --pedantic "$deb" 2>&1 | grep -v 'running with root privileges' >"$WORK/lintian.txt"
-		if grep -q '^[EW]:' "$WORK/lintian.txt"; then
-			fail "lintian finds errors or warnings:"
+		lintian --pedantic -I "$deb" "${deb%.deb}.changes" 2>&1 | grep -v 'running with root privileges' >"$WORK/lintian.txt"
+		if grep -q '^[EWIPX]:' "$WORK/lintian.txt"; then
+			fail "lintian --pedantic finds something in the .deb or its .changes:"
 			sed 's/^/#     /' "$WORK/lintian.txt"
 		else
-			pass "lintian --pedantic: no error, no warning ($(grep -c '^[IPX]:' "$WORK/lintian.txt") notes)"
-			sed 's/^/#     /' "$WORK/lintian.txt"
+			pass "lintian --pedantic -I on the .deb and .changes: nothing, not even an info tag"
+		fi
+		[ ! -e packaging/debian/preflight.lintian-overrides ] && [ ! -e packaging/debian/source/lintian-overrides ] &&
+			pass "no lintian override" || fail "a lintian override is back: each must be explained in its file"
+		dsc=$(make --no-print-directory BUILD="$WORK/debsrc" deb-source 2>"$WORK/dsc.err" | tail -1)
+		if [ -f "$dsc" ]; then
+			pass "make deb-source builds $(basename "$dsc") ($(cd "$(dirname "$dsc")" && ls preflight_"$VERSION".tar.*))"
+			lintian --pedantic -I "$dsc" 2>&1 | grep -v 'running with root privileges' >"$WORK/lintian-src.txt"
+			if grep -q '^[EWIPX]:' "$WORK/lintian-src.txt"; then
+				fail "lintian --pedantic finds something in the source package:"
+				sed 's/^/#     /' "$WORK/lintian-src.txt"
+			else
+				pass "lintian --pedantic -I on the source package (.dsc): nothing"
+			fi
+		else
+			fail "make deb-source: $(tail -5 "$WORK/dsc.err")"
 		fi
 	else
 		fail "lintian is not installed: the .deb was not checked"
 	fi
 fi
 
-# dpkg -i for real, into overlays: the machine's /usr, /var and /etc are only the lower layers.
+# dpkg -i, apt-get remove and purge, dpkg -r and -P for real, into overlays: the machine's /usr,
+# /var and /etc are only the lower layers. After each removal the list of paths under /usr, /etc
+# and /var must be what it was before the install, but for the package managers' own records
+# (dpkg's database and log, apt's cache and logs) and man-db's index, which any install updates.
 machine_has_preflight() { dpkg-query -W -f='${Status}' preflight 2>/dev/null || echo absent; }
 if [ -f "$deb" ] && [ "$(id -u)" -eq 0 ]; then
 	machine_had_preflight=$(machine_has_preflight)
@@ -252,6 +364,27 @@ if [ -f "$deb" ] && [ "$(id -u)" -eq 0 ]; then
 				{ echo "not ok - overlay on /$d"; exit 0; }
 		done
 		t() { local d=$1; shift; if "$@" >/tmp/.pf-out 2>&1; then echo "ok - $d"; else echo "not ok - $d: $(head -3 /tmp/.pf-out)"; fi; }
+		paths() {
+			find /usr /etc /var -xdev 2>/dev/null | grep -v -e "^/var/lib/dpkg/" -e "^/var/log/" \
+				-e "^/var/cache/apt/" -e "^/var/lib/apt/" -e "^/var/cache/man/" -e "^/var/cache/debconf/" |
+				sort
+		}
+		# left NAME: the paths added or removed since before the install, counting only what this
+		# namespace did (a path in an upper layer, or a whiteout there): the lower layers are the
+		# machine itself, which other programs may change meanwhile (/var/tmp).
+		left() {
+			paths >"$ov/after-$1.txt"
+			diff "$ov/before.txt" "$ov/after-$1.txt" | sed -n "s/^\([<>]\) /\1 /p" |
+				while read -r op path; do
+					top=${path#/} ; d=${top%%/*} ; rest=${top#*/}
+					u="$ov/$d.up/$rest"
+					if [ "$op" = ">" ] && { [ -e "$u" ] || [ -L "$u" ]; }; then echo "added $path"; fi
+					if [ "$op" = "<" ] && [ -c "$u" ]; then echo "removed $path"; fi
+				done >"$ov/diff-$1.txt"
+			[ ! -s "$ov/diff-$1.txt" ]
+		}
+		export DEBIAN_FRONTEND=noninteractive
+		paths >"$ov/before.txt"
 		t "dpkg -i installs the .deb (its dependencies are met)" dpkg -i "$deb"
 		t "dpkg -s: preflight is installed" sh -c "dpkg -s preflight | grep -q \"^Status: install ok installed\""
 		t "/usr/bin/preflight --version says $version" sh -c "/usr/bin/preflight --version | grep -qx \"preflight $version\""
@@ -259,15 +392,41 @@ if [ -f "$deb" ] && [ "$(id -u)" -eq 0 ]; then
 		t "preflight-user nobody exits 10 from the package" sh -c "/usr/bin/preflight-user nobody; test \$? -eq 10"
 		t "preflight port runs from the package" sh -c "/usr/bin/preflight port 1/udp --json | grep -q \"\\\"check\\\":\\\"port\\\"\""
 		t "man -w finds the packaged man page" sh -c "man -w preflight | grep -q /usr/share/man/man1/preflight.1.gz"
-		t "man -w preflight-port finds a page too" sh -c "man -w preflight-port | grep -q \"^/usr/share/man/man1/preflight.*\\.1\\.gz$\""
+		t "man -w preflight-port finds its own page" sh -c "man -w preflight-port | grep -qx /usr/share/man/man1/preflight-port.1.gz"
+		t "man 5 preflight.conf finds the chain-file page" sh -c "man -w 5 preflight.conf | grep -qx /usr/share/man/man5/preflight.conf.5.gz"
 		t "the packaged man page renders" sh -c "man preflight 2>&1 | grep -q \"check that a host is ready\""
+		t "man preflight-port renders its page" sh -c "man preflight-port 2>/dev/null | grep -q \"in use\""
+		t "apt-get remove removes it" apt-get remove -y -qq preflight
+		t "/usr/bin/preflight is gone after apt-get remove" sh -c "! test -e /usr/bin/preflight"
+		t "apt-get remove leaves nothing behind (no conffile, no directory)" left remove
+		t "dpkg -i installs it again" dpkg -i "$deb"
+		t "apt-get purge purges it" apt-get purge -y -qq preflight
+		t "dpkg knows no preflight after apt-get purge" sh -c "! dpkg -s preflight 2>/dev/null | grep -q \"^Status: .* installed\""
+		t "apt-get purge leaves nothing behind" left purge
+		t "dpkg -i installs it a third time" dpkg -i "$deb"
 		t "dpkg -r removes it" dpkg -r preflight
-		t "/usr/bin/preflight is gone after dpkg -r" sh -c "! test -e /usr/bin/preflight"
+		t "dpkg -r leaves nothing behind" left dpkg-r
+		t "dpkg -P purges what dpkg -r left" dpkg -P preflight
+		t "dpkg -P leaves nothing behind" left dpkg-P
+		t "no /var/lib/dpkg/info/preflight.* is left" sh -c "! ls /var/lib/dpkg/info/preflight.* 2>/dev/null"
+		# The comparison itself: a file left on purpose is seen.
+		touch /etc/preflight-left-on-purpose
+		if left probe; then echo "not ok - a file left behind on purpose was not seen"; else
+			grep -qx "added /etc/preflight-left-on-purpose" "$ov/diff-probe.txt" &&
+				echo "ok - the comparison sees a file left behind (made on purpose)" ||
+				echo "not ok - the comparison saw: $(cat "$ov/diff-probe.txt")"
+		fi
+		rm -f /etc/preflight-left-on-purpose "$ov/diff-probe.txt"
+		for n in remove purge dpkg-r dpkg-P; do
+			[ -s "$ov/diff-$n.txt" ] && { echo "# $n left:"; sed "s/^/#     /" "$ov/diff-$n.txt" | head -10; }
+		done
+		echo "# paths compared: $(wc -l <"$ov/before.txt")"
 	' _ "$ov" "$deb" "$VERSION" >"$WORK/dpkg.txt" 2>&1
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) pass "${line#ok - }" ;;
 		"not ok - "*) fail "${line#not ok - }" ;;
+		"# "*) echo "$line" ;;
 		esac
 	done <"$WORK/dpkg.txt"
 	grep -q '^ok - dpkg -i' "$WORK/dpkg.txt" || { fail "dpkg -i in the overlay did not run:"; sed 's/^/#     /' "$WORK/dpkg.txt" | tail -10; }
@@ -283,16 +442,43 @@ fi
 
 # ---- make rpm ----------------------------------------------------------------------------------
 if command -v rpmbuild >/dev/null; then
-	rpm_file=$(make --no-print-directory BUILD="$deb_build" rpm 2>"$WORK/rpm.err" | tail -1)
-	if [ -f "$rpm_file" ]; then
-		pass "make rpm builds $(basename "$rpm_file")"
-		files=$(rpm -qlp "$rpm_file" 2>/dev/null)
-		for f in /usr/bin/preflight /usr/bin/preflight-port /usr/share/man/man1/preflight.1 \
-			/usr/share/bash-completion/completions/preflight; do
-			printf '%s\n' "$files" | grep -q "^$f" && pass "the RPM holds $f" || fail "the RPM lacks $f"
-		done
+	make --no-print-directory BUILD="$deb_build" rpm >"$WORK/rpm.out" 2>"$WORK/rpm.err"
+	rpm_file=$(grep '\.x86_64\.rpm$\|\.[a-z0-9_]*\.rpm$' "$WORK/rpm.out" | grep -v '\.src\.rpm$' | tail -1)
+	srpm=$(grep '\.src\.rpm$' "$WORK/rpm.out" | tail -1)
+	if [ -f "$rpm_file" ] && [ -f "$srpm" ]; then
+		pass "make rpm builds $(basename "$rpm_file") and $(basename "$srpm")"
+		# Every file make install installs is in the RPM (man pages gzipped by brp-compress),
+		# beside the licence file.
+		rpm -qlp "$rpm_file" 2>/dev/null | sort >"$WORK/rpm-files.txt"
+		sed -E 's#^(/usr/share/man/.*)$#\1.gz#' "$WORK/installed.txt" | sort >"$WORK/want-rpm.txt"
+		lacking=$(comm -23 "$WORK/want-rpm.txt" "$WORK/rpm-files.txt")
+		[ -z "$lacking" ] && pass "the RPM holds every file make install installs ($(wc -l <"$WORK/want-rpm.txt"))" ||
+			fail "the RPM lacks: $(echo $lacking)"
 		rpm -qp --requires "$rpm_file" 2>/dev/null | grep -q 'libcap.so.2' &&
 			pass "the RPM requires libcap.so.2" || fail "the RPM does not require libcap.so.2"
+		weak=$(rpm -qp --recommends "$rpm_file" 2>/dev/null | sort | tr '\n' ' ')
+		[ "$weak" = "hiredis libacl libcurl libpq mariadb-connector-c pcre2 systemd-libs " ] &&
+			pass "the RPM recommends every library it loads: $weak" || fail "the RPM recommends: $weak"
+		grep -q '^+ make BUILD=build-rpm unit' "$deb_build/rpm/rpmbuild.log" &&
+			grep -q '^100%: Checks: [0-9]*, Failures: 0' "$deb_build/rpm/rpmbuild.log" &&
+			pass "%check ran the unit tests" || fail "%check did not run the unit tests"
+		if command -v rpmlint >/dev/null; then
+			rpmlint -r packaging/preflight.rpmlintrc "$rpm_file" "$srpm" packaging/preflight.spec >"$WORK/rpmlint.txt" 2>&1
+			rc=$?
+			summary=$(grep 'packages and .* checked' "$WORK/rpmlint.txt")
+			if [ "$rc" -eq 0 ] && [[ "$summary" == *" 0 errors, 0 warnings"* ]]; then
+				pass "rpmlint (packaging/preflight.rpmlintrc): ${summary# }"
+			else
+				fail "rpmlint exited $rc:"
+				grep -v '^$' "$WORK/rpmlint.txt" | sed 's/^/#     /'
+			fi
+			# Each filter of the rpmlintrc comes after a comment that explains it.
+			awk '/^addFilter/ && prev !~ /^#/ { print; bad = 1 } { prev = $0 } END { exit bad }' \
+				packaging/preflight.rpmlintrc && pass "every rpmlintrc filter has its comment" ||
+				fail "an rpmlintrc filter without a comment above it"
+		else
+			fail "rpmlint is not installed (apt-get install rpmlint): the RPM was not checked"
+		fi
 	else
 		fail "make rpm: $(tail -5 "$WORK/rpm.err")"
 	fi
