@@ -10,14 +10,15 @@
 # libpq-fe.h for the postgres check (libpq5 itself is loaded with dlopen()). libsystemd-dev:
 # sd-bus.h and sd-journal.h for `preflight why` and --as-unit (libsystemd0 is loaded with dlopen()).
 # acl (setfacl) for test_file.sh; libacl1-dev the header the file check's ACL types come from
-# (libacl1 itself, which every Debian has, is loaded with dlopen()).
+# (libacl1 itself, which every Debian has, is loaded with dlopen()). zsh and fish: the shells
+# test_completion.sh completes in.
 set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
 redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
 lintian rpm bash-completion man-db groff-base dpkg-dev fakeroot time strace clang libclang-rt-dev \
 clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
 mariadb-server mariadb-client libmariadb-dev libmariadb3 postgresql-15 postgresql-client-15 \
-libpq-dev libsystemd-dev acl libacl1-dev"
+libpq-dev libsystemd-dev acl libacl1-dev zsh fish"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
