@@ -248,7 +248,8 @@ static const char bash_main[] =
     "        _preflight_offer \"$value\"\n"
     "        return\n"
     "    fi\n"
-    "    [[ -n $split ]] && return\n"
+    "    # --FLAG=...: a flag takes no value.\n"
+    "    [[ $split == true ]] && return\n"
     "    if [[ $cur == -* ]]; then\n"
     "        COMPREPLY=($(compgen -W \"$opts${wraps:+ --}\" -- \"$cur\"))\n"
     "        return\n"
@@ -429,8 +430,11 @@ static void zsh_option(FILE *out, const struct context *x, const struct check_op
         if (w) {
                 fputc(':', out);
                 completion_put_zsh(out, o->value_name);
-                fputs(":_preflight_offer ", out);
+                /* {...}: run as it is, without the compadd options _arguments would put
+                 * after a command's first word. */
+                fputs(":{_preflight_offer ", out);
                 zsh_words(out, w);
+                fputc('}', out);
         }
         fputs("' \\\n", out);
 }
@@ -459,14 +463,14 @@ static void zsh_context(FILE *out, const struct context *x)
                 for (size_t i = 0; x->tables[t] && x->tables[t][i].long_name; i++)
                         zsh_option(out, x, &x->tables[t][i]);
         if (exitcode) {
-                fputs("    '1:exit status:_describe -t codes \"exit status\" codes'\n", out);
+                fputs("    '1:exit status:{_describe -t codes \"exit status\" codes}'\n", out);
         } else if (x->arguments) {
                 /* run and why take one argument; a check as many as it lists. */
                 fputs(x->check ? "    '*:" : "    '1:", out);
                 completion_put_zsh(out, x->check ? "target" : x->arguments + 1);
-                fputs(":_preflight_offer ", out);
+                fputs(":{_preflight_offer ", out);
                 zsh_words(out, x->arguments);
-                fputs("'\n", out);
+                fputs("}'\n", out);
         } else {
                 fputs("    ': :'\n", out);
         }
@@ -597,6 +601,21 @@ static const char fish_helpers[] =
     "    sysctl -aN 2>/dev/null\n"
     "end\n\n";
 
+/* Words for complete -a, which fish reads as a command line would be read: each character fish
+ * gives a meaning (nofile>= is no redirection) escaped, then the whole single-quoted. */
+static void fish_words(FILE *out, const char *w)
+{
+        fputc('\'', out);
+        for (; *w; w++) {
+                if (strchr("<>|&;()$*?~#[]{}\"'\\%^!", *w))
+                        fputs("\\\\", out);
+                if (*w == '\'' || *w == '\\')
+                        fputc('\\', out);
+                fputc(*w, out);
+        }
+        fputc('\'', out);
+}
+
 /* The complete(1) arguments that offer w, an option's value (option) or the arguments: fish's
  * -x (no files, a value) and -r (a value) only mean so beside -l/-s, so the arguments take -f
  * (no files) or -F (files). */
@@ -633,7 +652,10 @@ static void fish_offer(FILE *out, const char *w, bool option)
                 fputs(files ? " -F" : " -f", out);
         if (words) {
                 fputs(" -a ", out);
-                completion_put_fish(out, words);
+                if (words == w)
+                        fish_words(out, words);
+                else
+                        completion_put_fish(out, words);
         }
 }
 
