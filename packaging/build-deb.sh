@@ -43,7 +43,8 @@ export DEB_BUILD_MAINT_OPTIONS=hardening=+all
 make --no-print-directory BUILD="$objects" \
 	CFLAGS="$(dpkg-buildflags --get CFLAGS) $(dpkg-buildflags --get CPPFLAGS)" \
 	LDFLAGS="$(dpkg-buildflags --get LDFLAGS)" "$objects/preflight" >/dev/null
-make --no-print-directory BUILD="$objects" PREFIX=/usr DESTDIR="$root" install >/dev/null
+make --no-print-directory BUILD="$objects" PREFIX=/usr DESTDIR="$root" \
+	ZSH_COMPLETIONSDIR=/usr/share/zsh/vendor-completions install >/dev/null
 
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/preflight"
 

@@ -85,6 +85,18 @@ rc=$?
 	fail "installed preflight-user nobody exited $rc, expected 10"
 check "man page installed" test -f "$p/share/man/man1/preflight.1"
 check "bash completion installed" test -f "$p/share/bash-completion/completions/preflight"
+check "zsh completion installed" test -f "$p/share/zsh/site-functions/_preflight"
+check "fish completion installed" test -f "$p/share/fish/vendor_completions.d/preflight.fish"
+for s in bash zsh fish; do
+	case $s in
+	bash) f=$p/share/bash-completion/completions/preflight ;;
+	zsh) f=$p/share/zsh/site-functions/_preflight ;;
+	fish) f=$p/share/fish/vendor_completions.d/preflight.fish ;;
+	esac
+	"$PREFLIGHT" completion "$s" | cmp -s - "$f" &&
+		pass "the installed $s completion is what preflight completion $s prints" ||
+		fail "the installed $s completion differs from preflight completion $s"
+done
 check "README installed under share/doc" test -f "$p/share/doc/preflight/README.md"
 n_units=$(ls "$p"/share/doc/preflight/examples/units/*.service 2>/dev/null | wc -l)
 [ "$n_units" -ge 4 ] && pass "example units installed ($n_units)" || fail "example units: $n_units installed"
@@ -259,6 +271,7 @@ if [ -f "$deb" ] && [ "$(id -u)" -eq 0 ]; then
 		t "preflight-user nobody exits 10 from the package" sh -c "/usr/bin/preflight-user nobody; test \$? -eq 10"
 		t "preflight port runs from the package" sh -c "/usr/bin/preflight port 1/udp --json | grep -q \"\\\"check\\\":\\\"port\\\"\""
 		t "man -w finds the packaged man page" sh -c "man -w preflight | grep -q /usr/share/man/man1/preflight.1.gz"
+		t "the package ships bash, zsh and fish completion" sh -c "test -f /usr/share/bash-completion/completions/preflight && test -f /usr/share/zsh/vendor-completions/_preflight && test -f /usr/share/fish/vendor_completions.d/preflight.fish"
 		t "man -w preflight-port finds a page too" sh -c "man -w preflight-port | grep -q \"^/usr/share/man/man1/preflight.*\\.1\\.gz$\""
 		t "the packaged man page renders" sh -c "man preflight 2>&1 | grep -q \"check that a host is ready\""
 		t "dpkg -r removes it" dpkg -r preflight
@@ -288,7 +301,8 @@ if command -v rpmbuild >/dev/null; then
 		pass "make rpm builds $(basename "$rpm_file")"
 		files=$(rpm -qlp "$rpm_file" 2>/dev/null)
 		for f in /usr/bin/preflight /usr/bin/preflight-port /usr/share/man/man1/preflight.1 \
-			/usr/share/bash-completion/completions/preflight; do
+			/usr/share/bash-completion/completions/preflight /usr/share/zsh/site-functions/_preflight \
+			/usr/share/fish/vendor_completions.d/preflight.fish; do
 			printf '%s\n' "$files" | grep -q "^$f" && pass "the RPM holds $f" || fail "the RPM lacks $f"
 		done
 		rpm -qp --requires "$rpm_file" 2>/dev/null | grep -q 'libcap.so.2' &&
