@@ -57,10 +57,8 @@ def main():
     )
     os.write(fd, setup.encode())
     read_until(rb"READY\r\n", 15)
-    read_until(rb"% $", 3)
-    os.write(fd, line.encode() + b"\t")
-    time.sleep(1.0)
-    os.write(fd, b"\x18\x02")
+    # zle reads its input in order: the line shows once TAB's completion is done.
+    os.write(fd, line.encode() + b"\t\x18\x02")
     out = read_until(rb"=END=", 15)
     os.write(fd, b"\x03exit\n")
     os.close(fd)
