@@ -318,8 +318,7 @@ static void dns_run(const void *config, const void *target, const struct attempt
 /* What completion offers (core/completion.c). */
 static const struct check_completion dns_completion[] = {
     {NULL, "@host"},
-    {"family",
-     "ipv4 ipv6 any"},
+    {"family", "ipv4 ipv6 any"},
     {NULL, NULL},
 };
 

@@ -328,9 +328,8 @@ static void limit_run(const void *config, const void *target, const struct attem
 
 /* What completion offers (core/completion.c). */
 static const struct check_completion limit_completion[] = {
-    {NULL,
-     "as>= core>= cpu>= data>= fsize>= locks>= memlock>= msgqueue>= nice>= nofile>= "
-     "nproc>= rss>= rtprio>= rttime>= sigpending>= stack>="},
+    {NULL, "as>= core>= cpu>= data>= fsize>= locks>= memlock>= msgqueue>= nice>= nofile>= "
+           "nproc>= rss>= rtprio>= rttime>= sigpending>= stack>="},
     {NULL, NULL},
 };
 

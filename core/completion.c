@@ -45,15 +45,14 @@ static size_t contexts(const struct command *commands, struct context *out)
                 for (size_t k = 0; cc[k].words; k++)
                         if (!cc[k].option)
                                 arguments = cc[k].words;
-                out[n++] = (struct context){c->name,  c->summary, {c->options, common, as_unit},
-                                            cc,       arguments,  true,
-                                            true};
+                out[n++] = (struct context){
+                    c->name, c->summary, {c->options, common, as_unit}, cc, arguments, true, true};
         }
         for (const struct command *c = commands; c->name && n < MAX_CONTEXTS; c++) {
                 if (!c->summary)
                         continue;
-                struct context x = {c->name, c->summary, {NULL, NULL, NULL}, no_completion,
-                                    NULL,    false,      false};
+                struct context x = {c->name, c->summary, {NULL, NULL, NULL}, no_completion, NULL,
+                                    false,   false};
                 if (strcmp(c->name, "run") == 0) {
                         x.tables[0] = chain_run_options();
                         x.tables[1] = as_unit;
@@ -76,9 +75,9 @@ static const char *value_words(const struct context *x, const struct check_optio
         static const struct {
                 const char *value_name, *words;
         } kinds[] = {
-            {"FILE", "@file"},   {"PATH", "@file"},          {"DIR", "@dir"},
-            {"USER", "@user"},   {"GROUP", "@group"},        {"USER[:GROUP]", "@owner"},
-            {"UNIT", "@unit"},   {"SPAN", SPAN_WORDS},
+            {"FILE", "@file"}, {"PATH", "@file"},    {"DIR", "@dir"},
+            {"USER", "@user"}, {"GROUP", "@group"},  {"USER[:GROUP]", "@owner"},
+            {"UNIT", "@unit"}, {"SPAN", SPAN_WORDS},
         };
         if (!o->value_name)
                 return NULL;
@@ -133,7 +132,8 @@ void completion_put_zsh(FILE *out, const char *s)
 static void put_ident(FILE *out, const char *name)
 {
         for (; *name; name++)
-                fputc((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9') ? *name : '_',
+                fputc((*name >= 'a' && *name <= 'z') || (*name >= '0' && *name <= '9') ? *name
+                                                                                       : '_',
                       out);
 }
 
@@ -700,8 +700,9 @@ static void fish_context(FILE *out, const struct context *x)
                 fputc('\n', out);
         }
         if (x->wraps) {
-                fprintf(out, "%scomplete -c %s -n __preflight_after_dashdash -x -a "
-                             "'(__preflight_wrapped)'\n",
+                fprintf(out,
+                        "%scomplete -c %s -n __preflight_after_dashdash -x -a "
+                        "'(__preflight_wrapped)'\n",
                         indent, cmd);
         }
         if (x->check)

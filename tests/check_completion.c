@@ -71,8 +71,7 @@ START_TEST(test_tables_name_options)
                         ck_assert_msg(cc->words[0] != '\0', "%s: empty words", c->name);
                         if (!cc->option) {
                                 arguments++;
-                                ck_assert_msg(c->max_targets > 0, "%s takes no arguments",
-                                              c->name);
+                                ck_assert_msg(c->max_targets > 0, "%s takes no arguments", c->name);
                                 continue;
                         }
                         const struct check_option *o = find_option(c, cc->option);
@@ -89,7 +88,7 @@ END_TEST
 /* The kinds the tables may name are the ones the generated scripts know. */
 START_TEST(test_tables_kinds)
 {
-        static const char *const kinds[] = {"@file", "@dir",  "@user",    "@group",
+        static const char *const kinds[] = {"@file", "@dir",    "@user",    "@group",
                                             "@host", "@sysctl", "@command", NULL};
         for (size_t i = 0; pf_checks[i]; i++) {
                 const struct check *c = pf_checks[i];
