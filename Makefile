@@ -104,7 +104,7 @@ demo: deps $(BIN)
 clean:
 	rm -rf build build-*
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 # ---- end-to-end tests under systemd, install and packages (tests/systemd/, packaging/) ----------
 BINDIR ?= $(PREFIX)/bin
@@ -263,4 +263,4 @@ lint: deps
 		echo "#### clang-format is not installed: formatting NOT checked (make deps installs it)"; \
 	fi
 
--include $(shell find $(FUZZ_BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(FUZZ_BUILD) -name '*.d' -type f 2>/dev/null)
