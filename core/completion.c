@@ -31,6 +31,12 @@ struct context {
 
 static const struct check_completion no_completion[] = {{NULL, NULL}};
 
+/* The values of core's own options (the shared ones, run's, why's) where value_name says too
+ * little, as a check's completion table gives them for its options. */
+static const struct check_completion core_completion[] = {
+    {NULL, NULL},
+};
+
 /* The words after "preflight": every check, then the commands with a summary (and --help,
  * --version, the two spellings people type). */
 static size_t contexts(const struct command *commands, struct context *out)
@@ -84,6 +90,9 @@ static const char *value_words(const struct context *x, const struct check_optio
         for (size_t k = 0; x->completion[k].words; k++)
                 if (x->completion[k].option && strcmp(x->completion[k].option, o->long_name) == 0)
                         return x->completion[k].words;
+        for (size_t k = 0; core_completion[k].words; k++)
+                if (strcmp(core_completion[k].option, o->long_name) == 0)
+                        return core_completion[k].words;
         /* --as-unit takes the unit whose settings a check borrows: a service. */
         if (strcmp(o->long_name, "as-unit") == 0)
                 return "@service";
