@@ -318,6 +318,27 @@ static void cap_run(const void *config, const void *target, const struct attempt
                 run_process(cfg, value, name, res);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion cap_completion[] = {
+    /* both spellings, as capabilities(7) lists them */
+    {NULL, "chown dac_override dac_read_search fowner fsetid kill setgid setuid setpcap "
+           "linux_immutable net_bind_service net_broadcast net_admin net_raw ipc_lock "
+           "ipc_owner sys_module sys_rawio sys_chroot sys_ptrace sys_pacct sys_admin "
+           "sys_boot sys_nice sys_resource sys_time sys_tty_config mknod lease audit_write "
+           "audit_control setfcap mac_override mac_admin syslog wake_alarm block_suspend "
+           "audit_read perfmon bpf checkpoint_restore cap_chown cap_dac_override "
+           "cap_dac_read_search cap_fowner cap_fsetid cap_kill cap_setgid cap_setuid "
+           "cap_setpcap cap_linux_immutable cap_net_bind_service cap_net_broadcast "
+           "cap_net_admin cap_net_raw cap_ipc_lock cap_ipc_owner cap_sys_module "
+           "cap_sys_rawio cap_sys_chroot cap_sys_ptrace cap_sys_pacct cap_sys_admin "
+           "cap_sys_boot cap_sys_nice cap_sys_resource cap_sys_time cap_sys_tty_config "
+           "cap_mknod cap_lease cap_audit_write cap_audit_control cap_setfcap "
+           "cap_mac_override cap_mac_admin cap_syslog cap_wake_alarm cap_block_suspend "
+           "cap_audit_read cap_perfmon cap_bpf cap_checkpoint_restore"},
+    {"set", "effective permitted inheritable ambient bounding"},
+    {NULL, NULL},
+};
+
 const struct check check_cap = {
     .name = "cap",
     .summary = "does this process (or this file) hold these capabilities?",
@@ -338,4 +359,5 @@ const struct check check_cap = {
     .parse_target = cap_parse_target,
     .finish = cap_finish,
     .run = cap_run,
+    .completion = cap_completion,
 };

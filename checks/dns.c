@@ -315,6 +315,13 @@ static void dns_run(const void *config, const void *target, const struct attempt
         result_set(res, PF_INTERNAL, "%s", why);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion dns_completion[] = {
+    {NULL, "@host"},
+    {"family", "ipv4 ipv6 any"},
+    {NULL, NULL},
+};
+
 const struct check check_dns = {
     .name = "dns",
     .summary = "does this name resolve, to these addresses, within the deadline?",
@@ -339,4 +346,5 @@ const struct check check_dns = {
     .finish = dns_finish,
     .parse_target = dns_parse_target,
     .run = dns_run,
+    .completion = dns_completion,
 };

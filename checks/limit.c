@@ -326,6 +326,13 @@ static void limit_run(const void *config, const void *target, const struct attem
                               soft, hard, expr->limit->setting);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion limit_completion[] = {
+    {NULL, "as>= core>= cpu>= data>= fsize>= locks>= memlock>= msgqueue>= nice>= nofile>= "
+           "nproc>= rss>= rtprio>= rttime>= sigpending>= stack>="},
+    {NULL, NULL},
+};
+
 const struct check check_limit = {
     .name = "limit",
     .summary = "are this process's resource limits (nofile, nproc, memlock, ...) high enough?",
@@ -349,4 +356,5 @@ const struct check check_limit = {
     .parse_option = limit_parse_option,
     .parse_target = limit_parse_target,
     .run = limit_run,
+    .completion = limit_completion,
 };

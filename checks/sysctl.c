@@ -400,6 +400,12 @@ static void sysctl_run(const void *config, const void *target, const struct atte
         set_fix(expr, res);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion sysctl_completion[] = {
+    {NULL, "@sysctl"},
+    {NULL, NULL},
+};
+
 const struct check check_sysctl = {
     .name = "sysctl",
     .summary = "are these kernel settings (/proc/sys) as the service needs?",
@@ -419,4 +425,5 @@ const struct check check_sysctl = {
     .target_size = sizeof(struct sysctl_expr),
     .parse_target = sysctl_parse_target,
     .run = sysctl_run,
+    .completion = sysctl_completion,
 };

@@ -53,6 +53,12 @@ static void tcp_run(const void *config, const void *target, const struct attempt
         result_set(res, PF_INTERNAL, "%s", why);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion tcp_completion[] = {
+    {NULL, "127.0.0.1: localhost:"},
+    {NULL, NULL},
+};
+
 const struct check check_tcp = {
     .name = "tcp",
     .summary = "does something accept TCP connections here?",
@@ -68,4 +74,5 @@ const struct check check_tcp = {
     .target_size = sizeof(struct host_port),
     .parse_target = tcp_parse_target,
     .run = tcp_run,
+    .completion = tcp_completion,
 };

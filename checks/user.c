@@ -244,6 +244,12 @@ static void user_run(const void *config, const void *parsed, const struct attemp
                          cfg->member[0], cfg->n_member > 1 ? " and more" : "");
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion user_completion[] = {
+    {NULL, "@user"},
+    {NULL, NULL},
+};
+
 const struct check check_user = {
     .name = "user",
     .summary = "does this process run as the expected user (and group)?",
@@ -262,4 +268,5 @@ const struct check check_user = {
     .parse_target = user_parse_target,
     .finish = user_finish,
     .run = user_run,
+    .completion = user_completion,
 };

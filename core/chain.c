@@ -108,6 +108,11 @@ static const struct check_option run_options[] = {
     {NULL, 0, NULL, NULL},
 };
 
+const struct check_option *chain_run_options(void)
+{
+        return run_options;
+}
+
 static void print_run_help(FILE *out)
 {
         fputs("Usage: preflight run FILE|NAME|- [OPTIONS] [-- COMMAND [ARGS]]\n\n"

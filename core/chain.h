@@ -5,11 +5,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/check.h"
+
 /* Where a NAME without a slash is looked for, unless $PREFLIGHT_CONFIG_DIR says otherwise. */
 #define CHAIN_DEFAULT_CONFIG_DIR "/etc/preflight"
 
 /* The words after "run". Returns the exit code. */
 int chain_main(int argc, char **argv);
+
+/* run's options, as run --help lists them (completion is generated from them). */
+const struct check_option *chain_run_options(void);
 
 /* What --as-unit needs to know of the words after "run" before it hands them on. */
 struct chain_words {

@@ -37,6 +37,16 @@ struct check_option {
         const char *help;       /* one line for --help */
 };
 
+/* What `preflight completion SHELL` offers for a check's arguments (option NULL) or for an
+ * option's value, where value_name (FILE, PATH, DIR, USER, GROUP, USER[:GROUP], UNIT, SPAN) says
+ * less: "@KIND" (@file, @dir, @user, @group, @command, @host, @sysctl) or the words themselves,
+ * separated by spaces ("file dir socket"; a word ending in '/', ':' or '=' takes no space
+ * after it). core/completion.c turns them into each shell's script. */
+struct check_completion {
+        const char *option; /* an option's long_name, or NULL for the arguments */
+        const char *words;
+};
+
 /* The bytes of a target's shown text, terminator included. */
 #define TARGET_SHOWN_SIZE 256
 
@@ -100,6 +110,8 @@ struct check {
         void (*release_target)(void *target);
         /* Optional: frees what parse_option allocated. */
         void (*release)(void *config);
+        /* Optional, for completion only: terminated by an entry with words NULL. */
+        const struct check_completion *completion;
 };
 
 /* The table of checks, in the order `preflight list` shows them. */

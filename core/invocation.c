@@ -187,15 +187,21 @@ int invocation_parse(struct invocation *inv, const struct check *check, int argc
         return PF_OK;
 }
 
+/* Not an option options_parse() knows: core/main.c hands the words to unit/as_unit/ before any
+ * parse, and a chain file's line refuses it. Listed with the others. */
+static const struct check_option as_unit_options[] = {
+    {"as-unit", 0, "UNIT", "run as UNIT's ExecStartPre= would (a transient unit)"},
+    {NULL, 0, NULL, NULL},
+};
+
 void invocation_print_as_unit(FILE *out)
 {
-        /* Not an option options_parse() knows: core/main.c hands the words to unit/as_unit/
-         * before any parse, and a chain file's line refuses it. Listed with the others. */
-        static const struct check_option as_unit[] = {
-            {"as-unit", 0, "UNIT", "run as UNIT's ExecStartPre= would (a transient unit)"},
-            {NULL, 0, NULL, NULL},
-        };
-        options_print(as_unit, out);
+        options_print(as_unit_options, out);
+}
+
+const struct check_option *invocation_as_unit_options(void)
+{
+        return as_unit_options;
 }
 
 const struct check_option *invocation_common_options(void)

@@ -55,6 +55,8 @@ void invocation_print_help(const struct check *check, FILE *out);
 
 /* The --help line of --as-unit UNIT, which checks and run take on the command line only. */
 void invocation_print_as_unit(FILE *out);
+/* ... and the table that line comes from. */
+const struct check_option *invocation_as_unit_options(void);
 
 /* Receives each target's outcome as it is decided. */
 typedef void (*outcome_sink)(const struct outcome *o, void *ctx);

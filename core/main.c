@@ -5,6 +5,8 @@
 
 #include "core/chain.h"
 #include "core/check.h"
+#include "core/command.h"
+#include "core/completion.h"
 #include "core/invocation.h"
 #include "core/report.h"
 #include "core/text.h"
@@ -15,14 +17,6 @@
 #ifndef PREFLIGHT_VERSION
 #define PREFLIGHT_VERSION "0.0.0"
 #endif
-
-/* The commands beside the checks. One without a summary is another name for the one before
- * it, not shown in the usage. */
-struct command {
-        const char *name;
-        const char *summary;
-        int (*main)(int argc, char **argv);
-};
 
 static void print_usage(FILE *out);
 
@@ -129,6 +123,8 @@ static int run_chain(int argc, char **argv)
         return chain_main(argc, argv);
 }
 
+static int run_completion(int argc, char **argv);
+
 static const struct command commands[] = {
     {"run", "run the checks of a chain file, in order or in parallel", run_chain},
     {"list", "the checks, one per line", run_list},
@@ -140,8 +136,14 @@ static const struct command commands[] = {
     {"help", NULL, run_help},
     {"--version", NULL, run_version},
     {"-V", NULL, run_version},
+    {"completion", NULL, run_completion},
     {NULL, NULL, NULL},
 };
+
+static int run_completion(int argc, char **argv)
+{
+        return completion_main(argc, argv, commands);
+}
 
 static void print_usage(FILE *out)
 {

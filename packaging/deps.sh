@@ -15,13 +15,14 @@
 # prometheus (for promtool) and prometheus-node-exporter: test_prometheus.sh checks run
 # --prometheus's textfile with `promtool check metrics` and reads it back through a
 # node_exporter it starts on a loopback port of its own.
+# zsh and fish: the shells test_completion.sh completes in.
 set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
 redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
 lintian rpm rpmlint debhelper bash-completion man-db groff-base dpkg-dev fakeroot time strace clang libclang-rt-dev \
 clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
 mariadb-server mariadb-client libmariadb-dev libmariadb3 postgresql-15 postgresql-client-15 \
-libpq-dev libsystemd-dev acl libacl1-dev prometheus prometheus-node-exporter"
+libpq-dev libsystemd-dev acl libacl1-dev prometheus prometheus-node-exporter zsh fish"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

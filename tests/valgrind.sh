@@ -303,6 +303,10 @@ vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
 vg explain 0 explain 20
 vg explain-signal 0 explain 143
 vg exit-codes 0 exit-codes
+vg completion-bash 0 completion bash
+vg completion-zsh 0 completion zsh
+vg completion-fish 0 completion fish
+vg completion-tcsh 2 completion tcsh
 # why: no service manager runs here (the systemd suites' test systems have one: test_systemd_why.sh
 # runs why on its failed units under valgrind there), so this is libsystemd's dlopen and the
 # connection that fails, both ways (4), and a usage error (2).

@@ -387,6 +387,13 @@ static void exec_run(const void *config, const void *target, const struct attemp
         free(sr.output);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion exec_completion[] = {
+    {NULL, "@command"},
+    {"expect-exit", "0 0,1 0-2"},
+    {NULL, NULL},
+};
+
 const struct check check_exec = {
     .name = "exec",
     .summary = "does this command succeed within the deadline?",
@@ -412,4 +419,5 @@ const struct check check_exec = {
     .run = exec_run,
     .release_target = exec_release_target,
     .release = exec_release,
+    .completion = exec_completion,
 };

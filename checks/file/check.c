@@ -290,6 +290,17 @@ static void file_run(const void *config, const void *target, const struct attemp
                 judge_as_user(&job.cfg, target, job.st_mode, attempt->deadline_us, res);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion file_completion[] = {
+    {NULL, "@file"},
+    {"type", "file dir socket fifo symlink block char"},
+    {"mode", "0600 0640 0644 0700 0750 0755"},
+    {"mode-max", "0600 0640 0644 0700 0750 0755"},
+    {"free", "100M 1G 5G 10G 5% 10%"},
+    {"free-inodes", "10000 100000 1000000"},
+    {NULL, NULL},
+};
+
 const struct check check_file = {
     .name = "file",
     .summary = "does this path exist as this kind of thing, usable by the service's user, on a "
@@ -315,4 +326,5 @@ const struct check check_file = {
     .finish = file_finish,
     .parse_target = file_parse_target,
     .run = file_run,
+    .completion = file_completion,
 };

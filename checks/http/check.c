@@ -285,6 +285,14 @@ static void http_run(const void *config, const void *target, const struct attemp
         exchange_free(&ex);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion http_completion[] = {
+    {NULL, "http:// https://"},
+    {"method", "GET HEAD POST"},
+    {"expect-status", "200 200-299 200-399"},
+    {NULL, NULL},
+};
+
 const struct check check_http = {
     .name = "http",
     .summary = "does this URL answer as a ready service answers?",
@@ -313,4 +321,5 @@ const struct check check_http = {
     .run = http_run,
     .release_target = http_release_target,
     .release = http_release,
+    .completion = http_completion,
 };

@@ -229,6 +229,13 @@ static void mysql_run(const void *config, const void *target, const struct attem
         mysql_probe(t, &login, attempt, res);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion mysql_completion[] = {
+    {NULL, "127.0.0.1: unix:/ mysql:// mariadb://"},
+    {"role", "primary replica"},
+    {NULL, NULL},
+};
+
 const struct check check_mysql = {
     .name = "mysql",
     .summary = "does this MySQL or MariaDB accept this login, and is it ready?",
@@ -260,4 +267,5 @@ const struct check check_mysql = {
     .run = mysql_run,
     .release_target = mysql_release_target,
     .release = mysql_release,
+    .completion = mysql_completion,
 };

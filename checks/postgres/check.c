@@ -197,6 +197,14 @@ static void postgres_run(const void *config, const void *target, const struct at
         pg_probe(target, &login, attempt, res);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion postgres_completion[] = {
+    {NULL, "127.0.0.1: unix:/ postgresql://"},
+    {"role", "primary standby"},
+    {"sslmode", "disable allow prefer require verify-ca verify-full"},
+    {NULL, NULL},
+};
+
 const struct check check_postgres = {
     .name = "postgres",
     .summary = "does this PostgreSQL accept this login, and is it ready?",
@@ -224,4 +232,5 @@ const struct check check_postgres = {
     .run = postgres_run,
     .release_target = postgres_release_target,
     .release = postgres_release,
+    .completion = postgres_completion,
 };

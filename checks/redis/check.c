@@ -234,6 +234,13 @@ static void redis_run(const void *config, const void *target, const struct attem
         redis_probe(target, &ex, attempt, res);
 }
 
+/* What completion offers (core/completion.c). */
+static const struct check_completion redis_completion[] = {
+    {NULL, "127.0.0.1: unix:/ redis://"},
+    {"role", "master replica"},
+    {NULL, NULL},
+};
+
 const struct check check_redis = {
     .name = "redis",
     .summary = "does this Redis answer PING with PONG, authenticated, and is it ready?",
@@ -264,4 +271,5 @@ const struct check check_redis = {
     .run = redis_run,
     .release_target = redis_release_target,
     .release = redis_release,
+    .completion = redis_completion,
 };

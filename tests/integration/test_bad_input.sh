@@ -364,6 +364,15 @@ done <<'ROWS'
 2 | got '-t' | list -t 1s
 2 | got '--json' | list --json
 2 | got '\x1b[31m' | list $'\e[31m'
+# ---- completion (hidden: for packagers) ----
+2 | completion: needs a shell: bash, zsh or fish | completion
+2 | completion: 'tcsh' is not a shell completion is made for (bash, zsh or fish) | completion tcsh
+2 | 'BASH' is not a shell | completion BASH
+2 | '' is not a shell | completion ''
+2 | '--bash' is not a shell | completion --bash
+2 | '\x1b[31m' is not a shell | completion $'\e[31m'
+2 | completion: takes one shell, got 'zsh' too | completion bash zsh
+2 | got '--help' too | completion fish --help
 # ---- --as-unit on run (the checks' rows are among the shared options' below) ----
 2 | run: --as-unit needs a UNIT | run x.conf --as-unit
 2 | run: --as-unit: -- COMMAND has no place here | run x.conf --as-unit a -- /bin/true

@@ -286,9 +286,9 @@ run_preflight exit-codes
 expect_text OUT "RestartPreventExitStatus=2 5 6 10 11 21 30 31 32 43 54 83 93 101 102 123" "83 is permanent: in RestartPreventExitStatus="
 if [ -r /usr/share/bash-completion/bash_completion ]; then
 	COMPLETED=$(bash -c '. /usr/share/bash-completion/bash_completion
-		. "$1/../packaging/bash-completion/preflight"
-		COMP_WORDS=("$2" postgres 127.0.0.1 --role ""); COMP_CWORD=4; COMP_LINE="${COMP_WORDS[*]}"
-		COMP_POINT=${#COMP_LINE}; _preflight; echo "${COMPREPLY[*]}"' _ "$TESTS_DIR" "$PREFLIGHT")
+		. <("$1" completion bash)
+		COMP_WORDS=("$1" postgres 127.0.0.1 --role ""); COMP_CWORD=4; COMP_LINE="${COMP_WORDS[*]}"
+		COMP_POINT=${#COMP_LINE}; _preflight; echo "${COMPREPLY[*]}"' _ "$PREFLIGHT")
 	[ "$COMPLETED" = "primary standby" ] && pass "completion: postgres --role offers primary standby" ||
 		fail "completion: postgres --role offers '$COMPLETED'"
 else

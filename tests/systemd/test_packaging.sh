@@ -91,6 +91,18 @@ rc=$?
 	fail "installed preflight-user nobody exited $rc, expected 10"
 check "man page installed" test -f "$p/share/man/man1/preflight.1"
 check "bash completion installed" test -f "$p/share/bash-completion/completions/preflight"
+check "zsh completion installed" test -f "$p/share/zsh/site-functions/_preflight"
+check "fish completion installed" test -f "$p/share/fish/vendor_completions.d/preflight.fish"
+for s in bash zsh fish; do
+	case $s in
+	bash) f=$p/share/bash-completion/completions/preflight ;;
+	zsh) f=$p/share/zsh/site-functions/_preflight ;;
+	fish) f=$p/share/fish/vendor_completions.d/preflight.fish ;;
+	esac
+	"$PREFLIGHT" completion "$s" | cmp -s - "$f" &&
+		pass "the installed $s completion is what preflight completion $s prints" ||
+		fail "the installed $s completion differs from preflight completion $s"
+done
 check "README installed under share/doc" test -f "$p/share/doc/preflight/README.md"
 check "preflight.conf(5) installed" test -f "$p/share/man/man5/preflight.conf.5"
 # Every example unit, socket and timer in packaging/units/, whatever other parts add there.
@@ -394,6 +406,7 @@ if [ -f "$deb" ] && [ "$(id -u)" -eq 0 ]; then
 		t "man -w finds the packaged man page" sh -c "man -w preflight | grep -q /usr/share/man/man1/preflight.1.gz"
 		t "man -w preflight-port finds its own page" sh -c "man -w preflight-port | grep -qx /usr/share/man/man1/preflight-port.1.gz"
 		t "man 5 preflight.conf finds the chain-file page" sh -c "man -w 5 preflight.conf | grep -qx /usr/share/man/man5/preflight.conf.5.gz"
+		t "the package ships bash, zsh and fish completion" sh -c "test -f /usr/share/bash-completion/completions/preflight && test -f /usr/share/zsh/vendor-completions/_preflight && test -f /usr/share/fish/vendor_completions.d/preflight.fish"
 		t "the packaged man page renders" sh -c "man preflight 2>&1 | grep -q \"check that a host is ready\""
 		t "man preflight-port renders its page" sh -c "man preflight-port 2>/dev/null | grep -q \"in use\""
 		t "apt-get remove removes it" apt-get remove -y -qq preflight

@@ -20,7 +20,7 @@ stage_files "$HERE/why/units" "$HERE/why/files" -e "s|@FILES@|/run/preflight-tes
 # What the tests below read inside the test system goes in with the units: the checkout may be
 # under /tmp, which the test system covers with its own tmpfs.
 cp "$TESTS_DIR/valgrind.supp" "$STAGE/files/valgrind.supp"
-cp "$(dirname "$TESTS_DIR")/packaging/bash-completion/preflight" "$STAGE/files/bash-completion"
+"$PREFLIGHT" completion bash >"$STAGE/files/bash-completion"
 boot_test_system pf-why.target
 
 # why UNIT [ARGS]: runs `preflight why` inside; sets OUT (stdout and stderr), STATUS, and FLAT

@@ -7,6 +7,7 @@
 #include "core/backstop.h"
 #include "core/clock.h"
 #include "core/exitcodes.h"
+#include "core/options.h"
 #include "core/report.h"
 #include "core/span.h"
 #include "core/text.h"
@@ -27,6 +28,15 @@ struct why_options {
         uint64_t timeout_us;
 };
 
+/* What --help lists and completion offers; parse() below reads them. */
+static const struct check_option why_options_table[] = {
+    {"user", 0, NULL, "the user's service manager, not the system's"},
+    {"json", 0, NULL, "one JSON object per unit on stdout"},
+    {"timeout", 't', "SPAN", "deadline for the whole command (default 5s)"},
+    {"help", 'h', NULL, "show this help"},
+    {NULL, 0, NULL, NULL},
+};
+
 static void why_help(FILE *out)
 {
         fputs(
@@ -36,14 +46,17 @@ static void why_help(FILE *out)
             "its status explained, the main process, the warning and error lines of its last\n"
             "invocation in the journal, and what to change. Without UNIT: the failed units, one\n"
             "line each. A UNIT without a type is a .service.\n\n"
-            "Options:\n"
-            "  --user              the user's service manager, not the system's\n"
-            "  --json              one JSON object per unit on stdout\n"
-            "  -t, --timeout SPAN  deadline for the whole command (default 5s)\n"
-            "  -h, --help          show this help\n\n"
-            "Exit: 0 it could report (whatever the unit's state), 2 usage, 4 no such unit or the\n"
-            "manager cannot be reached, 5 libsystemd is not installed.\n",
+            "Options:\n",
             out);
+        options_print(why_options_table, out);
+        fputs("\nExit: 0 it could report (whatever the unit's state), 2 usage, 4 no such unit or "
+              "the\nmanager cannot be reached, 5 libsystemd is not installed.\n",
+              out);
+}
+
+const struct check_option *why_option_table(void)
+{
+        return why_options_table;
 }
 
 static int parse(int argc, char **argv, struct why_options *o, bool *help)

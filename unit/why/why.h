@@ -169,5 +169,8 @@ void why_read_journal(struct why_unit *u, uint64_t deadline_us);
 
 /* main.c */
 int why_main(int argc, char **argv);
+/* why's options, as why --help lists them (completion is generated from them). */
+struct check_option;
+const struct check_option *why_option_table(void);
 
 #endif
