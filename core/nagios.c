@@ -189,7 +189,7 @@ static bool put_escaped(char *out, size_t size, size_t *len, unsigned char c)
 
 /* Copies in with each byte for which escape_at() says so as \xNN. Cut with "..." to fit. */
 static char *copy_escaped(const char *in, char *out, size_t size,
-                          bool (*escape_at)(const char *start, const char *p), bool double_quotes)
+                          bool (*escape_at)(const char *start, const char *p))
 {
         size_t len = 0;
         if (size == 0)
@@ -206,8 +206,6 @@ static char *copy_escaped(const char *in, char *out, size_t size,
                 if (seq == 0 || (seq == 1 && escape_at(in, (const char *)p))) {
                         ok = put_escaped(out, room, &len, *p);
                         seq = 1;
-                } else if (seq == 1 && *p == '\'' && double_quotes) {
-                        ok = put(out, room, &len, "''", 2);
                 } else {
                         ok = put(out, room, &len, (const char *)p, seq);
                 }
@@ -229,12 +227,12 @@ static bool text_escape(const char *start, const char *p)
 
 char *nagios_text(const char *in, char *out, size_t size)
 {
-        return copy_escaped(in, out, size, text_escape, false);
+        return copy_escaped(in, out, size, text_escape);
 }
 
 static bool label_escape(const char *start, const char *p)
 {
-        return *p == '|' || *p == '=' || (*p == ':' && p > start && p[-1] == ':');
+        return *p == '|' || *p == '=' || *p == '\'' || (*p == ':' && p > start && p[-1] == ':');
 }
 
 char *nagios_label(const char *check, const char *target, char *out, size_t size)
@@ -247,7 +245,7 @@ char *nagios_label(const char *check, const char *target, char *out, size_t size
                 return out;
         }
         out[0] = '\'';
-        copy_escaped(joined, out + 1, size - 2, label_escape, true);
+        copy_escaped(joined, out + 1, size - 2, label_escape);
         size_t len = strlen(out);
         out[len] = '\'';
         out[len + 1] = '\0';
@@ -356,7 +354,16 @@ int nagios_finish(int code)
         for (size_t i = 0; i < report.n_items; i++) {
                 char item[1200];
                 const struct outcome *o = &report.items[i];
-                size_t ilen = nagios_perfdata_item(o->check, o->result.target,
+                /* A label twice (the same target on two lines) would be one series to a
+                 * grapher, and a parser may keep either: the second is "#2". */
+                unsigned same = 1;
+                for (size_t k = 0; k < i; k++)
+                        same += strcmp(report.items[k].check, o->check) == 0 &&
+                                strcmp(report.items[k].result.target, o->result.target) == 0;
+                char target[TARGET_SHOWN_SIZE + 16];
+                snprintf(target, sizeof(target), "%s%s#%u", o->result.target,
+                         o->result.target[0] ? " " : "", same);
+                size_t ilen = nagios_perfdata_item(o->check, same > 1 ? target : o->result.target,
                                                    (unsigned long long)o->elapsed_ms, item,
                                                    sizeof(item));
                 if (ilen == 0 || !put(perf, NAGIOS_PERFDATA_MAX, &plen, item, ilen) ||

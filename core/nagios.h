@@ -52,9 +52,10 @@ const char *nagios_state_name(enum nagios_state s);
  * (which starts perfdata) as \x7c; cut with "..." to fit size. Returns out. */
 char *nagios_text(const char *in, char *out, size_t size);
 
-/* One perfdata label, with its single quotes: "'redis 127.0.0.1:6379'". A quote inside is
- * doubled; '=' and '|' (which end a label or the text), control bytes, and the second colon of
- * "::" (Icinga 2 reads "::" as a check_multi prefix) are written as \xNN. Returns out. */
+/* One perfdata label, with its single quotes: "'redis 127.0.0.1:6379'". '=' and '|' (which end
+ * a label or the text), control bytes, a quote (the guidelines' doubled quote stays two quotes
+ * in Icinga 2's label: \x27 reads the same everywhere), and the second colon of "::" (Icinga 2
+ * reads "::" as a check_multi prefix) are written as \xNN. Returns out. */
 char *nagios_label(const char *check, const char *target, char *out, size_t size);
 
 /* One perfdata item: LABEL=SECONDSs;;;0 (three decimals). Returns its length, or 0 when it

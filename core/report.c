@@ -191,7 +191,7 @@ __attribute__((format(printf, 3, 0))) static void report_message(int priority, c
                 char text[1536];
                 int n = snprintf(text, sizeof(text), "%s%s", what && *what ? what : "",
                                  what && *what ? ": " : "");
-                if (n > 0 && (size_t)n < sizeof(text))
+                if (n >= 0 && (size_t)n < sizeof(text))
                         vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
                 nagios_note(priority, text);
                 return;
