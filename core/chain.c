@@ -370,7 +370,7 @@ static int add_defaults(struct chain *chain, const struct chainfile_line *line)
         if (help)
                 return chain_error(chain, line->number, "--help has no place in a chain file");
         if (nagios)
-                return chain_error(chain, line->number, NAGIOS_IN_CHAIN_FILE);
+                return chain_error(chain, line->number, "defaults: %s", NAGIOS_IN_CHAIN_FILE);
         if (chain->n_defaults + (unsigned)argc > CHAINFILE_MAX_WORDS)
                 return chain_error(chain, line->number, "more than %u words of defaults in all",
                                    CHAINFILE_MAX_WORDS);
@@ -437,7 +437,8 @@ static int add_step(struct chain *chain, const struct chainfile_line *line)
         if (step->inv.help)
                 return chain_error(chain, line->number, "--help has no place in a chain file");
         if (step->inv.style.nagios)
-                return chain_error(chain, line->number, NAGIOS_IN_CHAIN_FILE);
+                return chain_error(chain, line->number, "%s: %s", check->name,
+                                   NAGIOS_IN_CHAIN_FILE);
         return PF_OK;
 }
 
