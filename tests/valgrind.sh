@@ -291,6 +291,12 @@ vg run-json 20 run "$WORK/fail.conf" --keep-going --json
 vg run-json-verbose 0 run "$WORK/pass.conf" --json -v
 vg run-chain-error 6 run "$WORK/bad.conf"
 vg run-dry-run 0 run --dry-run "$WORK/pass.conf"
+vg nagios-run-fail 2 run "$WORK/fail.conf" --format nagios
+vg nagios-run-parallel 2 run "$WORK/fail.conf" --format nagios --parallel
+vg nagios-run-pass-verbose 0 run "$WORK/pass.conf" --format=nagios -v
+vg nagios-usage 3 port --bogus --format nagios
+vg nagios-chain-error 3 run "$WORK/bad.conf" --format nagios
+vg nagios-wrapper 3 run "$WORK/pass.conf" --format nagios -- /bin/true
 vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
 vg explain 0 explain 20
 vg explain-signal 0 explain 143
