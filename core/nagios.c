@@ -257,8 +257,8 @@ size_t nagios_perfdata_item(const char *check, const char *target, unsigned long
 {
         char label[4 * (TARGET_SHOWN_SIZE + 40)];
         nagios_label(check, target, label, sizeof(label));
-        int n = snprintf(out, size, "%s=%llu.%03llus;;;0", label, elapsed_ms / 1000,
-                         elapsed_ms % 1000);
+        int n =
+            snprintf(out, size, "%s=%llu.%03llus;;;0", label, elapsed_ms / 1000, elapsed_ms % 1000);
         if (n < 0 || (size_t)n >= size) {
                 if (size)
                         out[0] = '\0';
@@ -363,9 +363,9 @@ int nagios_finish(int code)
                 char target[TARGET_SHOWN_SIZE + 16];
                 snprintf(target, sizeof(target), "%s%s#%u", o->result.target,
                          o->result.target[0] ? " " : "", same);
-                size_t ilen = nagios_perfdata_item(o->check, same > 1 ? target : o->result.target,
-                                                   (unsigned long long)o->elapsed_ms, item,
-                                                   sizeof(item));
+                size_t ilen =
+                    nagios_perfdata_item(o->check, same > 1 ? target : o->result.target,
+                                         (unsigned long long)o->elapsed_ms, item, sizeof(item));
                 if (ilen == 0 || !put(perf, NAGIOS_PERFDATA_MAX, &plen, item, ilen) ||
                     (i + 1 < report.n_items && !put(perf, NAGIOS_PERFDATA_MAX, &plen, " ", 1)))
                         break;
@@ -378,12 +378,13 @@ int nagios_finish(int code)
         size_t budget = NAGIOS_OUTPUT_MAX - (plen ? plen + 3 : 0) - 80;
         size_t dropped = 0;
         for (size_t i = 0; i < report.n_items + report.n_notes; i++) {
-                char line[LONG_LINE_MAX + 32], words[LONG_LINE_MAX];
+                char line[LONG_LINE_MAX + 32];
                 if (i < report.n_items) {
                         const struct outcome *o = &report.items[i];
+                        char words[LONG_LINE_MAX];
                         describe(o, true, words, sizeof(words));
-                        snprintf(line, sizeof(line), "%s: %s", nagios_state_name(nagios_state_of(o)),
-                                 words);
+                        snprintf(line, sizeof(line), "%s: %s",
+                                 nagios_state_name(nagios_state_of(o)), words);
                 } else {
                         const struct note *note = &report.notes[i - report.n_items];
                         if (note == error_used)
@@ -404,8 +405,9 @@ int nagios_finish(int code)
         }
         if (dropped || shown_perf < report.n_items) {
                 char more[80];
-                snprintf(more, sizeof(more), "\n(%zu more line%s and %zu perfdata item%s not shown)",
-                         dropped, dropped == 1 ? "" : "s", report.n_items - shown_perf,
+                snprintf(more, sizeof(more),
+                         "\n(%zu more line%s and %zu perfdata item%s not shown)", dropped,
+                         dropped == 1 ? "" : "s", report.n_items - shown_perf,
                          report.n_items - shown_perf == 1 ? "" : "s");
                 (void)put(out, NAGIOS_OUTPUT_MAX, &len, more, strlen(more));
         }
