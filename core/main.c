@@ -149,6 +149,7 @@ static void print_usage(FILE *out)
         fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
               "[-- COMMAND [ARGS]]\n"
+              "       preflight CHECK|run ... --format nagios  (a Nagios or Icinga plugin: exit 0-3)\n"
               "       preflight CHECK|run ... --as-unit UNIT   (as UNIT's own commands would)\n"
               "       preflight why [UNIT] [--user] [--json] [-t SPAN]\n"
               "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
