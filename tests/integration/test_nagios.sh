@@ -149,11 +149,27 @@ plugin "run: 1000 lines stay within 8 KiB" 0 run "$WORK/big.conf" --format nagio
 [ "${#OUT}" -le 8192 ] && pass "1000 lines: ${#OUT} bytes" || fail "1000 lines: ${#OUT} bytes"
 expect_text OUT "not shown)" "1000 lines: says what did not fit"
 
-# --- secrets -----------------------------------------------------------------------------------
+# --- secrets, and a real Redis that passes with a warning -----------------------------------------
 plugin "a password in a URL: CRITICAL, and not in the output" 2 \
 	redis "redis://:s3cret-pw@127.0.0.1:$FREE" --format nagios
 expect_no_text OUT "s3cret-pw" "the password is in no line and no label"
 expect_text OUT "warning: redis:" "the command-line password warning is in the long text"
+REDIS_PORT=$(free_port)
+start_redis nagios --port "$REDIS_PORT"
+if wait_redis -p "$REDIS_PORT"; then
+	plugin "a Redis without a password, given one: WARNING" 1 \
+		redis "redis://:s3cret-pw@127.0.0.1:$REDIS_PORT" --format nagios
+	expect_text OUT "PREFLIGHT WARNING - redis redis://:***@127.0.0.1:$REDIS_PORT answers PONG, but it has no password" "the warning is the status, the password hidden"
+	expect_no_text OUT "s3cret-pw" "WARNING: the password is in no line and no label"
+	REDISCLI_AUTH=s3cret-pw run_preflight redis "127.0.0.1:$REDIS_PORT" --format nagios -v
+	expect_code 1 "REDISCLI_AUTH to a Redis without a password: WARNING"
+	expect_no_text OUT "s3cret-pw" "REDISCLI_AUTH: the password is in no line"
+	printf 'redis 127.0.0.1:%s\n' "$REDIS_PORT" >"$WORK/redis.conf"
+	plugin "run - (stdin): a real Redis is OK" 0 run - --format nagios <"$WORK/redis.conf"
+	expect_text OUT "PREFLIGHT OK - redis 127.0.0.1:$REDIS_PORT answers PONG" "stdin chain: the status"
+else
+	fail "redis-server did not start"
+fi
 
 # --- a real monitoring engine: Icinga 2 --------------------------------------------------------
 ICINGA2=/usr/lib/x86_64-linux-gnu/icinga2/sbin/icinga2
