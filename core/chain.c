@@ -24,6 +24,7 @@
 #include "core/invocation.h"
 #include "core/nagios.h"
 #include "core/options.h"
+#include "core/prometheus.h"
 #include "core/report.h"
 #include "core/span.h"
 #include "core/text.h"
@@ -33,6 +34,7 @@ struct run_options {
         const char *source; /* FILE, NAME or "-" */
         bool keep_going, parallel, dry_run, help;
         struct report_style style; /* applies to every line, on top of the line's own options */
+        const char *prometheus;    /* --prometheus FILE; NULL when not given */
         char **command;            /* after "--"; NULL when none */
 };
 
@@ -58,6 +60,7 @@ struct chain {
         unsigned n_defaults;
         struct chain_step *steps;
         unsigned n_steps;
+        struct prom_run *prom; /* --prometheus: every outcome is kept for the file; else NULL */
 };
 
 static void chain_release(struct chain *chain);
@@ -85,6 +88,7 @@ enum run_option {
         RUN_QUIET,
         RUN_VERBOSE,
         RUN_JSON,
+        RUN_PROMETHEUS,
         RUN_FORMAT,
         RUN_HELP
 };
@@ -102,6 +106,9 @@ static const struct check_option run_options[] = {
                   "one JSON object per check on stdout, for every line (--format json)"},
     [RUN_FORMAT] = {"format", 0, "human|json|nagios",
                     "output; nagios: one Nagios plugin report for the chain, every line run"},
+    [RUN_PROMETHEUS] = {"prometheus", 0, "FILE",
+                        "write the results to FILE for node_exporter's textfile collector; "
+                        "implies --keep-going"},
     [RUN_HELP] = {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -156,6 +163,13 @@ static int apply_run_option(void *ctx, unsigned table, unsigned index, const cha
         case RUN_JSON:
                 opt->style.json = true;
                 opt->style.nagios = false;
+                break;
+        case RUN_PROMETHEUS:
+                if (value[0] == '\0')
+                        return pf_error_set(err, "--prometheus needs a FILE, not an empty word");
+                opt->prometheus = value;
+                /* A monitor wants the whole picture: a line not run would be a series gone. */
+                opt->keep_going = true;
                 break;
         case RUN_FORMAT:
                 return report_parse_format(value, &opt->style, err);
@@ -501,11 +515,26 @@ static void note_not_run(const struct chain *chain, unsigned failed)
                             chain->where, chain->steps[failed].line, later, later == 1 ? "" : "s");
 }
 
+/* Prints an outcome as invocation_run() would, and keeps it for --prometheus. */
+struct kept_outcome {
+        const struct chain_step *step;
+        struct prom_run *prom;
+};
+
+static void report_and_keep(const struct outcome *o, void *ctx)
+{
+        const struct kept_outcome *kept = ctx;
+        report_outcome(o, &kept->step->inv.style);
+        prom_add(kept->prom, kept->step->line, o);
+}
+
 static int run_in_order(struct chain *chain, const struct run_options *opt)
 {
         int first_failure = PF_OK;
         for (unsigned i = 0; i < chain->n_steps; i++) {
-                int r = invocation_run(&chain->steps[i].inv, NULL, NULL);
+                struct kept_outcome kept = {.step = &chain->steps[i], .prom = chain->prom};
+                int r = chain->prom ? invocation_run(&chain->steps[i].inv, report_and_keep, &kept)
+                                    : invocation_run(&chain->steps[i].inv, NULL, NULL);
                 if (r == PF_OK)
                         continue;
                 if (first_failure == PF_OK)
@@ -628,7 +657,8 @@ static void stop_steps(struct chain *chain)
 
 /* Prints a finished line's outcomes and returns its code. A child that ended without telling
  * (the deadline backstop, a crash) is reported from its exit status. */
-static int report_step(const struct chain_step *step, const struct report_style *style)
+static int report_step(const struct chain_step *step, const struct report_style *style,
+                       struct prom_run *prom)
 {
         size_t received = step->received_len / sizeof(struct outcome);
         int code = PF_OK;
@@ -636,6 +666,8 @@ static int report_step(const struct chain_step *step, const struct report_style 
                 struct outcome o;
                 memcpy(&o, step->received + i * sizeof(o), sizeof(o));
                 report_outcome(&o, style);
+                if (prom)
+                        prom_add(prom, step->line, &o);
                 if (!o.ok && code == PF_OK)
                         code = o.code;
         }
@@ -659,6 +691,8 @@ static int report_step(const struct chain_step *step, const struct report_style 
                 snprintf(o.result.message, sizeof(o.result.message),
                          "ended without a result (exit %d)", status);
         report_outcome(&o, style);
+        if (prom)
+                prom_add(prom, step->line, &o);
         return code != PF_OK ? code : o.code;
 }
 
@@ -726,7 +760,8 @@ static int run_side_by_side(struct chain *chain, const struct run_options *opt)
         unsigned next = 0; /* the next line to report, in file order */
         while (next < chain->n_steps) {
                 while (next < chain->n_steps && chain->steps[next].done) {
-                        int r = report_step(&chain->steps[next], &chain->steps[next].inv.style);
+                        int r = report_step(&chain->steps[next], &chain->steps[next].inv.style,
+                                            chain->prom);
                         if (r != PF_OK && first_failure == PF_OK) {
                                 first_failure = r;
                                 if (!opt->keep_going) {
@@ -778,6 +813,11 @@ int chain_main(int argc, char **argv)
         if (nagios_active())
                 opt.keep_going = true;
         struct chain chain = {0};
+        struct prom_run prom;
+        if (opt.prometheus && !opt.dry_run) {
+                prom_begin(&prom, opt.prometheus, opt.source);
+                chain.prom = &prom;
+        }
         r = chain_load(opt.source, &chain);
         if (r == PF_OK) {
                 for (unsigned i = 0; i < chain.n_steps; i++) {
@@ -799,6 +839,16 @@ int chain_main(int argc, char **argv)
                 }
         }
         chain_release(&chain);
+        if (chain.prom) {
+                /* A chain file that cannot be used is written too (the chain's series alone,
+                 * exit code 6), so the monitor sees it rather than a file that stopped
+                 * changing. A failed write is the exit code only when the chain passed: the
+                 * chain's own failure stays what the unit shows. */
+                int w = prom_write(&prom, r);
+                prom_release(&prom);
+                if (w != PF_OK && r == PF_OK)
+                        r = w;
+        }
         if (r == PF_OK && opt.command && !opt.dry_run)
                 return wrapper_exec(opt.command);
         return r;

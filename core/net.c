@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
+#include "core/worker.h"
 
 #define HOSTNAME_MAX 253
 #define DEFAULT_HOST "127.0.0.1"
@@ -206,22 +205,14 @@ int net_parse_host_port(const char *text, int default_port, struct host_port *ou
 /* ------------------------------------------------------------------------------------------ */
 /* Resolving */
 
-/*
- * State shared by the caller and the resolver thread. Whoever lets go last frees it: the caller
- * when the answer came in time, the thread when the caller gave up at its deadline.
- */
-struct resolve_job {
-        pthread_mutex_t lock;
-        pthread_cond_t answered;
-        unsigned refs;
-        bool done;
-        bool abandoned;
-        int rc;
-        int error; /* errno of the thread, for EAI_SYSTEM */
-        struct addrinfo *result;
+/* What the resolver thread works on (its own copy: it may outlive the caller). */
+struct resolve_task {
         char host[256];
         char service[8];
         int family;
+        int rc;
+        int error; /* errno of the thread, for EAI_SYSTEM */
+        struct addrinfo *result;
 };
 
 static void tcp_hints(struct addrinfo *hints, int family, int flags)
@@ -233,35 +224,23 @@ static void tcp_hints(struct addrinfo *hints, int family, int flags)
         hints->ai_flags = flags | AI_NUMERICSERV;
 }
 
-/* Drops one reference; the caller holds the lock, which this releases. */
-static void job_release_locked(struct resolve_job *job)
+static void resolve_work(void *data)
 {
-        bool last = --job->refs == 0;
-        pthread_mutex_unlock(&job->lock);
-        if (!last)
-                return;
-        if (job->result)
-                freeaddrinfo(job->result);
-        pthread_cond_destroy(&job->answered);
-        pthread_mutex_destroy(&job->lock);
-        free(job);
+        struct resolve_task *t = data;
+        struct addrinfo hints;
+        tcp_hints(&hints, t->family, 0);
+        t->rc = getaddrinfo(t->host, t->service, &hints, &t->result);
+        t->error = errno;
+        if (t->rc != 0)
+                t->result = NULL;
 }
 
-static void *resolve_on_thread(void *arg)
+/* A late answer, after the caller gave up at its deadline. */
+static void resolve_discard(void *data)
 {
-        struct resolve_job *job = arg;
-        struct addrinfo hints, *result = NULL;
-        tcp_hints(&hints, job->family, 0);
-        int rc = getaddrinfo(job->host, job->service, &hints, &result);
-        int error = errno;
-        pthread_mutex_lock(&job->lock);
-        job->rc = rc;
-        job->error = error;
-        job->result = rc == 0 ? result : NULL;
-        job->done = true;
-        pthread_cond_signal(&job->answered);
-        job_release_locked(job);
-        return NULL;
+        struct resolve_task *t = data;
+        if (t->result)
+                freeaddrinfo(t->result);
 }
 
 static void format_seconds(uint64_t us, char *buf, size_t size)
@@ -269,50 +248,6 @@ static void format_seconds(uint64_t us, char *buf, size_t size)
         uint64_t tenths = (us + 50000ULL) / 100000ULL;
         snprintf(buf, size, "%llu.%llus", (unsigned long long)(tenths / 10),
                  (unsigned long long)(tenths % 10));
-}
-
-static struct resolve_job *job_create(const char *host, const char *service, int family)
-{
-        struct resolve_job *job = calloc(1, sizeof(*job));
-        if (!job)
-                return NULL;
-        pthread_condattr_t attr;
-        if (pthread_condattr_init(&attr) != 0) {
-                free(job);
-                return NULL;
-        }
-        /* The deadline is on CLOCK_MONOTONIC: a clock step must not stretch or cut the wait. */
-        bool ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-                  pthread_cond_init(&job->answered, &attr) == 0;
-        pthread_condattr_destroy(&attr);
-        if (!ok) {
-                free(job);
-                return NULL;
-        }
-        if (pthread_mutex_init(&job->lock, NULL) != 0) {
-                pthread_cond_destroy(&job->answered);
-                free(job);
-                return NULL;
-        }
-        snprintf(job->host, sizeof(job->host), "%s", host);
-        snprintf(job->service, sizeof(job->service), "%s", service);
-        job->family = family;
-        job->refs = 2;
-        return job;
-}
-
-/* Starts the resolver thread with every signal blocked, so signals (the backstop's SIGALRM, a
- * SIGTERM from systemd) keep going to the thread that handles them. It is joinable: the caller
- * joins it when it answered in time (so its exit, glibc freeing its resolver state, is over
- * before preflight exits) and detaches it when it is given up at the deadline. */
-static int job_start(struct resolve_job *job, pthread_t *thread)
-{
-        sigset_t all, old;
-        sigfillset(&all);
-        pthread_sigmask(SIG_SETMASK, &all, &old);
-        int rc = pthread_create(thread, NULL, resolve_on_thread, job);
-        pthread_sigmask(SIG_SETMASK, &old, NULL);
-        return rc;
 }
 
 static enum net_status gai_status(int rc, int error, const char *host, char *why, size_t why_size)
@@ -378,56 +313,32 @@ enum net_status net_resolve_family(const char *host, unsigned short port, int fa
                 return NET_TIMEOUT;
         }
 
-        struct resolve_job *job = job_create(host, service, family);
-        if (!job) {
-                snprintf(why, why_size, "out of memory resolving '%s'",
-                         text_quote(host, q, sizeof(q)));
+        static const struct worker_task resolve = {
+            .work = resolve_work, .discard = resolve_discard, .size = sizeof(struct resolve_task)};
+        struct resolve_task task = {.family = family};
+        snprintf(task.host, sizeof(task.host), "%s", host);
+        snprintf(task.service, sizeof(task.service), "%s", service);
+        int error = 0;
+        switch (worker_run(&resolve, &task, deadline_us, &error)) {
+        case WORKER_FAILED:
+                snprintf(why, why_size, "cannot start the resolver thread: %s", strerror(error));
                 return NET_SYSTEM;
-        }
-        pthread_t thread;
-        rc = job_start(job, &thread);
-        if (rc != 0) {
-                job->refs = 1;
-                pthread_mutex_lock(&job->lock);
-                job_release_locked(job);
-                snprintf(why, why_size, "cannot start the resolver thread: %s", strerror(rc));
-                return NET_SYSTEM;
-        }
-
-        struct timespec until = {.tv_sec = (time_t)(deadline_us / 1000000ULL),
-                                 .tv_nsec = (long)(deadline_us % 1000000ULL) * 1000L};
-        pthread_mutex_lock(&job->lock);
-        while (!job->done) {
-                if (deadline_us == 0) {
-                        pthread_cond_wait(&job->answered, &job->lock);
-                } else if (pthread_cond_timedwait(&job->answered, &job->lock, &until) ==
-                           ETIMEDOUT) {
-                        break;
-                }
-        }
-        enum net_status status = NET_OK;
-        bool answered = job->done;
-        if (!answered) {
-                /* The thread keeps running; it frees the job and its late answer itself. */
-                job->abandoned = true;
+        case WORKER_ABANDONED: {
                 char span[32];
                 format_seconds(clock_now_us() - started, span, sizeof(span));
                 snprintf(why, why_size, "no answer from the resolver for '%s' within %s",
                          text_quote(host, q, sizeof(q)), span);
-                status = NET_TIMEOUT;
-        } else if (job->rc != 0) {
-                *gai_error = job->rc;
-                status = gai_status(job->rc, job->error, host, why, why_size);
-        } else {
-                *out = job->result;
-                job->result = NULL;
+                return NET_TIMEOUT;
         }
-        job_release_locked(job);
-        if (answered)
-                pthread_join(thread, NULL);
-        else
-                pthread_detach(thread);
-        return status;
+        case WORKER_DONE:
+                break;
+        }
+        if (task.rc != 0) {
+                *gai_error = task.rc;
+                return gai_status(task.rc, task.error, host, why, why_size);
+        }
+        *out = task.result;
+        return NET_OK;
 }
 
 enum net_status net_resolve(const char *host, unsigned short port, uint64_t deadline_us,

@@ -11,13 +11,16 @@
 # sd-bus.h and sd-journal.h for `preflight why` and --as-unit (libsystemd0 is loaded with dlopen()).
 # acl (setfacl) for test_file.sh; libacl1-dev the header the file check's ACL types come from
 # (libacl1 itself, which every Debian has, is loaded with dlopen()).
+# prometheus (for promtool) and prometheus-node-exporter: test_prometheus.sh checks run
+# --prometheus's textfile with `promtool check metrics` and reads it back through a
+# node_exporter it starts on a loopback port of its own.
 set -eu
 PACKAGES="build-essential pkg-config libcap-dev libhiredis-dev libcurl4-openssl-dev check \
 redis-server redis-tools curl python3 iproute2 libcap2-bin util-linux openssl systemd procps \
 lintian rpm bash-completion man-db groff-base dpkg-dev fakeroot time strace clang libclang-rt-dev \
 clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
 mariadb-server mariadb-client libmariadb-dev libmariadb3 postgresql-15 postgresql-client-15 \
-libpq-dev libsystemd-dev acl libacl1-dev"
+libpq-dev libsystemd-dev acl libacl1-dev prometheus prometheus-node-exporter"
 # icinga2-bin: the monitoring engine test_nagios.sh runs --format nagios from (a daemon of its
 # own, in a directory of the test's). The package's own service is never used: where systemd runs
 # and this script installed the package, it is stopped and disabled again below.
@@ -36,8 +39,10 @@ fi
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# redis-server's and mariadb-server's packages start servers on 6379 and 3306 where systemd runs;
-# tests start their own, on ports of their own, and neither use nor disturb those.
+# redis-server's, mariadb-server's, prometheus's and prometheus-node-exporter's packages start
+# servers on 6379, 3306, 9090 and 9100 where systemd runs (where PID 1 is not systemd, or
+# policy-rc.d refuses, none starts); tests start their own, on ports of their own, and neither
+# use nor disturb those.
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 case " $missing " in
 *" icinga2-bin "*)

@@ -291,6 +291,14 @@ vg run-json 20 run "$WORK/fail.conf" --keep-going --json
 vg run-json-verbose 0 run "$WORK/pass.conf" --json -v
 vg run-chain-error 6 run "$WORK/bad.conf"
 vg run-dry-run 0 run --dry-run "$WORK/pass.conf"
+# --prometheus: the textfile written (in order, --parallel, a broken chain's) and refused (a
+# directory that is not there: 1; the chain's own failure wins).
+mkdir -p "$WORK/textfile"
+vg run-prometheus 20 run "$WORK/fail.conf" --prometheus "$WORK/textfile/fail.prom"
+vg run-prometheus-parallel 0 run "$WORK/pass.conf" --parallel --prometheus "$WORK/textfile/pass.prom"
+vg run-prometheus-chain-error 6 run "$WORK/bad.conf" --prometheus "$WORK/textfile/bad.prom"
+vg run-prometheus-no-dir 1 run "$WORK/pass.conf" --prometheus "$WORK/no-such-dir/x.prom"
+vg run-prometheus-no-dir-fail 20 run "$WORK/fail.conf" --prometheus "$WORK/no-such-dir/x.prom"
 vg nagios-run-fail 2 run "$WORK/fail.conf" --format nagios
 vg nagios-run-parallel 2 run "$WORK/fail.conf" --format nagios --parallel
 vg nagios-run-pass-verbose 0 run "$WORK/pass.conf" --format=nagios -v

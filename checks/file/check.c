@@ -8,20 +8,17 @@
  * the path), so an abandoned one touches nothing the caller frees; it frees its job itself.
  */
 #include <errno.h>
-#include <pthread.h>
-#include <sched.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "checks/file/file.h"
 #include "core/clock.h"
 #include "core/text.h"
+#include "core/worker.h"
 
 enum {
         OPT_TYPE,
@@ -217,97 +214,22 @@ static int file_parse_target(const void *config, const char *arg, void *target, 
 
 /* ---- one attempt, on a thread the attempt may abandon ---- */
 
-struct file_job {
-        pthread_mutex_t lock;
-        pthread_cond_t done_cond;
-        unsigned refs;
-        bool done;
+struct file_attempt {
         bool inverted;
         bool verbose;
         bool passed;    /* every condition the thread judged held */
         mode_t st_mode; /* of what the path names */
-        uint64_t deadline_us;
+        /* The thread's own copies: the users cfg names are looked up into it. */
         struct file_config cfg;
         struct file_target target;
         struct check_result res;
 };
 
-static void job_release_locked(struct file_job *job)
+static void attempt_work(void *data)
 {
-        bool last = --job->refs == 0;
-        pthread_mutex_unlock(&job->lock);
-        if (!last)
-                return;
-        pthread_cond_destroy(&job->done_cond);
-        pthread_mutex_destroy(&job->lock);
-        free(job);
-}
-
-static void *attempt_on_thread(void *arg)
-{
-        struct file_job *job = arg;
-        struct check_result res;
-        memcpy(&res, &job->res, sizeof(res));
-        mode_t st_mode;
-        /* job->cfg is the thread's own copy: the users it names are looked up into it. */
-        bool passed =
-            file_inspect(&job->cfg, job->target.path, job->inverted, job->verbose, &res, &st_mode);
-        pthread_mutex_lock(&job->lock);
-        memcpy(&job->res, &res, sizeof(res));
-        job->passed = passed;
-        job->st_mode = st_mode;
-        __atomic_store_n(&job->done, true, __ATOMIC_RELEASE); /* read without the lock too */
-        pthread_cond_signal(&job->done_cond);
-        job_release_locked(job);
-        return NULL;
-}
-
-static struct file_job *job_create(void)
-{
-        struct file_job *job = calloc(1, sizeof(*job));
-        if (!job)
-                return NULL;
-        pthread_condattr_t attr;
-        if (pthread_condattr_init(&attr) != 0) {
-                free(job);
-                return NULL;
-        }
-        /* The deadline is on CLOCK_MONOTONIC: a clock step must not stretch or cut the wait. */
-        bool ok = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
-                  pthread_cond_init(&job->done_cond, &attr) == 0;
-        pthread_condattr_destroy(&attr);
-        if (!ok) {
-                free(job);
-                return NULL;
-        }
-        if (pthread_mutex_init(&job->lock, NULL) != 0) {
-                pthread_cond_destroy(&job->done_cond);
-                free(job);
-                return NULL;
-        }
-        job->refs = 2;
-        return job;
-}
-
-/* A thread with every signal blocked (the backstop's SIGALRM and systemd's SIGTERM go to the
- * main thread) and a small stack: it needs a few path buffers. Joined when it answers in time
- * (so that it is gone before the process exits), detached when it is abandoned. */
-static int job_start(struct file_job *job, pthread_t *thread)
-{
-        pthread_attr_t attr;
-        sigset_t all, old;
-        int rc = pthread_attr_init(&attr);
-        if (rc != 0)
-                return rc;
-        rc = pthread_attr_setstacksize(&attr, 256 * 1024);
-        if (rc == 0) {
-                sigfillset(&all);
-                pthread_sigmask(SIG_SETMASK, &all, &old);
-                rc = pthread_create(thread, &attr, attempt_on_thread, job);
-                pthread_sigmask(SIG_SETMASK, &old, NULL);
-        }
-        pthread_attr_destroy(&attr);
-        return rc;
+        struct file_attempt *a = data;
+        a->passed =
+            file_inspect(&a->cfg, a->target.path, a->inverted, a->verbose, &a->res, &a->st_mode);
 }
 
 /* The last step, from this (the main) thread: a child forked from the worker would carry a copy
@@ -327,54 +249,26 @@ static void judge_as_user(const struct file_config *cfg, const struct file_targe
 static void file_run(const void *config, const void *target, const struct attempt *attempt,
                      struct check_result *res)
 {
-        struct file_job *job = job_create();
-        if (!job) {
-                result_set(res, PF_INTERNAL, "out of memory");
-                return;
-        }
-        memcpy(&job->cfg, config, sizeof(job->cfg));
-        memcpy(&job->target, target, sizeof(job->target));
-        memcpy(&job->res, res, sizeof(job->res));
-        job->inverted = attempt->inverted;
-        job->verbose = attempt->verbose;
-        job->deadline_us = attempt->deadline_us;
+        /* A small stack (a few path buffers); most attempts take a few microseconds, so the
+         * caller yields for up to 200 us before sleeping on the answer, whose wake-up through
+         * the scheduler costs more (measured: 0.07 ms of a start-up of 1.2 ms on a loaded
+         * 2-core machine). */
+        static const struct worker_task inspect = {.work = attempt_work,
+                                                   .size = sizeof(struct file_attempt),
+                                                   .stack_size = 256 * 1024,
+                                                   .spin_us = 200};
+        struct file_attempt job = {.inverted = attempt->inverted, .verbose = attempt->verbose};
+        memcpy(&job.cfg, config, sizeof(job.cfg));
+        memcpy(&job.target, target, sizeof(job.target));
+        memcpy(&job.res, res, sizeof(job.res));
         uint64_t started = clock_now_us();
-        pthread_t thread;
-        int rc = job_start(job, &thread);
-        if (rc != 0) {
-                job->refs = 1;
-                pthread_mutex_lock(&job->lock);
-                job_release_locked(job);
-                result_set(res, PF_INTERNAL, "cannot start a thread: %s", strerror(rc));
-                return;
-        }
-        uint64_t deadline_us = attempt->deadline_us;
-        struct timespec until = {.tv_sec = (time_t)(deadline_us / 1000000ULL),
-                                 .tv_nsec = (long)(deadline_us % 1000000ULL) * 1000L};
-        /* Most attempts take a few microseconds: yield to the thread for up to 200 us before
-         * sleeping on the condition, whose wake-up through the scheduler costs more (measured:
-         * 0.07 ms of a start-up of 1.2 ms on a loaded 2-core machine). */
-        uint64_t spin_until = clock_now_us() + 200;
-        while (!__atomic_load_n(&job->done, __ATOMIC_ACQUIRE) && clock_now_us() < spin_until)
-                sched_yield();
-        pthread_mutex_lock(&job->lock);
-        while (!job->done) {
-                if (deadline_us == 0)
-                        pthread_cond_wait(&job->done_cond, &job->lock);
-                else if (pthread_cond_timedwait(&job->done_cond, &job->lock, &until) == ETIMEDOUT)
-                        break;
-        }
+        int error = 0;
         bool as_user = false;
-        mode_t st_mode = 0;
-        struct file_config resolved; /* with the --as user the thread looked up */
-        if (job->done) {
-                memcpy(res, &job->res, sizeof(*res));
-                memcpy(&resolved, &job->cfg, sizeof(resolved));
-                as_user = job->passed && !attempt->inverted && resolved.access && resolved.as.set &&
-                          !resolved.as_self;
-                st_mode = job->st_mode;
-        } else {
-                /* The thread is left blocked in the kernel; it frees the job when it returns. */
+        switch (worker_run(&inspect, &job, attempt->deadline_us, &error)) {
+        case WORKER_FAILED:
+                result_set(res, PF_INTERNAL, "cannot start a thread: %s", strerror(error));
+                break;
+        case WORKER_ABANDONED: {
                 char span[32];
                 uint64_t tenths = (clock_now_us() - started + 50000ULL) / 100000ULL;
                 snprintf(span, sizeof(span), "%llu.%llus", (unsigned long long)(tenths / 10),
@@ -384,15 +278,16 @@ static void file_run(const void *config, const void *target, const struct attemp
                            span);
                 result_fix(res, "look at the server of the filesystem the path is on (findmnt "
                                 "-T PATH; dmesg for 'server not responding')");
+                break;
         }
-        bool answered = job->done;
-        job_release_locked(job);
-        if (answered)
-                (void)pthread_join(thread, NULL); /* it is returning: microseconds */
-        else
-                (void)pthread_detach(thread);
+        case WORKER_DONE:
+                memcpy(res, &job.res, sizeof(*res));
+                as_user = job.passed && !attempt->inverted && job.cfg.access && job.cfg.as.set &&
+                          !job.cfg.as_self;
+                break;
+        }
         if (as_user)
-                judge_as_user(&resolved, target, st_mode, attempt->deadline_us, res);
+                judge_as_user(&job.cfg, target, job.st_mode, attempt->deadline_us, res);
 }
 
 const struct check check_file = {

@@ -75,6 +75,9 @@ row_fields() {
 # A chain whose second line holds a URL libcurl refuses: the file is wrong, whether it is run or
 # only checked (--dry-run), and nothing runs.
 printf 'user root\nhttp http://me:p@ss@127.0.0.1/\n' >"$WORK/libcurl-refuses.conf"
+# --prometheus is run's, for the whole chain: not an option of a line.
+printf 'tcp 127.0.0.1:1 --prometheus /tmp/x.prom\n' >"$WORK/prometheus-on-a-line.conf"
+printf 'defaults --prometheus /tmp/x.prom\ntcp 127.0.0.1:1\n' >"$WORK/prometheus-in-defaults.conf"
 # --format nagios is for the whole chain, on the command line; on a line it is the file's error.
 printf 'user root\nport 8080 --format nagios\n' >"$WORK/nagios-line.conf"
 printf 'defaults --format=nagios\nuser root\n' >"$WORK/nagios-defaults.conf"
@@ -357,6 +360,15 @@ done <<'ROWS'
 2 | unknown option '-t' | run - -t 1s
 2 | option --parallel takes no value | run --parallel=1 -
 2 | '--' must be followed by a COMMAND | run - --
+2 | option --prometheus needs a value (FILE) | run - --prometheus
+2 | option --prometheus needs a value (FILE) | run - --prometheus -- /bin/true
+2 | --prometheus needs a FILE, not an empty word | run - --prometheus ''
+2 | --prometheus needs a FILE, not an empty word | run - --prometheus=
+2 | option --prometheus needs a value (FILE) | run x.conf --prometheus --as-unit a
+2 | tcp: unknown option '--prometheus' | tcp 127.0.0.1:1 --prometheus x.prom
+2 | port: unknown option '--prometheus' | port 8080 --prometheus=x.prom
+6 | prometheus-on-a-line.conf:1: tcp: unknown option '--prometheus' | run "$WORK/prometheus-on-a-line.conf"
+6 | prometheus-in-defaults.conf:1: defaults: unknown option '--prometheus' | run "$WORK/prometheus-in-defaults.conf" --dry-run
 6 | /etc/preflight/a\x0ab.conf | run $'a\nb'
 6 | /etc/preflight/\x1b[31m.conf | run $'\e[31m'
 6 | /aaaaaaaaaaaaaaaaaaaa | run "/$LONG"

@@ -71,10 +71,10 @@ sctl start pf-as-app.service
 wait_prop pf-as-app.service ActiveState active
 mapfile -t UNIT_STATUS < <(prop pf-as-app.service ExecStartPre | grep -o 'status=[0-9]*' | cut -d= -f2)
 echo "# pf-as-app.service's ExecStartPre= statuses: ${UNIT_STATUS[*]}"
-if [ "${#UNIT_STATUS[@]}" -eq 7 ]; then
-	pass "the unit's seven ExecStartPre= commands all ran"
+if [ "${#UNIT_STATUS[@]}" -eq 8 ]; then
+	pass "the unit's eight ExecStartPre= commands all ran"
 else
-	fail "the unit's ExecStartPre= gave ${#UNIT_STATUS[@]} statuses, expected 7"
+	fail "the unit's ExecStartPre= gave ${#UNIT_STATUS[@]} statuses, expected 8"
 fi
 
 # compare INDEX ROOT_CODE DESCRIPTION ARGS...: ARGS from root's shell exit ROOT_CODE; with
@@ -118,7 +118,11 @@ compare 4 0 "PrivateTmp=yes" exec 'test -e /tmp/pf-as-marker'
 compare 5 0 "ProtectSystem=strict" exec 'touch /run/preflight-test/data/probe'
 [ "$AS_CODE" -eq 120 ] && pass "exec: a directory root may write is read-only (ProtectSystem=strict)" ||
 	fail "exec: --as-unit gave $AS_CODE, expected 120"
-compare 6 0 "the chain" run "$CHAIN" --keep-going
+compare 6 0 "file --writable" file /run/preflight-test/data --writable
+[ "$AS_CODE" -eq 103 ] && pass "file: 103 under ProtectSystem=strict (a read-only mount)" ||
+	fail "file: --as-unit gave $AS_CODE, expected 103"
+expect_contains "$AS_ERR" "ReadWritePaths=" "file: the fix names ReadWritePaths="
+compare 7 0 "the chain" run "$CHAIN" --keep-going
 [ "$AS_CODE" -eq 21 ] && pass "run: the chain's first failure under --as-unit is the port's 21" ||
 	fail "run: --as-unit gave $AS_CODE, expected 21"
 expect_contains "$AS_ERR" "ok   user nobody" "run: \${APP_USER} came from the unit's EnvironmentFile="

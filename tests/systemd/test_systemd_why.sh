@@ -17,6 +17,10 @@ SUITE=why
 # PID file" are its lines, not the unit's.
 export PREFLIGHT_SYSTEMD_ARGS="--log-target=journal-or-kmsg"
 stage_files "$HERE/why/units" "$HERE/why/files" -e "s|@FILES@|/run/preflight-test|g"
+# What the tests below read inside the test system goes in with the units: the checkout may be
+# under /tmp, which the test system covers with its own tmpfs.
+cp "$TESTS_DIR/valgrind.supp" "$STAGE/files/valgrind.supp"
+cp "$(dirname "$TESTS_DIR")/packaging/bash-completion/preflight" "$STAGE/files/bash-completion"
 boot_test_system pf-why.target
 
 # why UNIT [ARGS]: runs `preflight why` inside; sets OUT (stdout and stderr), STATUS, and FLAT
@@ -302,7 +306,7 @@ if command -v valgrind >/dev/null && ! ldd "$PREFLIGHT" 2>/dev/null | grep -q li
 		out=$(inside valgrind --tool=memcheck --leak-check=full \
 			--show-leak-kinds=definite,indirect,possible \
 			--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 \
-			--suppressions="$TESTS_DIR/valgrind.supp" "$INSIDE_PREFLIGHT" why $args 2>&1 >/dev/null)
+			--suppressions=/run/preflight-test/valgrind.supp "$INSIDE_PREFLIGHT" why $args 2>&1 >/dev/null)
 		status=$?
 		if [ "$status" -eq 0 ] && [[ "$out" == *"ERROR SUMMARY: 0 errors"* ]]; then
 			pass "valgrind: why ${args:-(the failed units)} is clean"
@@ -390,7 +394,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 		COMP_WORDS=(preflight why pf-why-j); COMP_CWORD=2
 		COMP_LINE="preflight why pf-why-j"; COMP_POINT=${#COMP_LINE}
 		_preflight preflight pf-why-j why
-		printf "%s\n" "${COMPREPLY[@]}"' _ "$(dirname "$TESTS_DIR")/packaging/bash-completion/preflight" 2>&1)
+		printf "%s\n" "${COMPREPLY[@]}"' _ /run/preflight-test/bash-completion 2>&1)
 	expect_contains "$got" "pf-why-jvm.service" "completion: preflight why completes unit names from systemctl"
 fi
 
