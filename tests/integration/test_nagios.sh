@@ -134,6 +134,10 @@ LABEL5="file $WORK/it\\x27s a\\x3db\\x7cc:\\x3ad"
 expect_field 'd["perf"][4]["label"]' "$LABEL5" "a label writes ' = | and :: as \\xNN"
 expect_no_text OUT "|c" "no raw '|' in the text"
 
+plugin "run --prometheus FILE beside --format nagios: the report, and the file" 2 \
+	run "$WORK/chain.conf" --format nagios --prometheus "$WORK/chain.prom"
+grep -q '^preflight_check_ok{chain="chain",line="2",check="port"' "$WORK/chain.prom" 2>/dev/null &&
+	pass "--prometheus wrote its file under --format nagios" || fail "no textfile written"
 printf 'port %s\n' "$FREE" >"$WORK/ok.conf"
 printf 'port %s\n' "$FREE" >>"$WORK/ok.conf"
 plugin "run: every line passing is OK" 0 run "$WORK/ok.conf" --format nagios
