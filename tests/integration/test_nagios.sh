@@ -236,6 +236,19 @@ else
 	fail "icinga2 gave no results: $(tail -5 "$I/daemon.out")"
 fi
 stop_peer "$ICINGA_PID"
+# The daemon's own processes (its umbrella and its command worker) end with it: asserted, and any
+# left (this test's own, by PID) stopped.
+for _ in $(seq 50); do
+	left=$(pgrep -f -- "-c $I/icinga2.conf" || true)
+	[ -z "$left" ] && break
+	sleep 0.1
+done
+if [ -z "$left" ]; then
+	pass "icinga2 stopped, with all its processes"
+else
+	fail "icinga2 processes left running: $left"
+	kill -9 $left 2>/dev/null || true
+fi
 PARSED=$(cat "$I/inspect.json" 2>/dev/null || echo '{}')
 icinga() { # SERVICE EXPRESSION EXPECTED DESCRIPTION, with s the service's result
 	expect_field "(lambda s: $2)(d.get('$1', {}))" "$3" "icinga2: $4"
