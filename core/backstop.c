@@ -7,16 +7,18 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/nagios.h"
 
 static char backstop_message[160];
 static size_t backstop_message_len;
 static volatile sig_atomic_t backstop_code = 1;
+static int backstop_fd = 2;
 
 /* Only async-signal-safe calls here: write and _exit. */
 static void backstop_fire(int sig)
 {
         (void)sig;
-        ssize_t ignored = write(2, backstop_message, backstop_message_len);
+        ssize_t ignored = write(backstop_fd, backstop_message, backstop_message_len);
         (void)ignored;
         _exit(backstop_code);
 }
@@ -25,14 +27,19 @@ void backstop_arm(uint64_t deadline_us, const char *check_name, int exit_code)
 {
         if (deadline_us == 0)
                 return;
+        /* Under --format nagios the last word is the plugin's: a status line on stdout. */
+        bool plugin = nagios_active();
         int n = snprintf(backstop_message, sizeof(backstop_message),
-                         "FAIL %s still running past its deadline; stopped [%d]\n", check_name,
-                         exit_code);
+                         plugin ? "PREFLIGHT CRITICAL - %s still running past its deadline; "
+                                  "stopped [%d]\n"
+                                : "FAIL %s still running past its deadline; stopped [%d]\n",
+                         check_name, exit_code);
+        backstop_fd = plugin ? 1 : 2;
         backstop_message_len = n < 0 ? 0
                                : (size_t)n < sizeof(backstop_message)
                                    ? (size_t)n
                                    : sizeof(backstop_message) - 1;
-        backstop_code = exit_code;
+        backstop_code = plugin ? NAGIOS_CRITICAL : exit_code;
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = backstop_fire;

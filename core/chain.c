@@ -22,6 +22,7 @@
 
 #include "core/chainfile.h"
 #include "core/invocation.h"
+#include "core/nagios.h"
 #include "core/options.h"
 #include "core/prometheus.h"
 #include "core/report.h"
@@ -88,6 +89,7 @@ enum run_option {
         RUN_VERBOSE,
         RUN_JSON,
         RUN_PROMETHEUS,
+        RUN_FORMAT,
         RUN_HELP
 };
 
@@ -100,7 +102,10 @@ static const struct check_option run_options[] = {
     [RUN_DRY_RUN] = {"dry-run", 0, NULL, "read and check the file, run nothing"},
     [RUN_QUIET] = {"quiet", 'q', NULL, "no output on success, for every line"},
     [RUN_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts, for every line"},
-    [RUN_JSON] = {"json", 0, NULL, "one JSON object per check on stdout, for every line"},
+    [RUN_JSON] = {"json", 0, NULL,
+                  "one JSON object per check on stdout, for every line (--format json)"},
+    [RUN_FORMAT] = {"format", 0, "human|json|nagios",
+                    "output; nagios: one Nagios plugin report for the chain, every line run"},
     [RUN_PROMETHEUS] = {"prometheus", 0, "FILE",
                         "write the results to FILE for node_exporter's textfile collector; "
                         "implies --keep-going"},
@@ -162,6 +167,7 @@ static int apply_run_option(void *ctx, unsigned table, unsigned index, const cha
                 break;
         case RUN_JSON:
                 opt->style.json = true;
+                opt->style.nagios = false;
                 break;
         case RUN_PROMETHEUS:
                 if (value[0] == '\0')
@@ -170,6 +176,8 @@ static int apply_run_option(void *ctx, unsigned table, unsigned index, const cha
                 /* A monitor wants the whole picture: a line not run would be a series gone. */
                 opt->keep_going = true;
                 break;
+        case RUN_FORMAT:
+                return report_parse_format(value, &opt->style, err);
         case RUN_HELP:
                 opt->help = true;
                 break;
@@ -349,6 +357,10 @@ static const struct check defaults_check = {
     .max_targets = 0,
 };
 
+#define NAGIOS_IN_CHAIN_FILE                                                                       \
+        "--format nagios goes on the command line, for the whole chain (preflight run FILE "       \
+        "--format nagios)"
+
 static int add_defaults(struct chain *chain, const struct chainfile_line *line)
 {
         struct invocation probe;
@@ -365,10 +377,10 @@ static int add_defaults(struct chain *chain, const struct chainfile_line *line)
                 return chain_error(chain, line->number, "defaults: %s%s", err.msg,
                                    foreign ? "; defaults holds only the options every check "
                                              "takes (--timeout, --wait, --interval, --invert, "
-                                             "--quiet, --verbose, --json)"
+                                             "--quiet, --verbose, --json, --format)"
                                            : "");
         }
-        bool has_command = probe.command != NULL, help = probe.help;
+        bool has_command = probe.command != NULL, help = probe.help, nagios = probe.style.nagios;
         invocation_release(&probe);
         if (has_command)
                 return chain_error(chain, line->number,
@@ -376,6 +388,8 @@ static int add_defaults(struct chain *chain, const struct chainfile_line *line)
                                    "file on the command line (preflight run FILE -- COMMAND)");
         if (help)
                 return chain_error(chain, line->number, "--help has no place in a chain file");
+        if (nagios)
+                return chain_error(chain, line->number, "defaults: %s", NAGIOS_IN_CHAIN_FILE);
         if (chain->n_defaults + (unsigned)argc > CHAINFILE_MAX_WORDS)
                 return chain_error(chain, line->number, "more than %u words of defaults in all",
                                    CHAINFILE_MAX_WORDS);
@@ -441,6 +455,9 @@ static int add_step(struct chain *chain, const struct chainfile_line *line)
                                    "file on the command line (preflight run FILE -- COMMAND)");
         if (step->inv.help)
                 return chain_error(chain, line->number, "--help has no place in a chain file");
+        if (step->inv.style.nagios)
+                return chain_error(chain, line->number, "%s: %s", check->name,
+                                   NAGIOS_IN_CHAIN_FILE);
         return PF_OK;
 }
 
@@ -797,6 +814,9 @@ int chain_main(int argc, char **argv)
                 print_run_help(stdout);
                 return PF_OK;
         }
+        /* A monitor wants the whole picture: under --format nagios every line runs. */
+        if (nagios_active())
+                opt.keep_going = true;
         struct chain chain = {0};
         struct prom_run prom;
         if (opt.prometheus && !opt.dry_run) {

@@ -18,6 +18,7 @@ enum common_option {
         OPT_QUIET,
         OPT_VERBOSE,
         OPT_JSON,
+        OPT_FORMAT,
         OPT_HELP,
 };
 
@@ -29,7 +30,9 @@ static const struct check_option common_options[] = {
     [OPT_INVERT] = {"invert", 0, NULL, "pass when the check would fail"},
     [OPT_QUIET] = {"quiet", 'q', NULL, "no output on success"},
     [OPT_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts"},
-    [OPT_JSON] = {"json", 0, NULL, "one JSON object per target on stdout"},
+    [OPT_JSON] = {"json", 0, NULL, "one JSON object per target on stdout (--format json)"},
+    [OPT_FORMAT] = {"format", 0, "human|json|nagios",
+                    "output: human lines (stderr), JSON Lines, or a Nagios plugin's (stdout)"},
     [OPT_HELP] = {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -86,7 +89,10 @@ static int apply_option(void *ctx, unsigned table, unsigned index, const char *v
                 break;
         case OPT_JSON:
                 inv->style.json = true;
+                inv->style.nagios = false;
                 break;
+        case OPT_FORMAT:
+                return report_parse_format(value, &inv->style, err);
         case OPT_HELP:
                 inv->help = true;
                 break;

@@ -8,6 +8,7 @@
 #include "core/command.h"
 #include "core/completion.h"
 #include "core/invocation.h"
+#include "core/nagios.h"
 #include "core/report.h"
 #include "core/text.h"
 #include "core/wrapper.h"
@@ -150,6 +151,8 @@ static void print_usage(FILE *out)
         fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
               "[-- COMMAND [ARGS]]\n"
+              "       preflight CHECK|run ... --format nagios  (a Nagios or Icinga plugin: exit "
+              "0-3)\n"
               "       preflight CHECK|run ... --as-unit UNIT   (as UNIT's own commands would)\n"
               "       preflight why [UNIT] [--user] [--json] [-t SPAN]\n"
               "       preflight list | exit-codes | explain STATUS | --help | --version\n\n"
@@ -167,10 +170,37 @@ static void print_usage(FILE *out)
               out);
 }
 
+static int dispatch(int argc, char **argv, const char *self);
+
+/* --format nagios on a check or on run: decided from the words before any parse, so that a
+ * usage error before the option is read is UNKNOWN (3) too. */
+static int run_as_plugin(int argc, char **argv, const char *self)
+{
+        bool link = strncmp(self, "preflight-", 10) == 0;
+        int first = link ? 1 : 2; /* the words after the check's name, or after "run" */
+        if (argc <= first || !nagios_requested(argc - first, argv + first))
+                return -1;
+        if (!link) {
+                for (const struct command *c = commands; c->name; c++)
+                        if (strcmp(argv[1], c->name) == 0 && strcmp(c->name, "run") != 0)
+                                return -1;
+        }
+        nagios_begin();
+        const char *word = NULL;
+        if (nagios_refused_word(argc - first, argv + first, &word)) {
+                report_error(link ? self + 10 : argv[1], "%s",
+                             strcmp(word, "--") == 0
+                                 ? "--format nagios runs no COMMAND after '--' (a monitor never "
+                                   "starts a service)"
+                                 : "--format nagios does not go with --as-unit");
+                return nagios_finish(PF_USAGE);
+        }
+        return nagios_finish(dispatch(argc, argv, self));
+}
+
 int main(int argc, char **argv)
 {
         static char stderr_buffer[BUFSIZ];
-        char q[QUOTE_BUF];
         /* stderr is unbuffered: a report line, written piece by piece (each printable character
          * of a target or message on its own), cost one write(2) per character, about 60 for
          * "ok   user root ...": some 30 us of the 250 us preflight user took beyond /bin/true
@@ -181,6 +211,15 @@ int main(int argc, char **argv)
                 return PF_INTERNAL;
         const char *self = argv[0] ? strrchr(argv[0], '/') : NULL;
         self = self ? self + 1 : argv[0] ? argv[0] : "preflight";
+        int plugin = run_as_plugin(argc, argv, self);
+        if (plugin >= 0)
+                return plugin;
+        return dispatch(argc, argv, self);
+}
+
+static int dispatch(int argc, char **argv, const char *self)
+{
+        char q[QUOTE_BUF];
 
         /* Called as preflight-CHECK: the check is in the name. */
         if (strncmp(self, "preflight-", 10) == 0) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/nagios.h"
 #include "core/text.h"
 
 /* Syslog priorities the journal reads from a "<N>" line prefix (sd-daemon(3)). */
@@ -104,8 +105,25 @@ static void report_json(const struct outcome *o)
         fflush(stdout);
 }
 
+int report_parse_format(const char *value, struct report_style *style, struct pf_error *err)
+{
+        char q[QUOTE_BUF];
+        if (strcmp(value, "human") == 0 || strcmp(value, "json") == 0 ||
+            strcmp(value, "nagios") == 0) {
+                style->json = strcmp(value, "json") == 0;
+                style->nagios = strcmp(value, "nagios") == 0;
+                return PF_OK;
+        }
+        return pf_error_set(err, "--format: '%s' is not a format (human, json or nagios)",
+                            text_quote(value, q, sizeof(q)));
+}
+
 void report_outcome(const struct outcome *o, const struct report_style *style)
 {
+        if (nagios_active()) {
+                nagios_add(o);
+                return;
+        }
         if (style->json) {
                 report_json(o);
                 return;
@@ -151,6 +169,14 @@ void report_outcome(const struct outcome *o, const struct report_style *style)
 void report_info(const char *fmt, ...)
 {
         va_list ap;
+        if (nagios_active()) {
+                char text[1024];
+                va_start(ap, fmt);
+                vsnprintf(text, sizeof(text), fmt, ap);
+                va_end(ap);
+                nagios_note(PRIO_INFO, text);
+                return;
+        }
         line_start(PRIO_INFO);
         va_start(ap, fmt);
         vfprintf(stderr, fmt, ap);
@@ -161,6 +187,15 @@ void report_info(const char *fmt, ...)
 __attribute__((format(printf, 3, 0))) static void report_message(int priority, const char *what,
                                                                  const char *fmt, va_list ap)
 {
+        if (nagios_active()) {
+                char text[1536];
+                int n = snprintf(text, sizeof(text), "%s%s", what && *what ? what : "",
+                                 what && *what ? ": " : "");
+                if (n >= 0 && (size_t)n < sizeof(text))
+                        vsnprintf(text + n, sizeof(text) - (size_t)n, fmt, ap);
+                nagios_note(priority, text);
+                return;
+        }
         line_start(priority);
         fputs("preflight: ", stderr);
         if (what && *what)

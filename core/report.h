@@ -22,6 +22,7 @@ struct report_style {
         bool quiet;   /* nothing on success */
         bool verbose; /* details and timings */
         bool json;    /* JSON Lines on stdout instead of human lines */
+        bool nagios;  /* --format nagios: the whole run is one report (core/nagios.h) */
 };
 
 /* Human lines go to stderr (diagnostics, like the journal expects); JSON Lines to stdout. */
@@ -35,6 +36,9 @@ void report_warning(const char *what, const char *fmt, ...) __attribute__((forma
 
 /* "preflight: WHAT: message" on stderr with priority <3>. */
 void report_error(const char *what, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --format human|json|nagios (and --json, which is --format json) into style. */
+int report_parse_format(const char *value, struct report_style *style, struct pf_error *err);
 
 /* Writes s as a JSON string (with quotes) to f; invalid UTF-8 becomes U+FFFD. */
 void json_write_string(FILE *f, const char *s);

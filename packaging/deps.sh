@@ -23,6 +23,10 @@ lintian rpm rpmlint debhelper bash-completion man-db groff-base dpkg-dev fakeroo
 clang-format cppcheck valgrind libpcre2-dev libcurl3-gnutls \
 mariadb-server mariadb-client libmariadb-dev libmariadb3 postgresql-15 postgresql-client-15 \
 libpq-dev libsystemd-dev acl libacl1-dev prometheus prometheus-node-exporter zsh fish"
+# icinga2-bin: the monitoring engine test_nagios.sh runs --format nagios from (a daemon of its
+# own, in a directory of the test's). The package's own service is never used: where systemd runs
+# and this script installed the package, it is stopped and disabled again below.
+PACKAGES="$PACKAGES icinga2-bin"
 missing=""
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -42,3 +46,10 @@ apt-get update -qq
 # policy-rc.d refuses, none starts); tests start their own, on ports of their own, and neither
 # use nor disturb those.
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+case " $missing " in
+*" icinga2-bin "*)
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now icinga2.service >/dev/null 2>&1 || true
+	fi
+	;;
+esac

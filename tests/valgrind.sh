@@ -299,6 +299,12 @@ vg run-prometheus-parallel 0 run "$WORK/pass.conf" --parallel --prometheus "$WOR
 vg run-prometheus-chain-error 6 run "$WORK/bad.conf" --prometheus "$WORK/textfile/bad.prom"
 vg run-prometheus-no-dir 1 run "$WORK/pass.conf" --prometheus "$WORK/no-such-dir/x.prom"
 vg run-prometheus-no-dir-fail 20 run "$WORK/fail.conf" --prometheus "$WORK/no-such-dir/x.prom"
+vg nagios-run-fail 2 run "$WORK/fail.conf" --format nagios
+vg nagios-run-parallel 2 run "$WORK/fail.conf" --format nagios --parallel
+vg nagios-run-pass-verbose 0 run "$WORK/pass.conf" --format=nagios -v
+vg nagios-usage 3 port --bogus --format nagios
+vg nagios-chain-error 3 run "$WORK/bad.conf" --format nagios
+vg nagios-wrapper 3 run "$WORK/pass.conf" --format nagios -- /bin/true
 vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
 vg explain 0 explain 20
 vg explain-signal 0 explain 143

@@ -1,10 +1,13 @@
 /*
  * JSON string output (core/report.c json_write_string) and text quoting for messages
  * (core/text.c text_quote): whatever bytes a target, a server or a file holds, --json must stay
- * valid JSON in well-formed UTF-8, and a message must stay one safe line.
+ * valid JSON in well-formed UTF-8, and a message must stay one safe line. And --format nagios
+ * (core/nagios.c): its text is one safe line without a '|', its perfdata label one quoted word
+ * with no '=', '|', quote or "::" inside, and its perfdata item LABEL=N.NNNs;;;0.
  */
 #include "tests/fuzz/fuzz.h"
 
+#include "core/nagios.h"
 #include "core/report.h"
 #include "core/text.h"
 
@@ -113,10 +116,42 @@ static void check_quote(const char *text, size_t size)
         free(buf);
 }
 
+static void check_nagios(const char *text, size_t size)
+{
+        char *buf = malloc(size);
+        FUZZ_REQUIRE(buf != NULL, "malloc");
+        const char *t = nagios_text(text, buf, size);
+        FUZZ_REQUIRE(strlen(t) < size, "nagios_text wrote past its buffer");
+        FUZZ_REQUIRE(fuzz_safe_line(t), "nagios_text let through an unsafe byte");
+        FUZZ_REQUIRE(!strchr(t, '|'), "nagios_text let through a '|': %s", t);
+        char target[TARGET_SHOWN_SIZE];
+        snprintf(target, sizeof(target), "%s", text);
+        const char *l = nagios_label("check", target, buf, size);
+        size_t len = strlen(l);
+        FUZZ_REQUIRE(len < size, "nagios_label wrote past its buffer");
+        if (len > 0) {
+                FUZZ_REQUIRE(len >= 2 && l[0] == '\'' && l[len - 1] == '\'', "not quoted: %s", l);
+                FUZZ_REQUIRE(fuzz_safe_line(l), "an unsafe byte in a label");
+                FUZZ_REQUIRE(!strchr(l + 1, '\'') || strchr(l + 1, '\'') == l + len - 1,
+                             "a quote inside a label: %s", l);
+                FUZZ_REQUIRE(!strpbrk(l, "=|") && !strstr(l, "::"), "a label breaks: %s", l);
+        }
+        free(buf);
+        char item[1200];
+        size_t n = nagios_perfdata_item("check", target, 1234, item, sizeof(item));
+        FUZZ_REQUIRE(n > 0 && n == strlen(item), "a whole item always fits 1200 bytes");
+        const char *eq = strchr(item, '=');
+        FUZZ_REQUIRE(eq && strcmp(eq, "=1.234s;;;0") == 0, "the item's value: %s", item);
+        FUZZ_REQUIRE(!strchr(item, ' ') || item[0] == '\'', "a space outside quotes: %s", item);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char *text = fuzz_text(data, size);
         check_json(text);
+        check_nagios(text, 1200);
+        for (size_t small = 1; small < 16; small++)
+                check_nagios(text, small);
         check_quote(text, QUOTE_BUF);
         /* Small buffers too: the cut must never split what it escapes or copies. */
         for (size_t small = 1; small < 12; small++)

@@ -41,6 +41,27 @@ check_row_json() {
 	fi
 }
 
+# check_row_nagios CODE FRAGMENT ARGV...: the same row with --format nagios right after the
+# check's name: preflight could not judge, so exit 3 (UNKNOWN) with one status line on stdout,
+# "PREFLIGHT UNKNOWN - " and the same message (the refusal of -- COMMAND and --as-unit instead,
+# when the row has them), and nothing on stderr. Rows that give --format or --json themselves
+# are left out: the last format given wins.
+check_row_nagios() {
+	local fragment=$2 first=$3 shown word
+	shift 3
+	for word in "$@"; do
+		case "$word" in --format* | --json) return ;; -- | --as-unit*) fragment="" ;; esac
+	done
+	shown=$(printf '%q ' "$first" --format nagios "$@" | cut -c1-70)
+	run_cmd env -u PREFLIGHT_CONFIG_DIR timeout -s KILL 10 "$PREFLIGHT" "$first" --format nagios "$@"
+	if [ "$RC" -eq 3 ] && [ -z "$ERR" ] && [[ "$OUT" == "PREFLIGHT UNKNOWN - "*"$fragment"* ]] &&
+		[[ "$OUT" != *$'\n'* ]]; then
+		pass "[$shown] exit 3, one UNKNOWN line on stdout"
+	else
+		fail "[$shown] exit $RC (expected 3), stdout: ${OUT:0:200}, stderr: ${ERR:0:200}"
+	fi
+}
+
 # row_fields ROW: CODE, FRAGMENT and ARGV (its words unparsed) of a row "CODE | FRAGMENT | ARGV".
 row_fields() {
 	local rest=${1#*|}
@@ -57,6 +78,9 @@ printf 'user root\nhttp http://me:p@ss@127.0.0.1/\n' >"$WORK/libcurl-refuses.con
 # --prometheus is run's, for the whole chain: not an option of a line.
 printf 'tcp 127.0.0.1:1 --prometheus /tmp/x.prom\n' >"$WORK/prometheus-on-a-line.conf"
 printf 'defaults --prometheus /tmp/x.prom\ntcp 127.0.0.1:1\n' >"$WORK/prometheus-in-defaults.conf"
+# --format nagios is for the whole chain, on the command line; on a line it is the file's error.
+printf 'user root\nport 8080 --format nagios\n' >"$WORK/nagios-line.conf"
+printf 'defaults --format=nagios\nuser root\n' >"$WORK/nagios-defaults.conf"
 
 ROWS=0
 args=() opt=() # argv of a row, set by eval
@@ -69,7 +93,10 @@ while IFS= read -r row; do
 	ROWS=$((ROWS + 1))
 	check_row "$CODE" "$FRAGMENT" "${args[@]}"
 	case "${args[0]}" in
-	user | port | cap | tcp | dns | limit | sysctl | exec | file | redis | mysql | http | run) check_row_json "$CODE" "${args[@]}" ;;
+	user | port | cap | tcp | dns | limit | sysctl | exec | file | redis | mysql | http | run)
+		check_row_json "$CODE" "${args[@]}"
+		check_row_nagios "$CODE" "$FRAGMENT" "${args[@]}"
+		;;
 	esac
 done <<'ROWS'
 # ---- the verb ----
@@ -385,6 +412,13 @@ done <<'ROWS'
 2 | 'a/b' cannot be a unit's name | why a/b
 2 | '' cannot be a unit's name | why ''
 2 | '\x1b[31m' cannot be a unit's name | why $'\e[31m'
+# ---- --format on run and in chain files ----
+6 | nagios-line.conf:2: port: --format nagios goes on the command line | run "$WORK/nagios-line.conf"
+6 | nagios-defaults.conf:1: defaults: --format nagios goes on the command line | run "$WORK/nagios-defaults.conf"
+6 | nagios-line.conf:2: port: --format nagios goes on the command line | run "$WORK/nagios-line.conf" --dry-run
+2 | run: --format: 'xml' is not a format (human, json or nagios) | run x --format xml
+2 | run: option --format needs a value | run x --format
+2 | run: --format: '' is not a format | run x --format=
 2 | 'a\x0ab' cannot be a unit's name | why $'a\nb'
 2 | 'aaaaaaaaaaaaaaaaaaaa | why "$LONG"
 2 | --timeout: '1x' is not a time span | why x -t 1x
@@ -398,6 +432,12 @@ ROWS
 BASES=("user root" "port 8080" "cap chown" "tcp 127.0.0.1:1" "dns 127.0.0.1" "redis 127.0.0.1" "http http://127.0.0.1:1/")
 OPTION_ROWS=$(
 	cat <<'ROWS'
+2 | --format: 'xml' is not a format (human, json or nagios) | --format xml
+2 | --format: '' is not a format | --format=
+2 | --format: 'NAGIOS' is not a format | --format NAGIOS
+2 | --format: '\x1b[31m' is not a format | --format $'\e[31m'
+2 | option --format needs a value | --format
+2 | option --format needs a value | --format -- /bin/true
 2 | --timeout: '1x' is not a time span | -t 1x
 2 | --timeout: '-1s' is not a time span | -t -1s
 2 | --timeout: '99999999999999999999d' is not a time span | -t 99999999999999999999d
@@ -448,6 +488,7 @@ for base in "${BASES[@]}"; do
 		ROWS=$((ROWS + 1))
 		check_row "$CODE" "${base_words[0]}: $FRAGMENT" "${base_words[@]}" "${opt[@]}"
 		check_row_json "$CODE" "${base_words[@]}" "${opt[@]}"
+		check_row_nagios "$CODE" "$FRAGMENT" "${base_words[@]}" "${opt[@]}"
 	done <<<"$OPTION_ROWS"
 done
 
