@@ -34,6 +34,7 @@ static const struct check_completion no_completion[] = {{NULL, NULL}};
 /* The values of core's own options (the shared ones, run's, why's) where value_name says too
  * little, as a check's completion table gives them for its options. */
 static const struct check_completion core_completion[] = {
+    {"format", "human json nagios"},
     {NULL, NULL},
 };
 

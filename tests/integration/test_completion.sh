@@ -109,6 +109,7 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	bash_offers_only "preflight mysql --role " primary replica
 	bash_offers_only "preflight postgres --role " primary standby
 	bash_offers_only "preflight postgres --sslmode verify" verify-ca verify-full
+	bash_offers_only "preflight port 80 --format n" nagios
 	bash_offers_only "preflight dns x --family " ipv4 ipv6 any
 	bash_offers "preflight dns local" localhost
 	bash_offers "preflight redis --password-file $TESTS_DIR/integration/test_comp" \
@@ -208,6 +209,7 @@ if command -v fish >/dev/null; then
 	fish_offers "preflight cap --set amb" ambient
 	fish_offers "preflight limit nof" "nofile>="
 	fish_offers "preflight postgres --sslmode verify" verify-ca verify-full
+	fish_offers "preflight run x --format " human json nagios
 	fish_offers "preflight run my" myapp
 	fish_offers "preflight run myapp --as-unit fake-" fake-app.service
 	fish_offers "preflight why fake-" fake-app.service fake-db.socket
