@@ -129,11 +129,11 @@ enum http_parse http_request_parse(const char *buf, size_t len, size_t max,
         for (;;) {
                 const char *lf = memchr(buf + pos, '\n', len - pos);
                 if (!lf) {
-                        if (len >= max)
-                                return answer(req, 431, "request line and headers over 8 KiB");
                         /* A line that is already wrong need not wait for its end. */
                         if (memchr(buf + pos, '\0', len - pos))
                                 return answer(req, 400, "a NUL byte in the request");
+                        if (len >= max)
+                                return answer(req, 431, "request line and headers over 8 KiB");
                         return HTTP_PARSE_MORE;
                 }
                 const char *line = buf + pos;
