@@ -778,8 +778,8 @@ int chain_main(int argc, char **argv)
                         return r;
                 /* A monitor wants the whole picture, as JSON, and the journal the lines. */
                 opt.keep_going = true;
-                opt.style = (struct report_style){.json = true, .lines_too = true,
-                                                  .verbose = opt.style.verbose};
+                opt.style = (struct report_style){
+                    .json = true, .lines_too = true, .verbose = opt.style.verbose};
         }
         struct chain chain = {0};
         r = chain_load(opt.source, &chain);

@@ -79,9 +79,9 @@ static enum http_parse parse_request_line(const char *line, size_t len, struct h
         const char *target = line + target_start;
         /* origin-form (/path?query) or absolute-form (http://host/path); the path is not
          * looked at: every path answers with the same chain. */
-        bool absolute = target_len > 3 && memmem(target, target_len, "://", 3) != NULL &&
-                        ((target[0] >= 'a' && target[0] <= 'z') ||
-                         (target[0] >= 'A' && target[0] <= 'Z'));
+        bool absolute =
+            target_len > 3 && memmem(target, target_len, "://", 3) != NULL &&
+            ((target[0] >= 'a' && target[0] <= 'z') || (target[0] >= 'A' && target[0] <= 'Z'));
         if (target[0] != '/' && !absolute)
                 return answer(req, 400, "a request target that is not a path");
         if (version[5] != '1')
@@ -152,7 +152,8 @@ enum http_parse http_request_parse(const char *buf, size_t len, size_t max,
                         r = parse_request_line(line, line_len, req, &http11);
                 } else if (line_len == 0) {
                         if (hosts > 1 || (http11 && hosts == 0))
-                                return answer(req, 400, "an HTTP/1.1 request needs one Host header");
+                                return answer(req, 400,
+                                              "an HTTP/1.1 request needs one Host header");
                         req->header_len = pos;
                         req->status = 0;
                         req->reason = req->head ? "HEAD" : "GET";
@@ -313,13 +314,15 @@ static bool respond(struct http_exchange *x, int status, const char *type, const
                          status, http_status_text(status), type, body_len,
                          status == 405 ? "Allow: GET, HEAD\r\n" : "");
         uint64_t deadline = deadline_after((uint64_t)HTTP_WRITE_TIMEOUT_MS * 1000);
-        bool ok = n > 0 && (size_t)n < sizeof(head) && send_all(x->sock, head, (size_t)n, deadline) &&
+        bool ok = n > 0 && (size_t)n < sizeof(head) &&
+                  send_all(x->sock, head, (size_t)n, deadline) &&
                   (x->req.head || send_all(x->sock, body, body_len, deadline));
         if (ok)
                 finish_connection(x->sock, x->extra);
         else
-                report_warning("run", "--http-response: the client did not take the %d answer "
-                                      "within %d ms",
+                report_warning("run",
+                               "--http-response: the client did not take the %d answer "
+                               "within %d ms",
                                status, HTTP_WRITE_TIMEOUT_MS);
         return ok;
 }

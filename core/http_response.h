@@ -42,8 +42,8 @@ const char *http_status_text(int status);
 
 /* One exchange: set up by http_exchange_begin(), answered by http_exchange_end(). */
 struct http_exchange {
-        int sock;   /* the connection, moved off fd 0 */
-        int body;   /* a memfd that fd 1 points to while the chain runs: its JSON Lines */
+        int sock; /* the connection, moved off fd 0 */
+        int body; /* a memfd that fd 1 points to while the chain runs: its JSON Lines */
         struct http_request req;
         bool extra; /* bytes came after the headers (a body, a pipelined request) */
         uint64_t start_ms;

@@ -22,7 +22,8 @@ struct report_style {
         bool quiet;   /* nothing on success */
         bool verbose; /* details and timings */
         bool json;    /* JSON Lines on stdout instead of human lines */
-        bool lines_too; /* with json: the human lines on stderr as well (--http-response) */
+        /* With json: the human lines on stderr as well (--http-response). */
+        bool lines_too;
 };
 
 /* Human lines go to stderr (diagnostics, like the journal expects); JSON Lines to stdout. */

@@ -21,21 +21,21 @@ static const struct {
     {"GET /healthz?x=1 HTTP/1.1\r\nHost: a\r\nUser-Agent: curl/7.88.1\r\nAccept: */*\r\n\r\n", 0,
      false},
     {"HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", 0, true},
-    {"GET / HTTP/1.0\r\n\r\n", 0, false},                         /* 1.0 needs no Host */
-    {"GET / HTTP/1.1\nHost: a\n\n", 0, false},                    /* bare LF line ends */
-    {"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},      /* empty lines first */
-    {"GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},     /* absolute-form */
-    {"GET / HTTP/1.1\r\nHost: a\r\nX:\r\n\r\n", 0, false},        /* empty value */
+    {"GET / HTTP/1.0\r\n\r\n", 0, false},                     /* 1.0 needs no Host */
+    {"GET / HTTP/1.1\nHost: a\n\n", 0, false},                /* bare LF line ends */
+    {"\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},  /* empty lines first */
+    {"GET http://a/x HTTP/1.1\r\nHost: a\r\n\r\n", 0, false}, /* absolute-form */
+    {"GET / HTTP/1.1\r\nHost: a\r\nX:\r\n\r\n", 0, false},    /* empty value */
     {"GET / HTTP/1.1\r\nhOsT: a\r\nX-A: \t b \x80\r\n\r\n", 0, false},
     {"GET / HTTP/1.1\r\nHost: a\r\n", -1, false},
     {"GET / HTTP/1.1", -1, false},
     {"", -1, false},
     {"POST / HTTP/1.1\r\nHost: a\r\n\r\n", 405, false},
-    {"DELETE / HTTP/1.1\r\n", 405, false}, /* known at the request line */
+    {"DELETE / HTTP/1.1\r\n", 405, false},             /* known at the request line */
     {"get / HTTP/1.1\r\nHost: a\r\n\r\n", 405, false}, /* methods are case-sensitive */
     {"GET / HTTP/2.0\r\n", 505, false},
     {"GET / HTTP/0.9\r\n", 505, false},
-    {"GET / HTTP/1.1\r\n\r\n", 400, false},                        /* no Host */
+    {"GET / HTTP/1.1\r\n\r\n", 400, false},                       /* no Host */
     {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, false}, /* two */
     {"GET  / HTTP/1.1\r\n", 400, false},
     {"GET / HTTP/1.1 \r\n", 400, false},

@@ -27,9 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 FUZZ_REQUIRE(strlen(req.method) < sizeof(req.method) &&
                                  strlen(req.target) < sizeof(req.target),
                              "unterminated copies");
-                FUZZ_REQUIRE(strcmp(http_status_text(req.status == 0 ? 200 : req.status),
-                                    "Unknown") != 0,
-                             "no text for %d", req.status);
+                FUZZ_REQUIRE(
+                    strcmp(http_status_text(req.status == 0 ? 200 : req.status), "Unknown") != 0,
+                    "no text for %d", req.status);
                 if (req.status == 0) {
                         FUZZ_REQUIRE(req.header_len > 0 && req.header_len <= size &&
                                          req.header_len <= max,

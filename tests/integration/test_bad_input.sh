@@ -330,6 +330,10 @@ done <<'ROWS'
 2 | unknown option '-t' | run - -t 1s
 2 | option --parallel takes no value | run --parallel=1 -
 2 | '--' must be followed by a COMMAND | run - --
+2 | --http-response answers on the connection: it runs no -- COMMAND | run - --http-response -- /bin/true
+2 | --http-response runs the chain: not with --dry-run | run - --http-response --dry-run
+2 | option --http-response takes no value | run - --http-response=1
+2 | --http-response answers on its own connection: not with --as-unit | run x.conf --http-response --as-unit a
 6 | /etc/preflight/a\x0ab.conf | run $'a\nb'
 6 | /etc/preflight/\x1b[31m.conf | run $'\e[31m'
 6 | /aaaaaaaaaaaaaaaaaaaa | run "/$LONG"
