@@ -143,7 +143,7 @@ install: $(BIN)
 	for f in $(wildcard configs/*.conf); do \
 		install -D -m 644 $$f $(DESTDIR)$(DOCDIR)/examples/chains/$${f#configs/} || exit 1; \
 	done
-	install -m 644 packaging/units/*.service $(DESTDIR)$(DOCDIR)/examples/units/
+	install -m 644 packaging/units/*.service packaging/units/*.socket $(DESTDIR)$(DOCDIR)/examples/units/
 
 # A .deb of this tree, built with dpkg-deb (no debian/ source package): packaging/build-deb.sh.
 deb:
