@@ -22,6 +22,13 @@ PORT_SIDE=$(free_port)
 PORT_FREE=$(free_port)
 stage_files "$HERE/health/units" "$HERE/health/files" -e "s|@PORT_OK@|$PORT_OK|g" \
 	-e "s|@PORT_FAIL@|$PORT_FAIL|g" -e "s|@PORT_SIDE@|$PORT_SIDE|g" -e "s|@PORT_FREE@|$PORT_FREE|g"
+# The packaged example pair, as shipped but for the port, the binary and the chain file.
+PORT_PKG=$(free_port)
+for unit in preflight-health.socket preflight-health@.service; do
+	sed -e "s|127.0.0.1:9101|127.0.0.1:$PORT_PKG|" -e "s|/usr/bin/preflight|$INSIDE_PREFLIGHT|" \
+		-e "s|run myapp|run /run/preflight-test/ok.conf|" "$HERE/../../packaging/units/$unit" \
+		>"$STAGE/units/$unit"
+done
 boot_test_system pf-health.target
 CLIENT="$TESTS_DIR/peers/http_client.py"
 WORK=$STAGE/work
@@ -151,6 +158,16 @@ get "$PORT_SIDE"
 [ "$CODE" = 200 ] && inside test -e /run/preflight-test/ran &&
 	pass "a normal request to the same endpoint runs the chain (the mark is there)" ||
 	fail "the side-effect chain: '$CODE', mark $(inside cat /run/preflight-test/ran 2>&1)"
+
+# ---- the packaged example: DynamicUser= and its sandbox -----------------------------------------
+sctl start preflight-health.socket
+get "$PORT_PKG"
+out=$(json_lines "$WORK/b")
+[ "$CODE" = 200 ] && [ "$out" = "2 lines, codes 0 0" ] &&
+	pass "packaging/units/preflight-health.socket and @.service, sandboxed as shipped: 200 ($out)" ||
+	fail "the packaged example answered '$CODE': $out $(journal 'preflight-health@*' | tail -5)"
+out=$(wait_journal 'preflight-health@*' "GET /health: 200")
+expect_contains "$out" "ok   port" "the packaged example: the check lines are in the journal"
 
 # ---- no instance failed: the answer carries the result ------------------------------------------
 out=$(sctl list-units --no-legend --state=failed 'pf-health-*')
