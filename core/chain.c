@@ -100,8 +100,7 @@ static const struct check_option run_options[] = {
     [RUN_VERBOSE] = {"verbose", 'v', NULL, "more detail, timings and attempts, for every line"},
     [RUN_JSON] = {"json", 0, NULL, "one JSON object per check on stdout, for every line"},
     [RUN_HTTP_RESPONSE] = {"http-response", 0, NULL,
-                           "answer one HTTP request on stdin (a socket unit's Accept=yes "
-                           "connection) with 200 or 503 and every line's JSON"},
+                           "answer the HTTP request on stdin: 200 or 503, every line's JSON"},
     [RUN_HELP] = {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -200,6 +199,9 @@ static int parse_run_arguments(int argc, char **argv, struct run_options *opt)
                                        "-- COMMAND");
         if (r == PF_OK && opt->http_response && opt->dry_run)
                 r = pf_error_set(&err, "--http-response runs the chain: not with --dry-run");
+        if (r == PF_OK && opt->http_response && opt->source && strcmp(opt->source, "-") == 0)
+                r = pf_error_set(&err, "--http-response reads the request on stdin: the chain "
+                                       "comes from a FILE or NAME, not -");
         if (r != PF_OK)
                 report_error("run", "%s", err.msg);
         return r;

@@ -333,6 +333,7 @@ done <<'ROWS'
 2 | --http-response answers on the connection: it runs no -- COMMAND | run - --http-response -- /bin/true
 2 | --http-response runs the chain: not with --dry-run | run - --http-response --dry-run
 2 | option --http-response takes no value | run - --http-response=1
+2 | the chain comes from a FILE or NAME, not - | run - --http-response
 2 | --http-response answers on its own connection: not with --as-unit | run x.conf --http-response --as-unit a
 6 | /etc/preflight/a\x0ab.conf | run $'a\nb'
 6 | /etc/preflight/\x1b[31m.conf | run $'\e[31m'
