@@ -155,6 +155,19 @@ expect_elapsed 4900 5500 "the dripping client's 408 at the 5 s bound, from the s
 exchange --send 'GET / HTTP/1.1\r\n' -- run "$WORK/side.conf" --http-response
 expect_sum "status=408" "headers that never end: 408"
 
+# A client that never reads an answer larger than the socket's buffer: the write has 5 s.
+for i in $(seq 300); do echo "tcp 127.0.0.1:$PORT_FREE --invert"; done >"$WORK/many.conf"
+exchange --no-read --sndbuf 4096 --stderr "$WORK/stderr" --send "$GET" -- \
+	run "$WORK/many.conf" --http-response
+expect_elapsed 4900 5800 "a client that never reads: preflight gives up writing at 5 s"
+expect_sum "exit=0" "a client that never reads: exit 0 (the client's doing)"
+grep -q 'did not take the 200 answer within 5000 ms' "$WORK/stderr" &&
+	pass "a client that never reads: stderr says so" || fail "stderr: $(tail -2 "$WORK/stderr")"
+exchange --sndbuf 4096 --send "$GET" -- run "$WORK/many.conf" --http-response
+expect_sum "status=200" "the same answer to a client that reads: 200"
+expect_sum "body_bytes=$(sed -n 's/.*length=\([0-9]*\).*/\1/p' "$WORK/sum")" \
+	"the same answer to a client that reads: the whole body, $(wc -l <"$WORK/many.conf") lines"
+
 # ---- the client goes away; the chain file is broken ---------------------------------------------
 python3 -c '
 import socket, subprocess, sys

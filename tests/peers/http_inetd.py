@@ -10,6 +10,8 @@ Usage: http_inetd.py [OPTIONS] -- COMMAND [ARGS]
 --stderr FILE      the command's fd 2 is FILE instead of the socket
 --tcp              a TCP connection over loopback instead of a socket pair
 --no-read          the client never reads (to test the write bound); it waits for the command
+--sndbuf BYTES     the command's end gets this SO_SNDBUF (and the client's a small SO_RCVBUF),
+                   so that an answer larger than that cannot be written until the client reads
 --wait SECONDS     give up on the command after this long (default 30)
 
 Prints the raw bytes received to stdout, and on stderr: "exit=N elapsed_ms=M", then, parsed
@@ -34,7 +36,7 @@ class FakeSocket:
 
 def main():
     args = sys.argv[1:]
-    send, drip, stderr_path, tcp, no_read, wait = b"", 0.0, None, False, False, 30.0
+    send, drip, stderr_path, tcp, no_read, wait, sndbuf = b"", 0.0, None, False, False, 30.0, 0
     while args and args[0] != "--":
         opt = args.pop(0)
         if opt == "--send":
@@ -52,6 +54,8 @@ def main():
             no_read = True
         elif opt == "--wait":
             wait = float(args.pop(0))
+        elif opt == "--sndbuf":
+            sndbuf = int(args.pop(0))
         else:
             sys.exit(f"http_inetd.py: unknown option {opt}")
     command = args[1:]
@@ -66,6 +70,9 @@ def main():
             client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     else:
         client, server = socket.socketpair()
+    if sndbuf:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, sndbuf)
     err = open(stderr_path, "wb") if stderr_path else server
     start = time.monotonic()
     proc = subprocess.Popen(command, stdin=server, stdout=server, stderr=err)
