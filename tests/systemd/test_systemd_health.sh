@@ -80,6 +80,9 @@ out=$(json_lines "$WORK/b")
 
 # ---- a failing chain: 503, every line, nothing but the answer on the connection ---------------
 get "$PORT_FAIL"
+echo "# \$ curl -i http://127.0.0.1:$PORT_FAIL/health"
+tr -d '\r' <"$WORK/h" | sed 's/^/#   /'
+sed 's/^/#   /' "$WORK/b"
 [ "$CODE" = 503 ] && pass "a failing chain answers 503" || fail "a failing chain answered '$CODE'"
 out=$(json_lines "$WORK/b")
 [ "$out" = "3 lines, codes 20 40 0" ] &&
@@ -118,6 +121,13 @@ for i in $(seq 10); do
 done
 [ "$good" = 10 ] && pass "10 concurrent requests: all 10 answered 200 with the whole body" ||
 	fail "10 concurrent requests: $good answered correctly"
+
+# What one request costs, connection to close (systemd starting an instance, the chain, the
+# answer): reported, not asserted.
+times=$(for i in $(seq 10); do
+	curl -sS --max-time 20 -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$PORT_OK/"
+done | sort -n | awk '{ t[NR] = $1 } END { printf "median %.1f ms, max %.1f ms", t[5] * 1000, t[NR] * 1000 }')
+echo "# 10 requests one after another: $times"
 
 # ---- HEAD, a bad method ---------------------------------------------------------------------------
 python3 "$CLIENT" 127.0.0.1 "$PORT_OK" --send 'HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' >/dev/null \
