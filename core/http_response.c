@@ -368,9 +368,9 @@ static bool read_request(struct http_exchange *x)
                         continue;
                 if (n <= 0) {
                         /* Gone (or reset) before the request ended: no one to answer. */
-                        x->req.status = 400;
-                        x->req.reason = "the client closed before the request ended";
-                        log_request(x, 400);
+                        report_info("preflight: run: --http-response: the client closed the "
+                                    "connection before its request ended (%zu bytes); no answer",
+                                    len);
                         return false;
                 }
                 len += (size_t)n;
