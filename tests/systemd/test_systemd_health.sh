@@ -98,7 +98,8 @@ expect_contains "$summary" "trailing=0" "raw: exactly one HTTP response, nothing
 expect_absent "$raw" "FAIL" "raw: no human line on the connection"
 expect_absent "$raw" "preflight:" "raw: no diagnostic on the connection"
 expect_absent "$raw" "hunter2" "raw: the password is not on the connection"
-out=$(wait_journal 'pf-health-fail@*' "password")
+# The request's line is each instance's last: once it is in, the lines before it are too.
+out=$(wait_journal 'pf-health-fail@*' "GET /health: 503")
 expect_contains "$out" "FAIL port 127.0.0.1:$PORT_FAIL/tcp in use" "journal: the FAIL line is there"
 expect_contains "$out" "password" "journal: the parse warning is there"
 expect_contains "$out" "--http-response: GET /health: 503" "journal: the request and its answer"
