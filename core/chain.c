@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "core/chainfile.h"
+#include "core/http_response.h"
 #include "core/invocation.h"
 #include "core/nagios.h"
 #include "core/options.h"
@@ -32,7 +33,7 @@
 
 struct run_options {
         const char *source; /* FILE, NAME or "-" */
-        bool keep_going, parallel, dry_run, help;
+        bool keep_going, parallel, dry_run, help, http_response;
         struct report_style style; /* applies to every line, on top of the line's own options */
         const char *prometheus;    /* --prometheus FILE; NULL when not given */
         char **command;            /* after "--"; NULL when none */
@@ -90,6 +91,7 @@ enum run_option {
         RUN_JSON,
         RUN_PROMETHEUS,
         RUN_FORMAT,
+        RUN_HTTP_RESPONSE,
         RUN_HELP
 };
 
@@ -109,6 +111,8 @@ static const struct check_option run_options[] = {
     [RUN_PROMETHEUS] = {"prometheus", 0, "FILE",
                         "write the results to FILE for node_exporter's textfile collector; "
                         "implies --keep-going"},
+    [RUN_HTTP_RESPONSE] = {"http-response", 0, NULL,
+                           "answer the HTTP request on stdin: 200 or 503, every line's JSON"},
     [RUN_HELP] = {"help", 'h', NULL, "show this help"},
     {NULL, 0, NULL, NULL},
 };
@@ -178,6 +182,9 @@ static int apply_run_option(void *ctx, unsigned table, unsigned index, const cha
                 break;
         case RUN_FORMAT:
                 return report_parse_format(value, &opt->style, err);
+        case RUN_HTTP_RESPONSE:
+                opt->http_response = true;
+                break;
         case RUN_HELP:
                 opt->help = true;
                 break;
@@ -214,6 +221,17 @@ static int parse_run_arguments(int argc, char **argv, struct run_options *opt)
         if (r == PF_OK && !opt->source && !opt->help)
                 r = pf_error_set(&err, "needs a FILE, a NAME (for /etc/preflight/NAME.conf) or - "
                                        "(stdin)");
+        if (r == PF_OK && opt->http_response && opt->command)
+                r = pf_error_set(&err, "--http-response answers on the connection: it runs no "
+                                       "-- COMMAND");
+        if (r == PF_OK && opt->http_response && opt->dry_run)
+                r = pf_error_set(&err, "--http-response runs the chain: not with --dry-run");
+        if (r == PF_OK && opt->http_response && opt->source && strcmp(opt->source, "-") == 0)
+                r = pf_error_set(&err, "--http-response reads the request on stdin: the chain "
+                                       "comes from a FILE or NAME, not -");
+        if (r == PF_OK && opt->http_response && opt->style.nagios)
+                r = pf_error_set(&err, "--http-response answers with the JSON Lines: not with "
+                                       "--format nagios");
         if (r != PF_OK)
                 report_error("run", "%s", err.msg);
         return r;
@@ -817,6 +835,17 @@ int chain_main(int argc, char **argv)
         /* A monitor wants the whole picture: under --format nagios every line runs. */
         if (nagios_active())
                 opt.keep_going = true;
+        struct http_exchange http = {.sock = -1, .body = -1};
+        if (opt.http_response) {
+                bool run = false;
+                r = http_exchange_begin(&http, &run);
+                if (!run)
+                        return r;
+                /* A monitor wants the whole picture, as JSON, and the journal the lines. */
+                opt.keep_going = true;
+                opt.style = (struct report_style){
+                    .json = true, .lines_too = true, .verbose = opt.style.verbose};
+        }
         struct chain chain = {0};
         struct prom_run prom;
         if (opt.prometheus && !opt.dry_run) {
@@ -824,12 +853,15 @@ int chain_main(int argc, char **argv)
                 chain.prom = &prom;
         }
         r = chain_load(opt.source, &chain);
+        bool loaded = r == PF_OK;
         if (r == PF_OK) {
                 for (unsigned i = 0; i < chain.n_steps; i++) {
                         struct report_style *style = &chain.steps[i].inv.style;
                         style->quiet |= opt.style.quiet;
                         style->verbose |= opt.style.verbose;
                         style->json |= opt.style.json;
+                        style->lines_too |= opt.style.lines_too;
+                        style->quiet &= !opt.http_response;
                 }
                 if (opt.dry_run) {
                         if (!opt.style.quiet)
@@ -854,6 +886,8 @@ int chain_main(int argc, char **argv)
                 if (w != PF_OK && r == PF_OK)
                         r = w;
         }
+        if (opt.http_response)
+                return http_exchange_end(&http, loaded, r);
         if (r == PF_OK && opt.command && !opt.dry_run)
                 return wrapper_exec(opt.command);
         return r;
@@ -863,6 +897,11 @@ int chain_parse_words(int argc, char **argv, struct chain_words *out)
 {
         struct run_options opt = {0};
         int r = parse_run_arguments(argc, argv, &opt);
+        if (r == PF_OK && opt.http_response) {
+                report_error("run", "--http-response answers on its own connection: not with "
+                                    "--as-unit");
+                r = PF_USAGE;
+        }
         *out = (struct chain_words){.source = opt.source,
                                     .parallel = opt.parallel,
                                     .help = opt.help,

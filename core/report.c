@@ -126,7 +126,8 @@ void report_outcome(const struct outcome *o, const struct report_style *style)
         }
         if (style->json) {
                 report_json(o);
-                return;
+                if (!style->lines_too)
+                        return;
         }
         if (o->ok && style->quiet)
                 return;

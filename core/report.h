@@ -23,6 +23,8 @@ struct report_style {
         bool verbose; /* details and timings */
         bool json;    /* JSON Lines on stdout instead of human lines */
         bool nagios;  /* --format nagios: the whole run is one report (core/nagios.h) */
+        /* With json: the human lines on stderr as well (--http-response). */
+        bool lines_too;
 };
 
 /* Human lines go to stderr (diagnostics, like the journal expects); JSON Lines to stdout. */

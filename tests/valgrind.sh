@@ -305,6 +305,34 @@ vg nagios-run-pass-verbose 0 run "$WORK/pass.conf" --format=nagios -v
 vg nagios-usage 3 port --bogus --format nagios
 vg nagios-chain-error 3 run "$WORK/bad.conf" --format nagios
 vg nagios-wrapper 3 run "$WORK/pass.conf" --format nagios -- /bin/true
+# run --http-response: preflight on one end of a socket pair, as inetd or Accept=yes gives it
+# (tests/peers/http_inetd.py plays the client): vg_http NAME STATUS REQUEST [STDERR] ARGS...
+# STDERR "socket": fd 2 is the connection too (StandardInput=socket alone), else a file.
+vg_http() {
+	local name=$1 status=$2 request=$3 where=$4 opts=() summary
+	shift 4
+	[ -n "${VALGRIND_ONLY:-}" ] && [[ "$name" != *"$VALGRIND_ONLY"* ]] && return 0
+	[ "$where" = socket ] || opts=(--stderr "$WORK/$name.err")
+	"$PY" "$PEERS/http_inetd.py" --send "$request" "${opts[@]}" -- "${VG[@]}" \
+		--log-file="$VG_DIR/$name.%p" "$PREFLIGHT" "$@" >"$WORK/$name.out" 2>"$WORK/$name.sum"
+	summary=$(tr '\n' ' ' <"$WORK/$name.sum")
+	if [[ "$summary" == *"status=$status "* ]] && vg_clean "$name"; then
+		pass "$name: $status, valgrind-clean"
+	else
+		vg_clean "$name"
+		fail "$name: ${summary:0:200} (expected $status);$VG_WHY"
+		show_logs "$name"
+	fi
+}
+GET='GET / HTTP/1.1\r\nHost: t\r\n\r\n'
+vg_http http-response-200 200 "$GET" socket run "$WORK/pass.conf" --http-response
+vg_http http-response-503 503 "$GET" file run "$WORK/fail.conf" --http-response
+vg_http http-response-503-parallel 503 "$GET" socket run "$WORK/fail.conf" --http-response --parallel
+vg_http http-response-head 200 'HEAD / HTTP/1.1\r\nHost: t\r\n\r\n' socket run "$WORK/pass.conf" --http-response
+vg_http http-response-405 405 'PUT / HTTP/1.1\r\nHost: t\r\n\r\n' file run "$WORK/pass.conf" --http-response
+vg_http http-response-400 400 'GET / HTTP/1.1\r\n\r\n' file run "$WORK/pass.conf" --http-response
+vg_http http-response-408 408 'GET / HTTP/1.1\r\n' file run "$WORK/pass.conf" --http-response
+vg_http http-response-chain-error 500 "$GET" file run "$WORK/bad.conf" --http-response
 vg http-json-verbose 52 http "$HTTP/status/503" --json -v "${T[@]}"
 vg explain 0 explain 20
 vg explain-signal 0 explain 143

@@ -389,9 +389,9 @@ expect_contains "$out" "APP_PORT" "chain: the error names the unset variable"
 # systemd-analyze verify reads them as systemd 252 does; preflight and myapp point at programs
 # that exist here, so any line it prints is a real problem (unknown key, bad value).
 mkdir -p "$STAGE/examples"
-# Timers too; a template is read as its instance "i" (systemd-analyze's own choice).
+# Timers and sockets too; a template is read as its instance "i" (systemd-analyze's own choice).
 for unit in "$(dirname "$TESTS_DIR")"/packaging/units/*.service \
-	"$(dirname "$TESTS_DIR")"/packaging/units/*.timer; do
+	"$(dirname "$TESTS_DIR")"/packaging/units/*.timer "$(dirname "$TESTS_DIR")"/packaging/units/*.socket; do
 	name=$(basename "$unit")
 	sed -e "s|/usr/bin/preflight|$PREFLIGHT|g" -e "s|/usr/bin/myapp|/bin/sleep|g" "$unit" \
 		>"$STAGE/examples/$name"
