@@ -374,7 +374,6 @@ done <<'ROWS'
 2 | option --http-response takes no value | run - --http-response=1
 2 | the chain comes from a FILE or NAME, not - | run - --http-response
 2 | --http-response answers on its own connection: not with --as-unit | run x.conf --http-response --as-unit a
-2 | --http-response answers with the JSON Lines: not with --format nagios | run x.conf --http-response --format nagios
 6 | /etc/preflight/a\x0ab.conf | run $'a\nb'
 6 | /etc/preflight/\x1b[31m.conf | run $'\e[31m'
 6 | /aaaaaaaaaaaaaaaaaaaa | run "/$LONG"

@@ -51,6 +51,11 @@ run_preflight run "$WORK/ok.conf" --http-response --as-unit nosuch.service
 expect_code 2 "--http-response with --as-unit"
 run_preflight run "$WORK/ok.conf" --http-response=1
 expect_code 2 "--http-response takes no value"
+# --format nagios makes every usage error an UNKNOWN (3) on stdout, this one too.
+run_preflight run "$WORK/ok.conf" --http-response --format nagios
+expect_code 3 "--http-response with --format nagios: UNKNOWN"
+expect_text OUT "PREFLIGHT UNKNOWN - run: --http-response answers with the JSON Lines: not with --format nagios" \
+	"... the status line says why"
 run_preflight run --help
 expect_text OUT "--http-response" "run --help lists --http-response"
 
