@@ -150,7 +150,10 @@ static void print_usage(FILE *out)
 {
         fputs("Usage: preflight CHECK [ARGS] [OPTIONS] [-- COMMAND [ARGS]]\n"
               "       preflight run FILE|NAME|- [--keep-going] [--parallel] [--json] "
-              "[-- COMMAND [ARGS]]\n"
+              "[--prometheus FILE]\n"
+              "                     [-- COMMAND [ARGS]]\n"
+              "       preflight run FILE|NAME --http-response  (a health endpoint: socket "
+              "activation)\n"
               "       preflight CHECK|run ... --format nagios  (a Nagios or Icinga plugin: exit "
               "0-3)\n"
               "       preflight CHECK|run ... --as-unit UNIT   (as UNIT's own commands would)\n"
