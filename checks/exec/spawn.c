@@ -163,9 +163,20 @@ static void terminate_everything(struct spawn_result *res, bool *main_reaped)
         free(list);
 }
 
+/* Whether this process has a child, exited or not. Once the command is reaped, every
+ * descendant it left is a child of this subreaper or below one: with no child, nothing is left,
+ * and /proc need not be read (the usual case, and 0.05 ms of `exec /bin/true`). */
+static bool has_children(void)
+{
+        siginfo_t info = {0};
+        return waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == 0 || errno != ECHILD;
+}
+
 /* Notes the descendants still there once the command itself has ended. */
 static void note_leftovers(struct spawn_result *res)
 {
+        if (!has_children())
+                return;
         pid_t list[16];
         size_t n = list_descendants(list, sizeof(list) / sizeof(list[0]));
         res->leftovers = (unsigned)n;
@@ -185,16 +196,18 @@ static void note_leftovers(struct spawn_result *res)
 /* Reads what is there: false at end of file (or an error, which ends the capture too). */
 static bool read_output(int fd, struct spawn_result *res)
 {
-        char chunk[65536];
-        ssize_t n = read(fd, chunk, sizeof(chunk));
+        /* Into the kept buffer while it has room; past it, into one that is dropped (static:
+         * a command that writes little never touches its pages). */
+        static char dropped[65536];
+        size_t room = EXEC_OUTPUT_KEPT - res->kept;
+        ssize_t n = room > 0 ? read(fd, res->output + res->kept, room)
+                             : read(fd, dropped, sizeof(dropped));
         if (n < 0)
                 return errno == EINTR || errno == EAGAIN;
         if (n == 0)
                 return false;
-        size_t room = EXEC_OUTPUT_KEPT - res->kept;
-        size_t take = (size_t)n < room ? (size_t)n : room;
-        memcpy(res->output + res->kept, chunk, take);
-        res->kept += take;
+        if (room > 0)
+                res->kept += (size_t)n;
         res->total += (unsigned long long)n;
         return true;
 }
