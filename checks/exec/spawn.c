@@ -200,8 +200,8 @@ static bool read_output(int fd, struct spawn_result *res)
          * a command that writes little never touches its pages). */
         static char dropped[65536];
         size_t room = EXEC_OUTPUT_KEPT - res->kept;
-        ssize_t n = room > 0 ? read(fd, res->output + res->kept, room)
-                             : read(fd, dropped, sizeof(dropped));
+        ssize_t n =
+            room > 0 ? read(fd, res->output + res->kept, room) : read(fd, dropped, sizeof(dropped));
         if (n < 0)
                 return errno == EINTR || errno == EAGAIN;
         if (n == 0)

@@ -322,10 +322,13 @@ if [ -f "$deb" ]; then
 	done
 	[ "$(dpkg-deb -f "$deb" Version)" = "$VERSION" ] && pass "the .deb's version is $VERSION (native)" ||
 		fail "the .deb's version is $(dpkg-deb -f "$deb" Version)"
-	# Every file make install installs is in the .deb (man pages and README as .gz), and the .deb
-	# holds nothing else but Debian's copyright and changelog.
+	# Every file make install installs is in the .deb (man pages and README as .gz, zsh's
+	# completion where Debian's zsh looks), and the .deb holds nothing else but Debian's
+	# copyright and changelog.
 	dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { print $6 }' | sed 's|^\.||; s| ->.*||' | sort >"$WORK/deb-files.txt"
-	sed -E 's#^(/usr/share/man/.*|/usr/share/doc/preflight/README\.md)$#\1.gz#' "$WORK/installed.txt" | sort >"$WORK/want-deb.txt"
+	sed -E -e 's#^(/usr/share/man/.*|/usr/share/doc/preflight/README\.md)$#\1.gz#' \
+		-e 's#^/usr/share/zsh/site-functions/#/usr/share/zsh/vendor-completions/#' \
+		"$WORK/installed.txt" | sort >"$WORK/want-deb.txt"
 	extra=$(comm -13 "$WORK/want-deb.txt" "$WORK/deb-files.txt" | grep -v '^/usr/share/doc/preflight/\(copyright\|changelog\.gz\)$')
 	lacking=$(comm -23 "$WORK/want-deb.txt" "$WORK/deb-files.txt")
 	[ -z "$lacking" ] && [ -z "$extra" ] &&
