@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "core/span.h"
@@ -68,4 +69,11 @@ int poll_until(int fd, short events, uint64_t deadline_us)
                 if (errno != EINTR)
                         return -errno;
         }
+}
+
+void clock_format_seconds(uint64_t us, char *buf, size_t size)
+{
+        uint64_t tenths = (us + 50000ULL) / 100000ULL;
+        snprintf(buf, size, "%llu.%llus", (unsigned long long)(tenths / 10),
+                 (unsigned long long)(tenths % 10));
 }

@@ -3,9 +3,14 @@
 #define PREFLIGHT_CLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 uint64_t clock_now_us(void);
+
+/* How long something took, to the tenth of a second rounded: "1.0s", for messages that say how
+ * long a wait lasted. */
+void clock_format_seconds(uint64_t us, char *buf, size_t size);
 
 /* now + span, saturating; 0 (no deadline) for an infinite span. */
 uint64_t deadline_after(uint64_t span_us);

@@ -243,13 +243,6 @@ static void resolve_discard(void *data)
                 freeaddrinfo(t->result);
 }
 
-static void format_seconds(uint64_t us, char *buf, size_t size)
-{
-        uint64_t tenths = (us + 50000ULL) / 100000ULL;
-        snprintf(buf, size, "%llu.%llus", (unsigned long long)(tenths / 10),
-                 (unsigned long long)(tenths % 10));
-}
-
 static enum net_status gai_status(int rc, int error, const char *host, char *why, size_t why_size)
 {
         char q[QUOTE_BUF], reason[128];
@@ -325,7 +318,7 @@ enum net_status net_resolve_family(const char *host, unsigned short port, int fa
                 return NET_SYSTEM;
         case WORKER_ABANDONED: {
                 char span[32];
-                format_seconds(clock_now_us() - started, span, sizeof(span));
+                clock_format_seconds(clock_now_us() - started, span, sizeof(span));
                 snprintf(why, why_size, "no answer from the resolver for '%s' within %s",
                          text_quote(host, q, sizeof(q)), span);
                 return NET_TIMEOUT;
@@ -440,7 +433,7 @@ static enum net_status failure_describe(const struct failures *f, uint64_t took_
                                         size_t why_size)
 {
         char span[32];
-        format_seconds(took_us, span, sizeof(span));
+        clock_format_seconds(took_us, span, sizeof(span));
         if (f->count > 0 && f->timeouts == f->count) {
                 snprintf(why, why_size, "no answer from %s within %s", f->addresses, span);
                 return NET_TIMEOUT;
@@ -571,7 +564,7 @@ enum net_status net_connect(const char *host, unsigned short port, uint64_t dead
                         break;
                 }
                 if (error < 0 || error == ETIMEDOUT) {
-                        format_seconds(clock_now_us() - slice_started, span, sizeof(span));
+                        clock_format_seconds(clock_now_us() - slice_started, span, sizeof(span));
                         snprintf(reason, sizeof(reason), "no answer within %s", span);
                         failure_add(&failures, address, reason, true);
                 } else {

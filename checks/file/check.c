@@ -270,9 +270,7 @@ static void file_run(const void *config, const void *target, const struct attemp
                 break;
         case WORKER_ABANDONED: {
                 char span[32];
-                uint64_t tenths = (clock_now_us() - started + 50000ULL) / 100000ULL;
-                snprintf(span, sizeof(span), "%llu.%llus", (unsigned long long)(tenths / 10),
-                         (unsigned long long)(tenths % 10));
+                clock_format_seconds(clock_now_us() - started, span, sizeof(span));
                 result_set(res, PF_FILE_FILESYSTEM,
                            "its filesystem did not answer within %s (a hung network filesystem?)",
                            span);
